@@ -1,0 +1,19 @@
+# Source this file (`source scripts/env.sh`) for the project's offline Pulumi environment:
+# Node 22, the pulumi CLI and plugins, PocketBase, a file:// backend and a passphrase secrets provider.
+# Every npm script runs through it (scripts/with-env.sh), so tests and a person's shell see the same tools.
+_cf_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=versions.env
+. "$_cf_root/scripts/versions.env"
+export CLOUDFREEDOM_TOOLS_DIR=${CLOUDFREEDOM_TOOLS_DIR:-$HOME/.cache/cloudfreedom-tools}
+export CLOUDFREEDOM_TOOLCHAIN="$CLOUDFREEDOM_TOOLS_DIR/toolchain-node$NODE_VERSION-pulumi$PULUMI_VERSION-lh$LANGHOST_SDK_VERSION-random$RANDOM_PLUGIN_VERSION-pb$POCKETBASE_VERSION"
+export PATH="$CLOUDFREEDOM_TOOLCHAIN/bin:$_cf_root/node_modules/.bin:$PATH"
+export PULUMI_HOME=${PULUMI_HOME:-$CLOUDFREEDOM_TOOLCHAIN/pulumi-home}
+export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$_cf_root/.pulumi-state}
+# An empty passphrase is a valid choice for the local backend; set your own for anything shared.
+export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-}
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_DISABLE_REGISTRY_RESOLVE=true
+export PULUMI_SKIP_CONFIRMATIONS=true
+mkdir -p "${PULUMI_BACKEND_URL#file://}" 2>/dev/null || true
+unset _cf_root
