@@ -1,0 +1,148 @@
+import PocketBase, { BaseAuthStore, ClientResponseError } from "pocketbase";
+import { TenantSourceError, type TenantSourceCause, type TenantSourceErrorDetails } from "./errors";
+
+/**
+ * Where PocketBase is and how to log in as a superuser. Passed to every call: nothing is kept
+ * between calls, so these functions work inside a Pulumi dynamic provider.
+ */
+export interface PocketBaseSource {
+  /** Base URL, e.g. "http://127.0.0.1:8090". */
+  url: string;
+  email: string;
+  password: string;
+  /** Replaces global fetch (tests, proxies). */
+  fetch?: typeof fetch;
+  /** Per-request timeout; default 30 000 ms. */
+  timeoutMs?: number;
+}
+
+const CONFIG_FIX = "check the PocketBase URL, superuser email and password in the stack config";
+
+/** A fresh SDK client, authenticated as a superuser. Auto-cancellation is off: pages are read in sequence. */
+export async function connect(source: PocketBaseSource): Promise<PocketBase> {
+  const pb = new PocketBase(source.url, new BaseAuthStore());
+  pb.autoCancellation(false);
+  const guarded = guardedFetch(source);
+  pb.beforeSend = (url, options) => ({ url, options: { ...options, fetch: guarded } });
+  try {
+    await pb.collection("_superusers").authWithPassword(source.email, source.password);
+  } catch (error) {
+    throw toSourceError(error, source, "logging in as a PocketBase superuser");
+  }
+  return pb;
+}
+
+/**
+ * Maps any error from the SDK to a TenantSourceError. `operation` is a gerund phrase such as
+ * "listing tenants (page 2)". The password is scrubbed from every text that reaches the message.
+ */
+export function toSourceError(error: unknown, source: PocketBaseSource, operation: string, tenant?: string): TenantSourceError {
+  if (error instanceof TenantSourceError) return error;
+  const inner = error instanceof ClientResponseError ? error.originalError : undefined;
+  if (inner instanceof TenantSourceError) return inner;
+  const at = redactUrl(source.url);
+  const fail = (cause: TenantSourceCause, details: TenantSourceErrorDetails): TenantSourceError =>
+    new TenantSourceError(cause, { ...details, problem: scrub(details.problem, source.password) });
+  if (!(error instanceof ClientResponseError)) {
+    return fail("http", {
+      problem: `${operation} at ${at} failed: ${describe(error)}.`,
+      fix: "this is unexpected; report it with the message above",
+      tenant,
+      origin: error,
+    });
+  }
+  const status = error.status;
+  const serverMessage = String(error.message || "");
+  if (status === 0) {
+    return fail("unreachable", {
+      problem: `${operation}: no answer from PocketBase at ${at} (${describe(inner ?? error)}).`,
+      fix: `start PocketBase or correct its URL, then check GET ${at}/api/health`,
+      tenant,
+      status,
+      origin: error,
+    });
+  }
+  const login = operation.startsWith("logging in");
+  if (status === 401 || status === 403 || (login && status === 400)) {
+    return fail("auth", {
+      problem: `${operation}: PocketBase at ${at} rejected the superuser "${source.email}" (HTTP ${status}: ${serverMessage}).`,
+      fix: `${CONFIG_FIX}; create or reset the superuser with \`pocketbase superuser upsert EMAIL PASSWORD\``,
+      tenant,
+      status,
+      origin: error,
+    });
+  }
+  return fail("http", {
+    problem: `${operation}: PocketBase at ${at} answered HTTP ${status} (${serverMessage}).`,
+    fix:
+      status === 404
+        ? "apply the migrations in pocketbase/migrations (serve with --migrationsDir) and check the URL points at PocketBase"
+        : "check the PocketBase logs (Dashboard > Logs) and retry; nothing was changed",
+    tenant,
+    status,
+    origin: error,
+  });
+}
+
+/**
+ * Wraps fetch with a timeout and turns answers the SDK would accept silently into errors:
+ * a 1xx/3xx status, or a 2xx whose body is not JSON (a proxy's maintenance page parses as `{}` in the SDK).
+ */
+function guardedFetch(source: PocketBaseSource): typeof fetch {
+  const base = source.fetch ?? fetch;
+  const timeoutMs = source.timeoutMs ?? 30_000;
+  return async (input, init) => {
+    const signal = init?.signal ?? AbortSignal.timeout(timeoutMs);
+    const response = await base(input, { ...init, signal });
+    if (response.status >= 400) return response;
+    const path = pathOf(input);
+    if (response.status < 200 || response.status >= 300) {
+      throw new TenantSourceError("http", {
+        problem: `${path} answered HTTP ${response.status}; PocketBase answers 2xx or an error.`,
+        fix: "point the URL at PocketBase itself, not at a proxy that redirects (include the scheme and port)",
+        status: response.status,
+      });
+    }
+    const type = response.headers.get("content-type") ?? "";
+    if (!type.includes("json")) {
+      throw new TenantSourceError("malformed", {
+        problem: `${path} answered HTTP ${response.status} with "${type || "no content type"}" instead of JSON.`,
+        fix: "point the URL at PocketBase itself; a proxy or maintenance page is answering in its place",
+        status: response.status,
+      });
+    }
+    return response;
+  };
+}
+
+function pathOf(input: string | URL | Request): string {
+  const raw = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  try {
+    return new URL(raw).pathname;
+  } catch {
+    return "the request";
+  }
+}
+
+/** The URL without user info or query, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = "";
+    parsed.password = "";
+    parsed.search = "";
+    return parsed.toString().replace(/\/$/, "");
+  } catch {
+    return "(an invalid URL)";
+  }
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const nested = error.cause instanceof Error ? `: ${error.cause.message}` : "";
+  return `${error.name}: ${error.message}${nested}`;
+}
+
+function scrub(text: string, password: string): string {
+  return password.length > 0 ? text.split(password).join("[redacted]") : text;
+}
