@@ -43,7 +43,8 @@ export class CoolifyApiError extends Error {
   readonly bodyExcerpt: string;
   override readonly cause: Error | undefined;
 
-  constructor(details: CoolifyErrorDetails) {
+  constructor(raw: CoolifyErrorDetails) {
+    const details = { ...raw, body: raw.body === undefined ? undefined : scrub(raw.body, raw.token), cause: scrubCause(raw.cause, raw.token) };
     const parsed = parseBody(details.body);
     const coolifyMessage = typeof parsed?.message === "string" ? parsed.message : undefined;
     const errors = normaliseErrors(parsed?.errors);
@@ -149,6 +150,11 @@ export function redact(value: unknown): unknown {
     else out[k] = redact(v);
   }
   return out;
+}
+
+function scrubCause(cause: Error | undefined, token: string | undefined): Error | undefined {
+  if (!cause || scrub(cause.message, token) === cause.message) return cause;
+  return new Error(scrub(cause.message, token));
 }
 
 /** Removes the token (and its secret half, after the `id|`) from a string. */
