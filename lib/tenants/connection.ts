@@ -52,7 +52,7 @@ export function toSourceError(error: unknown, source: PocketBaseSource, operatio
     });
   }
   const status = error.status;
-  const serverMessage = String(error.message || "");
+  const serverMessage = [String(error.message || ""), ...fieldErrors(error)].join(" ");
   if (status === 0) {
     return fail("unreachable", {
       problem: `${operation}: no answer from PocketBase at ${at} (${describe(inner ?? error)}).`,
@@ -135,6 +135,16 @@ export function redactUrl(url: string): string {
   } catch {
     return "(an invalid URL)";
   }
+}
+
+/** PocketBase's per-field validation errors, e.g. `tenant: validation_missing_rel_records`. */
+function fieldErrors(error: ClientResponseError): string[] {
+  const data: unknown = error.response["data"];
+  if (typeof data !== "object" || data === null) return [];
+  return Object.entries(data).map(([field, issue]) => {
+    const code = typeof issue === "object" && issue !== null ? (issue as { code?: unknown }).code : undefined;
+    return `${field}: ${typeof code === "string" ? code : "invalid"}`;
+  });
 }
 
 function describe(error: unknown): string {

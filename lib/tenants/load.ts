@@ -1,0 +1,99 @@
+import type PocketBase from "pocketbase";
+import { z } from "zod";
+import { connect, toSourceError, type PocketBaseSource } from "./connection";
+import { TenantSourceError } from "./errors";
+import { parseTenant, type Tenant } from "./tenant";
+
+export interface TenantSourceOptions extends PocketBaseSource {
+  /** Records per page, 1..1000 (PocketBase caps perPage at 1000); default 200. */
+  pageSize?: number;
+}
+
+const DEFAULT_PAGE_SIZE = 200;
+const MAX_PAGE_SIZE = 1000;
+
+const listEnvelope = z.object({
+  page: z.number().int(),
+  perPage: z.number().int(),
+  totalItems: z.number().int().nonnegative(),
+  totalPages: z.number().int().nonnegative(),
+  items: z.array(z.unknown()),
+});
+type ListEnvelope = z.output<typeof listEnvelope>;
+
+/**
+ * Reads every tenant (plan expanded, sorted by slug) from PocketBase as a superuser.
+ * Fails closed: an unreachable server, rejected login, non-2xx answer, short read (fewer records
+ * than `totalItems`, a short page before the end, `totalItems` changing between pages, a duplicate)
+ * or a malformed record throws TenantSourceError. It never returns a shorter list.
+ */
+export async function loadTenants(source: TenantSourceOptions): Promise<Tenant[]> {
+  const perPage = source.pageSize ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PAGE_SIZE) {
+    throw new RangeError(`loadTenants: pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${perPage}.`);
+  }
+  const pb = await connect(source);
+  const tenants: Tenant[] = [];
+  let totalItems: number | undefined;
+  for (let page = 1; ; page++) {
+    const list = await readPage(pb, source, page, perPage);
+    totalItems ??= list.totalItems;
+    checkPage(list, page, perPage, totalItems);
+    tenants.push(...list.items.map(parseTenant));
+    if (page * perPage >= totalItems) break;
+  }
+  checkComplete(tenants, totalItems);
+  return tenants;
+}
+
+/** The loaded tenants keyed by slug. */
+export async function loadTenantsBySlug(source: TenantSourceOptions): Promise<Map<string, Tenant>> {
+  return new Map((await loadTenants(source)).map((tenant) => [tenant.slug, tenant]));
+}
+
+async function readPage(pb: PocketBase, source: TenantSourceOptions, page: number, perPage: number): Promise<ListEnvelope> {
+  let body: unknown;
+  try {
+    body = await pb.collection("tenants").getList(page, perPage, { expand: "plan", sort: "slug", skipTotal: false });
+  } catch (error) {
+    throw toSourceError(error, source, `listing tenants (page ${page}, ${perPage} per page)`);
+  }
+  const parsed = listEnvelope.safeParse(body);
+  if (!parsed.success) {
+    const field = parsed.error.issues[0]?.path.join(".") || "(body)";
+    throw new TenantSourceError("malformed", {
+      problem: `page ${page} of the tenants list is not a PocketBase list response (${field}: ${parsed.error.issues[0]?.message}).`,
+      fix: "point the URL at PocketBase itself; something else answered in its place",
+      field,
+      origin: parsed.error,
+    });
+  }
+  return parsed.data;
+}
+
+function checkPage(list: ListEnvelope, page: number, perPage: number, totalItems: number): void {
+  if (list.totalItems !== totalItems) {
+    throw shortRead(`totalItems changed from ${totalItems} to ${list.totalItems} between pages (tenants were added or removed during the read).`, "retry the run once the tenant changes are done");
+  }
+  if (list.page !== page || list.perPage !== perPage) {
+    throw shortRead(`asked for page ${page} with ${perPage} per page, PocketBase answered page ${list.page} with ${list.perPage} per page.`, "use a pageSize from 1 to 1000 and point the URL at PocketBase itself");
+  }
+  const expected = Math.min(perPage, Math.max(0, totalItems - (page - 1) * perPage));
+  if (list.items.length !== expected) {
+    throw shortRead(`page ${page} held ${list.items.length} tenants, expected ${expected} of ${totalItems} in total.`, "retry; if it persists, check for a proxy truncating responses in front of PocketBase");
+  }
+  if (list.totalPages !== Math.ceil(totalItems / perPage)) {
+    throw shortRead(`totalPages is ${list.totalPages} for ${totalItems} tenants at ${perPage} per page.`, "point the URL at PocketBase itself; the list response is inconsistent");
+  }
+}
+
+function checkComplete(tenants: Tenant[], totalItems: number): void {
+  const slugs = new Set(tenants.map((tenant) => tenant.slug));
+  if (tenants.length !== totalItems || slugs.size !== totalItems) {
+    throw shortRead(`read ${slugs.size} distinct tenants (${tenants.length} records), PocketBase reports ${totalItems}.`, "retry the run once the tenant changes are done");
+  }
+}
+
+function shortRead(problem: string, fix: string): TenantSourceError {
+  return new TenantSourceError("short-read", { problem: `Reading tenants: ${problem}`, fix: `${fix}; nothing was deployed or deleted` });
+}

@@ -1,0 +1,162 @@
+import { ClientResponseError } from "pocketbase";
+import type PocketBase from "pocketbase";
+import type { RecordModel } from "pocketbase";
+import { z } from "zod";
+import { connect, toSourceError, type PocketBaseSource } from "./connection";
+import { TenantSourceError } from "./errors";
+
+// Stateless on purpose: a Pulumi dynamic provider calls these, so each call takes the connection
+// and opens a fresh client; schemas are built per call rather than captured at module scope.
+
+/** What the program writes back for one tenant. */
+export interface ProvisioningInput {
+  coolifyProjectUuid: string;
+  coolifyServiceUuid: string;
+  /** "<template id>@<version>", e.g. "llm-stack@1.0.0". */
+  templateRef: string;
+  /** Free text, e.g. "deployed" or "failed". */
+  status: string;
+  /** Name -> URL. On update, omitted keeps the stored value. */
+  urls?: Record<string, string>;
+  /** ISO 8601 time of the last deployment. On update, omitted keeps the stored value. */
+  lastDeployed?: string;
+  /** Generated credentials for the Admin Portal (a hidden field). On update, omitted keeps the stored value. */
+  credentials?: Record<string, string>;
+}
+
+/** A stored provisioning record. */
+export interface Provisioning {
+  id: string;
+  tenantId: string;
+  coolifyProjectUuid: string;
+  coolifyServiceUuid: string;
+  templateRef: string;
+  status: string;
+  urls: Record<string, string>;
+  lastDeployed?: string;
+  credentials: Record<string, string>;
+}
+
+const COLLECTION = "provisioning";
+
+/** Creates or updates the tenant's provisioning record; running it twice with the same input changes nothing. */
+export async function upsertProvisioning(source: PocketBaseSource, tenantId: string, record: ProvisioningInput): Promise<Provisioning> {
+  checkTenantId(tenantId);
+  const pb = await connect(source);
+  const body = toBody(record);
+  const operation = `writing the provisioning record of tenant ${tenantId}`;
+  try {
+    const existing = await findRecord(pb, tenantId);
+    if (existing !== null) return fromRecord(await pb.collection(COLLECTION).update(existing.id, body), tenantId);
+    try {
+      return fromRecord(await pb.collection(COLLECTION).create({ tenant: tenantId, ...withDefaults(body) }), tenantId);
+    } catch (error) {
+      // Another writer created it in between (the tenant field is unique): update theirs instead.
+      if (!isNotUnique(error)) throw error;
+      const raced = await findRecord(pb, tenantId);
+      if (raced === null) throw error;
+      return fromRecord(await pb.collection(COLLECTION).update(raced.id, body), tenantId);
+    }
+  } catch (error) {
+    throw toSourceError(error, source, operation, tenantId);
+  }
+}
+
+/** The tenant's provisioning record, or null when there is none. */
+export async function getProvisioning(source: PocketBaseSource, tenantId: string): Promise<Provisioning | null> {
+  checkTenantId(tenantId);
+  const pb = await connect(source);
+  try {
+    const found = await findRecord(pb, tenantId);
+    return found === null ? null : fromRecord(found, tenantId);
+  } catch (error) {
+    throw toSourceError(error, source, `reading the provisioning record of tenant ${tenantId}`, tenantId);
+  }
+}
+
+/** Deletes the tenant's provisioning record; an absent record is success. */
+export async function deleteProvisioning(source: PocketBaseSource, tenantId: string): Promise<void> {
+  checkTenantId(tenantId);
+  const pb = await connect(source);
+  try {
+    const found = await findRecord(pb, tenantId);
+    if (found === null) return;
+    await pb.collection(COLLECTION).delete(found.id);
+  } catch (error) {
+    if (error instanceof ClientResponseError && error.status === 404) return;
+    throw toSourceError(error, source, `deleting the provisioning record of tenant ${tenantId}`, tenantId);
+  }
+}
+
+async function findRecord(pb: PocketBase, tenantId: string): Promise<RecordModel | null> {
+  const list = await pb.collection(COLLECTION).getList(1, 2, { filter: pb.filter("tenant = {:tenant}", { tenant: tenantId }), skipTotal: true });
+  return list.items[0] ?? null;
+}
+
+function toBody(record: ProvisioningInput): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    coolify_project_uuid: record.coolifyProjectUuid,
+    coolify_service_uuid: record.coolifyServiceUuid,
+    template_ref: record.templateRef,
+    status: record.status,
+  };
+  if (record.urls !== undefined) body.urls = record.urls;
+  if (record.lastDeployed !== undefined) body.last_deployed = record.lastDeployed;
+  if (record.credentials !== undefined) body.credentials = record.credentials;
+  return body;
+}
+
+function withDefaults(body: Record<string, unknown>): Record<string, unknown> {
+  return { urls: {}, credentials: {}, ...body };
+}
+
+function fromRecord(record: unknown, tenantId: string): Provisioning {
+  const strings = z.record(z.string(), z.string());
+  const schema = z.object({
+    id: z.string().min(1),
+    tenant: z.string().min(1),
+    coolify_project_uuid: z.string(),
+    coolify_service_uuid: z.string(),
+    template_ref: z.string(),
+    status: z.string(),
+    urls: strings.nullish().transform((value) => value ?? {}),
+    last_deployed: z.string().default(""),
+    credentials: strings.nullish().transform((value) => value ?? {}),
+  });
+  const parsed = schema.safeParse(record);
+  if (!parsed.success) {
+    const field = parsed.error.issues[0]?.path.join(".") || "(record)";
+    throw new TenantSourceError("malformed", {
+      problem: `the provisioning record of tenant ${tenantId} has an invalid ${field}: ${parsed.error.issues[0]?.message}.`,
+      fix: "correct or delete that record in PocketBase (Dashboard > Collections > provisioning); the next deployment writes it again",
+      tenant: tenantId,
+      field,
+      origin: parsed.error,
+    });
+  }
+  const raw = parsed.data;
+  return {
+    id: raw.id,
+    tenantId: raw.tenant,
+    coolifyProjectUuid: raw.coolify_project_uuid,
+    coolifyServiceUuid: raw.coolify_service_uuid,
+    templateRef: raw.template_ref,
+    status: raw.status,
+    urls: raw.urls,
+    // PocketBase stores "2026-01-02 03:04:05.000Z"; hand back ISO 8601.
+    ...(raw.last_deployed !== "" ? { lastDeployed: raw.last_deployed.replace(" ", "T") } : {}),
+    credentials: raw.credentials,
+  };
+}
+
+function isNotUnique(error: unknown): boolean {
+  if (!(error instanceof ClientResponseError) || error.status !== 400) return false;
+  const tenantIssue: unknown = (error.response as { data?: { tenant?: { code?: unknown } } }).data?.tenant?.code;
+  return tenantIssue === "validation_not_unique";
+}
+
+function checkTenantId(tenantId: string): void {
+  if (!/^[a-z0-9]{1,64}$/.test(tenantId)) {
+    throw new RangeError(`provisioning: tenantId must be a PocketBase record id (lower-case letters and digits), got "${tenantId}".`);
+  }
+}
