@@ -6,7 +6,9 @@ _cf_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$_cf_root/scripts/versions.env"
 export CLOUDFREEDOM_TOOLS_DIR=${CLOUDFREEDOM_TOOLS_DIR:-$HOME/.cache/cloudfreedom-tools}
 export CLOUDFREEDOM_TOOLCHAIN="$CLOUDFREEDOM_TOOLS_DIR/toolchain-node$NODE_VERSION-pulumi$PULUMI_VERSION-lh$LANGHOST_SDK_VERSION-random$RANDOM_PLUGIN_VERSION-pb$POCKETBASE_VERSION"
-export PATH="$CLOUDFREEDOM_TOOLCHAIN/bin:$_cf_root/node_modules/.bin:$PATH"
+export PATH="$CLOUDFREEDOM_TOOLCHAIN/bin:$_cf_root/scripts/bin:$_cf_root/node_modules/.bin:$PATH"
+# Dynamic providers load their implementation from this checkout at run time (providers/runtime.ts).
+export CLOUDFREEDOM_ROOT="$_cf_root"
 export PULUMI_HOME=${PULUMI_HOME:-$CLOUDFREEDOM_TOOLCHAIN/pulumi-home}
 export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$_cf_root/.pulumi-state}
 # An empty passphrase is a valid choice for the local backend; set your own for anything shared.

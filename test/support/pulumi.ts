@@ -1,0 +1,86 @@
+// Real Pulumi programs in temporary folders, driven through the Automation API over the real CLI
+// (the `pulumi` on PATH: scripts/env.sh puts the project toolchain first), each with its own file:// backend.
+import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+
+export const repoRoot = resolve(__dirname, "../..");
+
+export interface ProgramOptions {
+  /** Project name; stack config keys are namespaced by it. */
+  project: string;
+  /** index.ts of the program. */
+  source: string;
+  /** Extra files, path relative to the program folder -> content. */
+  files?: Record<string, string>;
+  /** Plain and secret stack config (keys without namespace). */
+  config?: Record<string, string>;
+  secrets?: Record<string, string>;
+  stackName?: string;
+  /** Program folder; default a new temporary one. */
+  workDir?: string;
+}
+
+export interface TestProgram {
+  stack: Stack;
+  workDir: string;
+  backendDir: string;
+  /** Runs the CLI itself (for commands the Automation API does not cover) in the program's environment. */
+  cli(args: string[]): string;
+  dispose(): void;
+}
+
+export function randomPluginInstalled(): boolean {
+  const out = execFileSync("pulumi", ["plugin", "ls", "--json"], { encoding: "utf8" });
+  const plugins = JSON.parse(out) as Array<{ name: string; kind: string }> | null;
+  return (plugins ?? []).some((p) => p.name === "random" && p.kind === "resource");
+}
+
+export async function createProgram(options: ProgramOptions): Promise<TestProgram> {
+  const base = mkdtempSync(join(tmpdir(), `${options.project}-`));
+  const workDir = options.workDir ?? join(base, "program");
+  const backendDir = join(base, "state");
+  mkdirSync(workDir, { recursive: true });
+  mkdirSync(backendDir, { recursive: true });
+  if (!options.workDir) {
+    writeFileSync(join(workDir, "Pulumi.yaml"), `name: ${options.project}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`);
+    writeFileSync(join(workDir, "package.json"), JSON.stringify({ name: options.project, private: true, main: "index.ts" }));
+    writeFileSync(
+      join(workDir, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: { target: "ES2022", module: "commonjs", strict: true, esModuleInterop: true, skipLibCheck: true } }),
+    );
+    symlinkSync(join(repoRoot, "node_modules"), join(workDir, "node_modules"));
+    writeFileSync(join(workDir, "index.ts"), options.source);
+    for (const [file, content] of Object.entries(options.files ?? {})) {
+      mkdirSync(dirname(join(workDir, file)), { recursive: true });
+      writeFileSync(join(workDir, file), content);
+    }
+  }
+  const envVars = {
+    PULUMI_BACKEND_URL: `file://${backendDir}`,
+    PULUMI_CONFIG_PASSPHRASE: "test-passphrase",
+    CLOUDFREEDOM_ROOT: repoRoot,
+  };
+  const pulumiCommand = await PulumiCommand.get();
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: options.stackName ?? "test", workDir },
+    { envVars, pulumiCommand },
+  );
+  for (const [key, value] of Object.entries(options.config ?? {})) await stack.setConfig(key, { value });
+  for (const [key, value] of Object.entries(options.secrets ?? {})) await stack.setConfig(key, { value, secret: true });
+  return {
+    stack,
+    workDir,
+    backendDir,
+    cli: (args) =>
+      execFileSync("pulumi", [...args, "--stack", stack.name, "--non-interactive"], {
+        cwd: workDir,
+        env: { ...process.env, ...envVars },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    dispose: () => rmSync(base, { recursive: true, force: true }),
+  };
+}
