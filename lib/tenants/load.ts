@@ -56,19 +56,25 @@ async function readPage(pb: PocketBase, source: TenantSourceOptions, page: numbe
   try {
     body = await pb.collection("tenants").getList(page, perPage, { expand: "plan", sort: "slug", skipTotal: false });
   } catch (error) {
+    // The SDK throws a plain TypeError when it cannot map the body's items.
+    if (error instanceof TypeError) throw notAList(page, "items", error.message, error);
     throw toSourceError(error, source, `listing tenants (page ${page}, ${perPage} per page)`);
   }
   const parsed = listEnvelope.safeParse(body);
   if (!parsed.success) {
-    const field = parsed.error.issues[0]?.path.join(".") || "(body)";
-    throw new TenantSourceError("malformed", {
-      problem: `page ${page} of the tenants list is not a PocketBase list response (${field}: ${parsed.error.issues[0]?.message}).`,
-      fix: "point the URL at PocketBase itself; something else answered in its place",
-      field,
-      origin: parsed.error,
-    });
+    const issue = parsed.error.issues[0];
+    throw notAList(page, issue?.path.join(".") || "(body)", issue?.message ?? "invalid", parsed.error);
   }
   return parsed.data;
+}
+
+function notAList(page: number, field: string, detail: string, origin: unknown): TenantSourceError {
+  return new TenantSourceError("malformed", {
+    problem: `page ${page} of the tenants list is not a PocketBase list response (${field}: ${detail}).`,
+    fix: "point the URL at PocketBase itself; something else answered in its place",
+    field,
+    origin,
+  });
 }
 
 function checkPage(list: ListEnvelope, page: number, perPage: number, totalItems: number): void {

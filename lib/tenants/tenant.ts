@@ -146,8 +146,9 @@ function toPlan(raw: z.output<typeof planRecord>): Plan {
   };
 }
 
-/** ["expand", "plan", "limits", "llm-stack", "cpus"] -> "plan.limits.llm-stack.cpus"; [..., 0] -> "[0]". */
+/** ["expand", "plan", "limits", "llm-stack", "cpus"] -> "plan.limits.llm-stack.cpus"; ["expand"] -> "plan"; [..., 0] -> "[0]". */
 function fieldName(path: readonly PropertyKey[]): string {
+  if (path.length === 1 && path[0] === "expand") return "plan";
   const parts = path[0] === "expand" ? path.slice(1) : path;
   if (parts.length === 0) return "(record)";
   return parts

@@ -1,0 +1,174 @@
+import { DatabaseSync } from "node:sqlite";
+import { join } from "node:path";
+import PocketBase, { BaseAuthStore } from "pocketbase";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadTenants } from "../../../lib/tenants/load";
+import { startPocketBase, type PocketBaseInstance } from "../../support/pocketbase";
+import { expectSourceError } from "./expect-source-error";
+import { startRewritingProxy, type Rewrite } from "./rewriting-proxy";
+
+const TENANT_COUNT = 23;
+const SLUGS = Array.from({ length: TENANT_COUNT }, (_, i) => `tenant-${String(i + 1).padStart(2, "0")}`);
+
+let server: PocketBaseInstance;
+let admin: PocketBase;
+let proxy: Awaited<ReturnType<typeof startRewritingProxy>>;
+let miniPlanId: string;
+let proPlanId: string;
+
+beforeAll(async () => {
+  server = await startPocketBase();
+  admin = new PocketBase(server.url, new BaseAuthStore());
+  admin.autoCancellation(false);
+  await admin.collection("_superusers").authWithPassword(server.email, server.password);
+  const all = ["openclaw", "telegram-bot", "llm-stack"];
+  proPlanId = (await admin.collection("plans").create({ name: "pro", tier: "pro", allowed_templates: all, models: ["m"] })).id;
+  miniPlanId = (await admin.collection("plans").create({ name: "mini", tier: "starter", allowed_templates: ["openclaw"] })).id;
+  // Created in reverse so the loader's sort by slug is observable.
+  for (const slug of [...SLUGS].reverse()) {
+    await admin.collection("tenants").create({ slug, name: slug, status: "active", plan: proPlanId, template: "llm-stack" });
+  }
+  proxy = await startRewritingProxy(server.url);
+});
+
+afterAll(async () => {
+  await proxy?.close();
+  await server?.stop();
+});
+
+/** Runs `body` with the proxy rewriting answers, then restores pass-through. */
+async function withRewrite<T>(rewrite: Rewrite, body: () => Promise<T>): Promise<T> {
+  proxy.setRewrite(rewrite);
+  try {
+    return await body();
+  } finally {
+    proxy.setRewrite((_request, response) => response);
+  }
+}
+
+function isTenantPage(path: string, page: number): boolean {
+  return path.startsWith("/api/collections/tenants/records") && new URL(path, "http://x").searchParams.get("page") === String(page);
+}
+
+/** Creates a tenant for one test and deletes it afterwards. */
+async function withTenant<T>(fields: Record<string, unknown>, body: () => Promise<T>): Promise<T> {
+  const created = await admin.collection("tenants").create({ name: "extra", status: "active", plan: proPlanId, ...fields });
+  try {
+    return await body();
+  } finally {
+    await admin.collection("tenants").delete(created.id);
+  }
+}
+
+describe("loadTenants against a real PocketBase", () => {
+  it("reads every page and returns exactly totalItems tenants, sorted by slug", async () => {
+    const pages: string[] = [];
+    const counting: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.includes("/collections/tenants/records")) pages.push(new URL(url).searchParams.get("page") ?? "?");
+      return fetch(input, init);
+    };
+    const tenants = await loadTenants({ ...server, pageSize: 5, fetch: counting });
+    const { totalItems } = await admin.collection("tenants").getList(1, 1);
+    expect(totalItems).toBe(TENANT_COUNT);
+    expect(tenants).toHaveLength(totalItems);
+    expect(tenants.map((tenant) => tenant.slug)).toEqual(SLUGS);
+    expect(pages).toEqual(["1", "2", "3", "4", "5"]);
+    expect(tenants[0]?.plan).toMatchObject({ id: proPlanId, name: "pro", tier: "pro", models: ["m"] });
+  });
+
+  it("reads a page size equal to the tenant count in one page", async () => {
+    expect(await loadTenants({ ...server, pageSize: TENANT_COUNT })).toHaveLength(TENANT_COUNT);
+  });
+
+  it("fails with short-read when a proxy drops a record from a middle page", async () => {
+    const drop: Rewrite = (request, response) => {
+      if (!isTenantPage(request.path, 2)) return response;
+      const body = JSON.parse(response.body) as { items: unknown[] };
+      return { ...response, body: JSON.stringify({ ...body, items: body.items.slice(0, -1) }) };
+    };
+    const error = await withRewrite(drop, () => expectSourceError(loadTenants({ ...server, url: proxy.url, pageSize: 5 }), "short-read", [server.password]));
+    expect(error.message).toContain("page 2 held 4 tenants, expected 5");
+  });
+
+  it("fails with short-read when the last page is empty although totalItems promises more", async () => {
+    const empty: Rewrite = (request, response) => {
+      if (!isTenantPage(request.path, 5)) return response;
+      const body = JSON.parse(response.body) as Record<string, unknown>;
+      return { ...response, body: JSON.stringify({ ...body, items: [] }) };
+    };
+    await withRewrite(empty, () => expectSourceError(loadTenants({ ...server, url: proxy.url, pageSize: 5 }), "short-read", [server.password]));
+  });
+
+  it("fails with short-read when totalItems changes between pages", async () => {
+    const grow: Rewrite = (request, response) => {
+      if (!isTenantPage(request.path, 3)) return response;
+      const body = JSON.parse(response.body) as Record<string, unknown>;
+      return { ...response, body: JSON.stringify({ ...body, totalItems: TENANT_COUNT + 1 }) };
+    };
+    const error = await withRewrite(grow, () => expectSourceError(loadTenants({ ...server, url: proxy.url, pageSize: 5 }), "short-read", [server.password]));
+    expect(error.message).toContain("totalItems changed from 23 to 24");
+  });
+
+  it("fails with http when PocketBase answers 500 on a later page", async () => {
+    const fail: Rewrite = (request, response) =>
+      isTenantPage(request.path, 3)
+        ? { status: 500, contentType: "application/json", body: JSON.stringify({ status: 500, message: "Something went wrong.", data: {} }) }
+        : response;
+    const error = await withRewrite(fail, () => expectSourceError(loadTenants({ ...server, url: proxy.url, pageSize: 5 }), "http", [server.password]));
+    expect(error.status).toBe(500);
+    expect(error.message).toContain("page 3");
+  });
+
+  it("fails with malformed when a maintenance page answers 200 with HTML", async () => {
+    const html: Rewrite = (request, response) =>
+      isTenantPage(request.path, 1) ? { status: 200, contentType: "text/html", body: "<h1>Down for maintenance</h1>" } : response;
+    await withRewrite(html, () => expectSourceError(loadTenants({ ...server, url: proxy.url }), "malformed", [server.password]));
+  });
+
+  it("fails with malformed when a 200 JSON body is not a list", async () => {
+    const notList: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (!url.includes("/collections/tenants/records")) return fetch(input, init);
+      return new Response(JSON.stringify({ items: "none" }), { status: 200, headers: { "content-type": "application/json" } });
+    };
+    const error = await expectSourceError(loadTenants({ ...server, fetch: notList }), "malformed", [server.password]);
+    expect(error.message).toContain("not a PocketBase list response");
+  });
+
+  it("fails naming tenant and field when the plan does not allow the template", async () => {
+    const error = await withTenant({ slug: "zz-mini", plan: miniPlanId, template: "llm-stack" }, () =>
+      expectSourceError(loadTenants({ ...server, pageSize: 5 }), "malformed", [server.password]),
+    );
+    expect(error.tenant).toBe("zz-mini");
+    expect(error.field).toBe("template");
+  });
+
+  it("fails naming tenant and field when a telegram-bot tenant has no bot token", async () => {
+    const error = await withTenant({ slug: "zz-bot", template: "telegram-bot" }, () =>
+      expectSourceError(loadTenants({ ...server }), "malformed", [server.password]),
+    );
+    expect(error.message).toContain('tenant "zz-bot"');
+    expect(error.field).toBe("telegram_bot_token");
+  });
+
+  it("fails naming the slug when a record bypassed PocketBase's validation", async () => {
+    // The schema's pattern stops bad slugs at the API, so write one straight into SQLite.
+    const db = new DatabaseSync(join(server.dataDir, "data.db"));
+    db.exec("PRAGMA busy_timeout = 5000");
+    const setSlug = db.prepare("UPDATE tenants SET slug = ? WHERE slug = ?");
+    try {
+      setSlug.run("Tenant_07", "tenant-07");
+      const error = await expectSourceError(loadTenants({ ...server, pageSize: 5 }), "malformed", [server.password]);
+      expect(error.tenant).toBe("Tenant_07");
+      expect(error.field).toBe("slug");
+    } finally {
+      setSlug.run("tenant-07", "Tenant_07");
+      db.close();
+    }
+  });
+
+  it("rejects a page size PocketBase would silently cap", async () => {
+    await expect(loadTenants({ ...server, pageSize: 5000 })).rejects.toThrow(RangeError);
+  });
+});

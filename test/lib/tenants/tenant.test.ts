@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import { TenantSourceError } from "../../../lib/tenants/errors";
+import { parseTenant } from "../../../lib/tenants/tenant";
+
+const TOKEN = "123456789:AAFakeDemoTokenForChirpTelegram0001";
+
+function planRecord(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: "plan00000000pro",
+    collectionName: "plans",
+    name: "pro",
+    tier: "pro",
+    allowed_templates: ["openclaw", "telegram-bot", "llm-stack"],
+    models: ["llama-3.1-8b-instruct"],
+    limits: { "llm-stack": { cpus: 2, memoryMb: 4096 } },
+    ...overrides,
+  };
+}
+
+function tenantRecord(overrides: Record<string, unknown> = {}, plan: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: "tenant000000001",
+    collectionName: "tenants",
+    slug: "acme",
+    name: "Acme Corp",
+    status: "active",
+    plan: "plan00000000pro",
+    template: "llm-stack",
+    template_version: "",
+    custom_domain: "",
+    settings: null,
+    telegram_bot_token: "",
+    telegram_allow_from: null,
+    created: "2026-01-01 00:00:00.000Z",
+    expand: { plan: planRecord(plan) },
+    ...overrides,
+  };
+}
+
+function parseError(record: unknown): TenantSourceError {
+  try {
+    parseTenant(record);
+  } catch (error) {
+    if (error instanceof TenantSourceError) return error;
+    throw error;
+  }
+  throw new Error("parseTenant accepted a malformed record");
+}
+
+describe("parseTenant", () => {
+  it("maps a record with its expanded plan to a Tenant", () => {
+    const tenant = parseTenant(
+      tenantRecord({ template_version: "1.2.0", custom_domain: "agents.acme.example", settings: { locale: "en" } }),
+    );
+    expect(tenant).toEqual({
+      id: "tenant000000001",
+      slug: "acme",
+      name: "Acme Corp",
+      status: "active",
+      plan: {
+        id: "plan00000000pro",
+        name: "pro",
+        tier: "pro",
+        allowedTemplates: ["openclaw", "telegram-bot", "llm-stack"],
+        models: ["llama-3.1-8b-instruct"],
+        limits: { "llm-stack": { cpus: 2, memoryMb: 4096 } },
+      },
+      template: "llm-stack",
+      templateVersion: "1.2.0",
+      customDomain: "agents.acme.example",
+      settings: { locale: "en" },
+      secrets: {},
+      telegramAllowFrom: [],
+    });
+  });
+
+  it("treats empty json fields as empty and leaves out an empty version and domain", () => {
+    const tenant = parseTenant(tenantRecord({}, { models: null, limits: null }));
+    expect(tenant.settings).toEqual({});
+    expect(tenant.plan.models).toEqual([]);
+    expect(tenant.plan.limits).toEqual({});
+    expect("templateVersion" in tenant).toBe(false);
+    expect("customDomain" in tenant).toBe(false);
+  });
+
+  it("puts the bot token under secrets and Telegram ids as strings", () => {
+    const tenant = parseTenant(
+      tenantRecord({ template: "telegram-bot", telegram_bot_token: TOKEN, telegram_allow_from: [100000001, "100000002"] }),
+    );
+    expect(tenant.secrets).toEqual({ telegramBotToken: TOKEN });
+    expect(tenant.telegramAllowFrom).toEqual(["100000001", "100000002"]);
+  });
+
+  it("accepts a cancelled telegram-bot tenant whose token was removed", () => {
+    expect(parseTenant(tenantRecord({ template: "telegram-bot", status: "cancelled" })).secrets).toEqual({});
+  });
+
+  const cases: Array<[string, Record<string, unknown>, Record<string, unknown>, string, string]> = [
+    ["a slug that is not DNS-safe", { slug: "Acme_Corp" }, {}, "slug", "Acme_Corp"],
+    ["a slug ending in a hyphen", { slug: "acme-" }, {}, "slug", "acme-"],
+    ["a missing slug (named by record id)", { slug: undefined }, {}, "slug", "tenant000000001"],
+    ["an unknown status", { status: "paused" }, {}, "status", "acme"],
+    ["an empty name", { name: "" }, {}, "name", "acme"],
+    ["a template the plan does not allow", { template: "llm-stack" }, { allowed_templates: ["openclaw"] }, "template", "acme"],
+    ["a plan that was not expanded", { expand: undefined }, {}, "plan", "acme"],
+    ["an unknown plan tier", {}, { tier: "gold" }, "plan.tier", "acme"],
+    ["allowed_templates that is not an array", {}, { allowed_templates: "llm-stack" }, "plan.allowed_templates", "acme"],
+    ["a limit with an unknown key", {}, { limits: { "llm-stack": { cpu: 2 } } }, "plan.limits.llm-stack", "acme"],
+    ["a negative memory limit", {}, { limits: { openclaw: { memoryMb: -1 } } }, "plan.limits.openclaw.memoryMb", "acme"],
+    ["a template version that is not a version", { template_version: "latest" }, {}, "template_version", "acme"],
+    ["a custom domain with a scheme", { custom_domain: "https://acme.example" }, {}, "custom_domain", "acme"],
+    ["settings that are not an object", { settings: ["x"] }, {}, "settings", "acme"],
+    ["a Telegram id that is not numeric", { telegram_allow_from: ["@alice"] }, {}, "telegram_allow_from[0]", "acme"],
+    ["an active telegram-bot tenant without a token", { template: "telegram-bot" }, {}, "telegram_bot_token", "acme"],
+  ];
+
+  it.each(cases)("rejects %s, naming the tenant and the field", (_title, overrides, plan, field, tenant) => {
+    const error = parseError(tenantRecord(overrides, plan));
+    expect(error.cause).toBe("malformed");
+    expect(error.field).toBe(field);
+    expect(error.tenant).toBe(tenant);
+    expect(error.message).toContain(`tenant "${tenant}"`);
+    expect(error.message).toContain(`field "${field}"`);
+    expect(error.message).toContain("Fix:");
+  });
+
+  it("rejects a malformed bot token without showing it", () => {
+    const secret = "123456789:short-and-secret";
+    const error = parseError(tenantRecord({ template: "telegram-bot", telegram_bot_token: secret }));
+    expect(error.field).toBe("telegram_bot_token");
+    expect(error.message).not.toContain(secret);
+    expect(JSON.stringify(error)).not.toContain(secret);
+  });
+
+  it("rejects a record that is not an object", () => {
+    expect(parseError("acme").field).toBe("(record)");
+  });
+});
