@@ -1,0 +1,191 @@
+import { dump } from "js-yaml";
+import { z } from "zod";
+import { findCoolifyViolations, generatedSecretsOf, plainVariablesOf, TEMPLATE_LABEL } from "./coolify-rules";
+import { TemplateError } from "./errors";
+import { isDnsLabel, isHostName, isRouterKey, modelIdSchema, normaliseDomain, normaliseRouterUrl } from "./inputs";
+import { limitsSchema, PLAN_TIERS, type EnvContext, type Limits, type PlanTier, type TemplateManifest } from "./manifest";
+import { getTemplate, loadCompose } from "./registry";
+
+export type { Limits, PlanTier } from "./manifest";
+
+export interface RenderInput {
+  /** Template id, e.g. `llm-stack`. */
+  template: string;
+  /** Default: the latest released version. */
+  version?: string;
+  /** settings/secrets are validated by the manifest's zod schemas. */
+  tenant: { slug: string; settings: Record<string, unknown>; secrets: Record<string, string> };
+  /** `limits` (from PocketBase) replace the manifest's per-tier defaults for the whole stack, see templates/README.md. */
+  plan: { tier: PlanTier; models: string[]; limits?: Partial<Limits> };
+  platform: { aiRouterUrl: string; aiRouterKey: string; baseDomain: string };
+  /** Hosts or `https://host` URLs the domain container answers on. */
+  domains: string[];
+}
+
+export interface RenderedStack {
+  /** `<id>@<version>`. */
+  templateRef: string;
+  compose: Record<string, unknown>;
+  /** js-yaml dump with sorted keys: byte-identical for identical input, and for every tenant of a plan. */
+  composeYaml: string;
+  /** Tenant and platform values; travels as the Coolify service's env map (send every entry as literal). */
+  env: Record<string, string>;
+  secretEnvKeys: string[];
+  /** Compose service that takes the tenant domain(s); "" when the template has no HTTP ingress. */
+  domainService: string;
+  /** Its container port (Coolify url form https://host:port); 0 when there is no domain service. */
+  domainPort: number;
+  /** Coolify magic variables the compose relies on (generated once, never regenerated). */
+  generatedSecrets: string[];
+}
+
+const planSchema = z.object({
+  tier: z.enum(PLAN_TIERS),
+  models: z.array(modelIdSchema).min(1).max(200),
+  limits: limitsSchema.partial().optional(),
+});
+
+/** Renders one tenant's stack. Pure: no I/O beyond reading the template once. Throws TemplateError. */
+export function renderStack(input: RenderInput): RenderedStack {
+  const slug = typeof input.tenant?.slug === "string" ? input.tenant.slug : "";
+  const entry = getTemplate(input.template, input.version, slug);
+  const manifest = entry.manifest;
+  const templateRef = `${manifest.id}@${manifest.version}`;
+  const fail: Fail = (field, problem, fix) => {
+    throw new TemplateError({ tenant: slug, template: templateRef, field, problem, fix });
+  };
+
+  if (!isDnsLabel(slug)) fail("tenant.slug", "not DNS-safe", "use 1-63 lower-case letters, digits and inner hyphens");
+  const plan = planSchema.safeParse(input.plan);
+  if (!plan.success) failWithZod(fail, "plan", plan.error, "fix the tenant's plan record in PocketBase");
+  const { tier, models, limits: overrides } = plan.data;
+  const platform = checkPlatform(input.platform, fail);
+  const domains = checkDomains(input.domains, manifest, fail);
+  const settings = manifest.settings.safeParse(input.tenant.settings ?? {});
+  if (!settings.success) failWithZod(fail, "settings", settings.error, "correct the tenant setting");
+  const secrets = manifest.secrets.safeParse(input.tenant.secrets ?? {});
+  if (!secrets.success) failWithZod(fail, "secrets", secrets.error, "correct the tenant secret");
+
+  const limits = effectiveLimits(manifest, tier, overrides ?? {}, fail);
+  const ctx: EnvContext<unknown, unknown> = {
+    settings: settings.data,
+    secrets: secrets.data,
+    plan: { tier, models: [...models] },
+    platform,
+    domains,
+    limits,
+  };
+  const issue = manifest.check(ctx)[0];
+  if (issue) fail(issue.field, issue.problem, issue.fix);
+
+  const compose = buildCompose(loadCompose(entry), manifest, tier, limits, templateRef);
+  const violations = findCoolifyViolations(compose, templateRef);
+  if (violations.length > 0) fail("compose", violations.join("; "), "fix the template (a new version folder if it is released)");
+
+  const env = manifest.env(ctx);
+  const missing = plainVariablesOf(compose).filter((name) => !(name in env));
+  if (missing.length > 0) fail("env", `the compose references ${missing.join(", ")} but the manifest provides no value`, "fix the template's env()");
+
+  return {
+    templateRef,
+    compose,
+    composeYaml: dump(compose, { lineWidth: -1, noRefs: true }),
+    env: sortKeys(env),
+    secretEnvKeys: [...manifest.secretEnvKeys].sort(),
+    domainService: manifest.domain?.service ?? "",
+    domainPort: manifest.domain?.port ?? 0,
+    generatedSecrets: generatedSecretsOf(compose),
+  };
+}
+
+type Fail = (field: string, problem: string, fix: string) => never;
+
+function failWithZod(fail: Fail, root: string, error: z.ZodError, fix: string): never {
+  const issue = error.issues[0];
+  const field = issue.path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : `${acc}.${String(key)}`), root);
+  // zod messages name the rule, never the rejected value, so secrets do not leak into the error.
+  return fail(field, issue.message, fix);
+}
+
+function checkPlatform(platform: RenderInput["platform"], fail: Fail): EnvContext<unknown, unknown>["platform"] {
+  const aiRouterUrl = normaliseRouterUrl(String(platform?.aiRouterUrl ?? ""));
+  if (!aiRouterUrl) fail("platform.aiRouterUrl", "not an http(s) URL without credentials, query or fragment", "set the AI Router base URL in the stack config");
+  if (!isRouterKey(String(platform?.aiRouterKey ?? ""))) fail("platform.aiRouterKey", "missing or not 8-512 printable characters without spaces", "set the tenant's AI Router key");
+  const baseDomain = String(platform?.baseDomain ?? "").toLowerCase();
+  if (!isHostName(baseDomain)) fail("platform.baseDomain", "not a DNS name", "set the platform base domain, e.g. agents.example.com");
+  return { aiRouterUrl, aiRouterKey: platform.aiRouterKey, baseDomain };
+}
+
+function checkDomains(raw: unknown, manifest: TemplateManifest, fail: Fail): string[] {
+  if (!Array.isArray(raw)) return fail("domains", "must be a list", "pass [] or a list of hosts");
+  if (!manifest.domain) {
+    if (raw.length > 0) fail("domains", `${manifest.id} has no HTTP service to put a domain on`, "pass domains: []");
+    return [];
+  }
+  if (raw.length === 0) fail("domains", "at least one domain is required", `pass the tenant's host, e.g. <slug>.<base domain>`);
+  if (raw.length > 10) fail("domains", "more than 10 domains", "drop unused domains");
+  const hosts = raw.map((value, i) => normaliseDomain(typeof value === "string" ? value : "") ?? fail(`domains[${i}]`, "not a host name or https://host URL (no port, path or wildcard)", "pass e.g. acme.agents.example.com"));
+  const duplicate = hosts.findIndex((host, i) => hosts.indexOf(host) !== i);
+  if (duplicate !== -1) fail(`domains[${duplicate}]`, "listed twice", "remove the duplicate");
+  return hosts;
+}
+
+/**
+ * Plan overrides are totals for the stack: each container gets the override split in proportion to its
+ * tier default (a one-container template gets exactly the override).
+ */
+function effectiveLimits(manifest: TemplateManifest, tier: PlanTier, overrides: Partial<Limits>, fail: Fail): Record<string, Limits> {
+  const defaults = Object.entries(manifest.services).map(([name, spec]) => [name, spec.limits[tier]] as const);
+  const total = (key: keyof Limits) => defaults.reduce((sum, [, limits]) => sum + limits[key], 0);
+  const share = (key: keyof Limits, value: number) => (overrides[key] === undefined ? value : (value / total(key)) * overrides[key]!);
+  const result: Record<string, Limits> = {};
+  for (const [name, limits] of defaults) {
+    const effective = {
+      cpus: Math.max(0.05, Math.round(share("cpus", limits.cpus) * 100) / 100),
+      memoryMb: Math.floor(share("memoryMb", limits.memoryMb)),
+      pids: Math.max(32, Math.floor(share("pids", limits.pids))),
+    };
+    const min = Math.max(64, manifest.services[name].minMemoryMb ?? 0);
+    if (effective.memoryMb < min) {
+      fail("plan.limits.memoryMb", `gives ${name} ${effective.memoryMb} MiB, below its minimum of ${min} MiB`, "raise the plan's memory limit");
+    }
+    result[name] = effective;
+  }
+  return result;
+}
+
+function buildCompose(
+  base: Readonly<Record<string, unknown>>,
+  manifest: TemplateManifest,
+  tier: PlanTier,
+  limits: Record<string, Limits>,
+  templateRef: string,
+): Record<string, unknown> {
+  const compose = structuredClone(base) as { services?: Record<string, Record<string, unknown>> };
+  for (const [name, service] of Object.entries(compose.services ?? {})) {
+    const spec = manifest.services[name];
+    const limit = limits[name];
+    if (!spec || !limit) continue; // reported by findCoolifyViolations as a missing limit
+    service.deploy = { resources: { limits: { cpus: limit.cpus, memory: `${limit.memoryMb}M` } } };
+    service.pids_limit = limit.pids;
+    service.labels = { ...(service.labels as Record<string, string> | undefined), [TEMPLATE_LABEL]: templateRef };
+    const extra = { ...spec.tiers?.[tier]?.environment };
+    if (spec.nodeHeapPercent) extra.NODE_OPTIONS = `--max-old-space-size=${Math.floor((limit.memoryMb * spec.nodeHeapPercent) / 100)}`;
+    if (Object.keys(extra).length > 0) {
+      const environment = Array.isArray(service.environment) ? (service.environment as unknown[]) : [];
+      service.environment = [...environment, ...Object.entries(extra).map(([key, value]) => `${key}=${value}`)];
+    }
+    const command = spec.tiers?.[tier]?.command;
+    if (command) service.command = [...command];
+  }
+  return sortKeys(compose);
+}
+
+/** Deep copy with mapping keys sorted; sequences keep their order. */
+function sortKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(sortKeys) as T;
+  if (typeof value !== "object" || value === null) return value;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
+  return sorted as T;
+}
