@@ -1,0 +1,86 @@
+import type { IncomingMessage } from "node:http";
+import type { ContainerHealth, DropBurst, FailBurst, Faults } from "./faults";
+import { reply, type Reply } from "./http";
+import type { Ability, TeamRole } from "./records";
+import type { EmulatorStore } from "./store";
+import { isObject, type JsonObject } from "./validation";
+
+/** Base of the unauthenticated control routes, deliberately outside /api/v1. */
+export const CONTROL_PREFIX = "/_emulator";
+
+export interface ControlDeps {
+  store: EmulatorStore;
+  faults: Faults;
+  requests: unknown[];
+  seeded: { serverUuid: string; destinationUuid: string };
+}
+
+function parse(raw: string): JsonObject {
+  try {
+    const value: unknown = JSON.parse(raw || "{}");
+    return isObject(value) ? value : {};
+  } catch {
+    return {};
+  }
+}
+
+function applyFaults(faults: Faults, body: JsonObject): void {
+  if (typeof body.latencyMs === "number") faults.latencyMs = body.latencyMs;
+  if (typeof body.deleteDelayMs === "number" || body.deleteDelayMs === null) faults.deleteDelayMs = body.deleteDelayMs;
+  if (isObject(body.fail)) faults.failNext(body.fail as unknown as FailBurst);
+  if (isObject(body.drop)) faults.dropNext(body.drop as unknown as DropBurst);
+  if (isObject(body.unhealthy) && typeof body.unhealthy.container === "string") {
+    const { container, health, serviceUuid } = body.unhealthy;
+    faults.markContainer(container, (health as ContainerHealth | undefined) ?? "unhealthy", serviceUuid as string | undefined);
+  }
+  if (isObject(body.healthy) && typeof body.healthy.container === "string") {
+    faults.clearContainer(body.healthy.container, body.healthy.serviceUuid as string | undefined);
+  }
+}
+
+/**
+ * Control routes for scripts driving a standalone emulator:
+ * GET /_emulator/state; GET|DELETE /_emulator/requests; POST|DELETE /_emulator/faults;
+ * POST /_emulator/tokens; POST /_emulator/api-enabled; DELETE /_emulator/services/{uuid}; GET /_emulator/volumes.
+ */
+export function handleControl(deps: ControlDeps, req: IncomingMessage, path: string, raw: string, query: URLSearchParams): Reply {
+  const route = `${req.method} ${path.slice(CONTROL_PREFIX.length)}`;
+  const body = parse(raw);
+  if (route === "GET /state") {
+    return reply(200, { ...deps.seeded, apiEnabled: deps.store.settings.apiEnabled, services: deps.store.findServices().length, projects: deps.store.projects.length });
+  }
+  if (route === "GET /requests") return reply(200, deps.requests);
+  if (route === "DELETE /requests") {
+    deps.requests.length = 0;
+    return reply(200, { cleared: true });
+  }
+  if (route === "POST /faults") {
+    applyFaults(deps.faults, body);
+    return reply(200, { ok: true });
+  }
+  if (route === "DELETE /faults") {
+    deps.faults.reset();
+    return reply(200, { ok: true });
+  }
+  if (route === "POST /tokens") {
+    const token = deps.store.addToken({
+      team: body.team === undefined ? 0 : (body.team as number | null),
+      abilities: body.abilities as Ability[] | undefined,
+      role: body.role as TeamRole | undefined,
+    });
+    return reply(201, { token });
+  }
+  if (route === "POST /api-enabled") {
+    deps.store.setApiEnabled(body.enabled !== false);
+    return reply(200, { apiEnabled: deps.store.settings.apiEnabled });
+  }
+  if (route === "GET /volumes") {
+    const service = query.get("service");
+    return reply(200, service ? deps.store.findVolumes(service) : deps.store.volumes);
+  }
+  const outOfBand = /^DELETE \/services\/([^/]+)$/.exec(route);
+  if (outOfBand) {
+    return deps.store.deleteServiceOutOfBand(outOfBand[1]) ? reply(200, { deleted: true }) : reply(404, { deleted: false });
+  }
+  return reply(404, { message: "Unknown emulator control route." });
+}

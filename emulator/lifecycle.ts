@@ -1,0 +1,51 @@
+import type { Faults } from "./faults";
+import type { DeleteFlags, ServiceRecord } from "./records";
+import type { EmulatorStore } from "./store";
+
+function containers(service: ServiceRecord) {
+  return [...service.applications, ...service.databases];
+}
+
+/**
+ * Queued StartService (notes §7.4): after one delay the job runs (`starting:unhealthy`), after another the
+ * containers report `running:healthy`. Health faults are applied when the status is read (status.ts).
+ */
+export function queueStart(store: EmulatorStore, service: ServiceRecord): void {
+  const generation = ++service.lifecycleGeneration;
+  const step = store.settings.lifecycleDelayMs;
+  const current = () => service.lifecycleGeneration === generation && store.findService(service.uuid) === service;
+  store.schedule(step, () => {
+    if (!current()) return;
+    service.activity = "starting";
+  });
+  store.schedule(step * 2, () => {
+    if (!current()) return;
+    service.activity = null;
+    const at = store.now();
+    for (const row of containers(service)) {
+      row.status = "running:healthy";
+      row.updatedAt = at;
+    }
+  });
+}
+
+export function queueStop(store: EmulatorStore, service: ServiceRecord): void {
+  const generation = ++service.lifecycleGeneration;
+  store.schedule(store.settings.lifecycleDelayMs, () => {
+    if (service.lifecycleGeneration !== generation) return;
+    service.activity = null;
+    const at = store.now();
+    for (const row of containers(service)) {
+      row.status = "exited";
+      row.updatedAt = at;
+    }
+  });
+}
+
+/** DeleteResourceJob (notes §7.5): the service stays readable until the job has run. */
+export function queueDelete(store: EmulatorStore, faults: Faults, service: ServiceRecord, flags: DeleteFlags): void {
+  service.pendingDeletes.push(flags);
+  service.lifecycleGeneration++;
+  const delay = faults.deleteDelayMs ?? store.settings.deleteDelayMs;
+  store.schedule(delay, () => store.finishServiceDelete(service.uuid, flags));
+}

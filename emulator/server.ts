@@ -1,0 +1,203 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { abilityDenied, authenticate, bearerToken, RateLimiter, throttleHeaders } from "./auth";
+import type { RequestContext } from "./context";
+import { CONTROL_PREFIX, handleControl } from "./control";
+import { Faults } from "./faults";
+import { ApiError, catchAllNotFound, reply, type Reply } from "./http";
+import { randomAlnum } from "./ids";
+import { findRoute } from "./router";
+import { orderKeys } from "./serialize";
+import { EmulatorStore } from "./store";
+import { parseIncomingJson } from "./validation";
+
+export interface EmulatorOptions {
+  host?: string;
+  /** 0 (default) picks an ephemeral port. */
+  port?: number;
+  /** Token of the root team (team 0) with ability "root"; random by default. */
+  rootToken?: string;
+  /** Time for each status step exited -> starting:unhealthy -> running:healthy (and for a stop). Default 300. */
+  lifecycleDelayMs?: number;
+  /** How long a queued service delete takes before the service disappears. Default 300. */
+  deleteDelayMs?: number;
+  /** Per-user requests per minute (Coolify's API_RATE_LIMIT), default 200; 429 + Retry-After beyond. */
+  rateLimitPerMinute?: number;
+  /** false reproduces Coolify's "API is disabled." 403. Default true. */
+  apiEnabled?: boolean;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Status sent, or that would have been sent when a fault dropped the connection (0 when dropped unprocessed). */
+  status: number;
+  at: number;
+  body?: unknown;
+  dropped?: boolean;
+}
+
+export interface CoolifyEmulator {
+  url: string;
+  token: string;
+  serverUuid: string;
+  destinationUuid: string;
+  requests: RequestLogEntry[];
+  faults: Faults;
+  store: EmulatorStore;
+  close(): Promise<void>;
+}
+
+const API_PREFIX = "/api/v1";
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, result: Reply): void {
+  const isText = result.contentType === "text/html";
+  const payload = isText ? String(result.body) : JSON.stringify(orderKeys(result.body));
+  res.writeHead(result.status, {
+    ...result.headers,
+    "Content-Type": isText ? "text/html; charset=UTF-8" : "application/json",
+    "Content-Length": Buffer.byteLength(payload),
+  });
+  res.end(payload);
+}
+
+function logBody(raw: string): unknown {
+  if (raw === "") return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+class Emulator {
+  readonly faults = new Faults();
+  readonly requests: RequestLogEntry[] = [];
+  private readonly limiter = new RateLimiter();
+
+  constructor(readonly store: EmulatorStore) {}
+
+  /** Coolify's middleware order (notes §2, §3): throttle → route → auth → API enabled → ability → JSON checks → controller. */
+  process(req: IncomingMessage, path: string, query: Record<string, string>, raw: string): Reply {
+    const method = req.method ?? "GET";
+    if (method === "GET" && (path === "/api/health" || path === `${API_PREFIX}/health`)) {
+      return { status: 200, body: "OK", contentType: "text/html" };
+    }
+    const bearer = bearerToken(req.headers.authorization);
+    const user = bearer ? this.store.findToken(bearer)?.userId : undefined;
+    const limit = this.store.settings.rateLimitPerMinute;
+    const throttle = this.limiter.hit(user !== undefined ? `user:${user}` : `ip:${req.socket.remoteAddress}`, limit);
+    const headers = throttleHeaders(limit, throttle);
+    if (!throttle.allowed) return reply(429, { message: "Too Many Attempts." }, headers);
+    const result = this.route(req, method, path, query, raw);
+    return { ...result, headers: { ...headers, ...result.headers } };
+  }
+
+  private route(req: IncomingMessage, method: string, path: string, query: Record<string, string>, raw: string): Reply {
+    if (!path.startsWith(`${API_PREFIX}/`)) return catchAllNotFound();
+    const found = findRoute(method, path.slice(API_PREFIX.length));
+    if (!found) return catchAllNotFound();
+    const { route, params } = found;
+    const outcome = authenticate(this.store, req.headers.authorization);
+    if (outcome.denied) return outcome.denied;
+    const toggles = route.path === "/enable" || route.path === "/disable";
+    if (!toggles && !this.store.settings.apiEnabled) return reply(403, { success: true, message: "API is disabled." });
+    if (!outcome.auth.token.abilities.some((a) => a === route.ability || a === "root" || a === "*")) {
+      return abilityDenied(route.ability);
+    }
+    try {
+      const ctx: RequestContext = {
+        store: this.store, faults: this.faults, auth: outcome.auth, params, query,
+        health: (serviceUuid, container) => this.faults.healthOf(serviceUuid, container),
+        body: route.json ? parseIncomingJson(req.headers["content-type"], raw) : {},
+      };
+      return route.handler(ctx);
+    } catch (error) {
+      if (error instanceof ApiError) return error.reply;
+      return reply(500, { message: "Server Error" });
+    }
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, control: (path: string, raw: string, q: URLSearchParams) => Reply) {
+    const url = new URL(req.url ?? "/", "http://emulator");
+    const raw = await readBody(req);
+    if (url.pathname.startsWith(`${CONTROL_PREFIX}/`)) return send(res, control(url.pathname, raw, url.searchParams));
+    const method = req.method ?? "GET";
+    const query = Object.fromEntries(url.searchParams);
+    const entry: RequestLogEntry = { method, path: url.pathname, query, status: 0, at: Date.now(), body: logBody(raw) };
+    this.requests.push(entry);
+    if (this.faults.latencyMs > 0) await sleep(this.faults.latencyMs);
+    const drop = this.faults.takeDrop(method, url.pathname);
+    if (drop && !drop.afterProcessing) {
+      entry.dropped = true;
+      return req.socket.destroy();
+    }
+    const failure = drop ? undefined : this.faults.takeFailure(method, url.pathname);
+    const result = failure ? failureReply(failure.status ?? 503, failure.retryAfterSeconds) : this.process(req, url.pathname, query, raw);
+    entry.status = result.status;
+    if (drop) {
+      entry.dropped = true;
+      return req.socket.destroy();
+    }
+    send(res, result);
+  }
+}
+
+function failureReply(status: number, retryAfterSeconds = 1): Reply {
+  if (status === 429) return reply(429, { message: "Too Many Attempts." }, { "Retry-After": String(retryAfterSeconds) });
+  return reply(status, { message: status === 500 ? "Server Error" : "Service Unavailable" });
+}
+
+/** Starts a stateful Coolify 4.3.x API emulator, seeded with one usable server and its one destination. */
+export async function startCoolifyEmulator(options: EmulatorOptions = {}): Promise<CoolifyEmulator> {
+  const store = new EmulatorStore({
+    lifecycleDelayMs: options.lifecycleDelayMs ?? 300,
+    deleteDelayMs: options.deleteDelayMs ?? 300,
+    rateLimitPerMinute: options.rateLimitPerMinute ?? 200,
+    apiEnabled: options.apiEnabled ?? true,
+  });
+  const token = store.addToken({ team: 0, abilities: ["root"], userId: 0, token: options.rootToken ?? `0|${randomAlnum(40)}` });
+  const { server, destination } = store.addServer({ team: 0, name: "localhost" });
+  const emulator = new Emulator(store);
+  const seeded = { serverUuid: server.uuid, destinationUuid: destination.uuid };
+  const control = (path: string, raw: string, q: URLSearchParams, req: IncomingMessage) =>
+    handleControl({ store, faults: emulator.faults, requests: emulator.requests, seeded }, req, path, raw, q);
+  const http = createServer((req, res) => {
+    emulator.handle(req, res, (path, raw, q) => control(path, raw, q, req)).catch(() => {
+      if (!res.headersSent) send(res, reply(500, { message: "Server Error" }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = http.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    token,
+    ...seeded,
+    requests: emulator.requests,
+    faults: emulator.faults,
+    store,
+    close: () => {
+      store.clearTimers();
+      http.closeAllConnections();
+      return new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
