@@ -20,6 +20,7 @@ const CONFIG_FIX = "check the PocketBase URL, superuser email and password in th
 
 /** A fresh SDK client, authenticated as a superuser. Auto-cancellation is off: pages are read in sequence. */
 export async function connect(source: PocketBaseSource): Promise<PocketBase> {
+  checkUrl(source.url);
   const pb = new PocketBase(source.url, new BaseAuthStore());
   pb.autoCancellation(false);
   const guarded = guardedFetch(source);
@@ -74,14 +75,33 @@ export function toSourceError(error: unknown, source: PocketBaseSource, operatio
   }
   return fail("http", {
     problem: `${operation}: PocketBase at ${at} answered HTTP ${status} (${serverMessage}).`,
-    fix:
-      status === 404
-        ? "apply the migrations in pocketbase/migrations (serve with --migrationsDir) and check the URL points at PocketBase"
-        : "check the PocketBase logs (Dashboard > Logs) and retry; nothing was changed",
+    fix: HTTP_FIXES[status] ?? "check the PocketBase logs (Dashboard > Logs) and retry",
     tenant,
     status,
     origin: error,
   });
+}
+
+const HTTP_FIXES: Record<number, string> = {
+  400: "PocketBase rejected the data (field codes above): check that the referenced records exist and that the migrations in pocketbase/migrations are applied",
+  404: "apply the migrations in pocketbase/migrations (serve with --migrationsDir) and check the URL points at PocketBase",
+  429: "PocketBase is rate limiting; retry later or raise its rate limits",
+};
+
+/** Only plain http(s) URLs: credentials belong in email/password, never in the URL where messages could quote them. */
+function checkUrl(url: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || !["http:", "https:"].includes(parsed.protocol) || parsed.username !== "" || parsed.password !== "") {
+    throw new TenantSourceError("unreachable", {
+      problem: `the PocketBase URL ${redactUrl(url)} is not an http(s) URL without user info.`,
+      fix: 'set it to the form "http://127.0.0.1:8090" or "https://pb.example.com" and put the credentials in the email and password settings',
+    });
+  }
 }
 
 /**
@@ -103,6 +123,7 @@ function guardedFetch(source: PocketBaseSource): typeof fetch {
         status: response.status,
       });
     }
+    if (response.status === 204) return response; // A delete answers without a body.
     const type = response.headers.get("content-type") ?? "";
     if (!type.includes("json")) {
       throw new TenantSourceError("malformed", {
@@ -154,5 +175,9 @@ function describe(error: unknown): string {
 }
 
 function scrub(text: string, password: string): string {
-  return password.length > 0 ? text.split(password).join("[redacted]") : text;
+  if (password.length === 0) return text;
+  const forms = new Set([password, encodeURIComponent(password), encodeURI(password)]);
+  let scrubbed = text;
+  for (const form of forms) scrubbed = scrubbed.split(form).join("[redacted]");
+  return scrubbed;
 }

@@ -1,0 +1,105 @@
+import PocketBase, { BaseAuthStore } from "pocketbase";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deleteProvisioning, getProvisioning, upsertProvisioning, type ProvisioningInput } from "../../../lib/tenants/provisioning";
+import { startPocketBase, type PocketBaseInstance } from "../../support/pocketbase";
+import { expectSourceError } from "./expect-source-error";
+
+let server: PocketBaseInstance;
+let admin: PocketBase;
+let acmeId: string;
+let boltId: string;
+
+const DEPLOYED: ProvisioningInput = {
+  coolifyProjectUuid: "p-uuid-1",
+  coolifyServiceUuid: "s-uuid-1",
+  templateRef: "llm-stack@1.0.0",
+  status: "deployed",
+  urls: { app: "https://acme.agents.example" },
+  lastDeployed: "2026-01-02T03:04:05.000Z",
+  credentials: { adminPassword: "generated-secret-1" },
+};
+
+beforeAll(async () => {
+  server = await startPocketBase({ seed: true });
+  admin = new PocketBase(server.url, new BaseAuthStore());
+  admin.autoCancellation(false);
+  await admin.collection("_superusers").authWithPassword(server.email, server.password);
+  acmeId = (await admin.collection("tenants").getFirstListItem('slug = "acme"')).id;
+  boltId = (await admin.collection("tenants").getFirstListItem('slug = "bolt"')).id;
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe("provisioning write-back", () => {
+  it("returns null for a tenant without a record", async () => {
+    expect(await getProvisioning(server, boltId)).toBeNull();
+  });
+
+  it("creates the record on first upsert and reads it back", async () => {
+    const created = await upsertProvisioning(server, acmeId, DEPLOYED);
+    expect(created).toEqual({ id: created.id, tenantId: acmeId, ...DEPLOYED });
+    expect(await getProvisioning(server, acmeId)).toEqual(created);
+  });
+
+  it("is idempotent: the same upsert again keeps one record with the same content", async () => {
+    const first = await upsertProvisioning(server, acmeId, DEPLOYED);
+    const second = await upsertProvisioning(server, acmeId, DEPLOYED);
+    expect(second).toEqual(first);
+    const all = await admin.collection("provisioning").getFullList({ filter: admin.filter("tenant = {:t}", { t: acmeId }) });
+    expect(all).toHaveLength(1);
+  });
+
+  it("updates in place and keeps optional fields that are left out", async () => {
+    const before = await upsertProvisioning(server, acmeId, DEPLOYED);
+    const after = await upsertProvisioning(server, acmeId, {
+      coolifyProjectUuid: "p-uuid-1",
+      coolifyServiceUuid: "s-uuid-2",
+      templateRef: "llm-stack@1.1.0",
+      status: "deployed",
+    });
+    expect(after.id).toBe(before.id);
+    expect(after).toMatchObject({ coolifyServiceUuid: "s-uuid-2", templateRef: "llm-stack@1.1.0" });
+    expect(after.credentials).toEqual(DEPLOYED.credentials);
+    expect(after.urls).toEqual(DEPLOYED.urls);
+    expect(after.lastDeployed).toBe(DEPLOYED.lastDeployed);
+  });
+
+  it("creates with empty urls and credentials when they are left out", async () => {
+    const created = await upsertProvisioning(server, boltId, { coolifyProjectUuid: "p", coolifyServiceUuid: "s", templateRef: "openclaw@1.0.0", status: "deploying" });
+    expect(created).toMatchObject({ urls: {}, credentials: {} });
+    expect(created.lastDeployed).toBeUndefined();
+    await deleteProvisioning(server, boltId);
+  });
+
+  it("keeps a provisioned tenant from being deleted until its record is gone", async () => {
+    await upsertProvisioning(server, acmeId, DEPLOYED);
+    await expect(admin.collection("tenants").delete(acmeId)).rejects.toMatchObject({ status: 400 });
+    expect((await admin.collection("tenants").getOne(acmeId)).id).toBe(acmeId);
+  });
+
+  it("deletes the record, and deleting an absent record succeeds", async () => {
+    await upsertProvisioning(server, acmeId, DEPLOYED);
+    await deleteProvisioning(server, acmeId);
+    expect(await getProvisioning(server, acmeId)).toBeNull();
+    await expect(deleteProvisioning(server, acmeId)).resolves.toBeUndefined();
+  });
+
+  it("fails naming the tenant when the tenant does not exist", async () => {
+    const error = await expectSourceError(upsertProvisioning(server, "nosuchtenant000", DEPLOYED), "http", [server.password]);
+    expect(error.tenant).toBe("nosuchtenant000");
+    expect(error.message).toContain("validation_missing_rel_records");
+  });
+
+  it("fails with auth on a wrong password and never shows the password or the credentials", async () => {
+    const wrong = `${server.password}-x`;
+    await expectSourceError(upsertProvisioning({ ...server, password: wrong }, acmeId, DEPLOYED), "auth", [wrong, "generated-secret-1"]);
+    await expectSourceError(getProvisioning({ ...server, password: wrong }, acmeId), "auth", [wrong]);
+    await expectSourceError(deleteProvisioning({ ...server, password: wrong }, acmeId), "auth", [wrong]);
+  });
+
+  it("rejects a tenant id that is not a record id before calling PocketBase", async () => {
+    await expect(getProvisioning(server, 'x" || 1=1')).rejects.toThrow(RangeError);
+  });
+});
