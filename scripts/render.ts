@@ -1,0 +1,96 @@
+// Operator command: render one tenant stack without touching Coolify.
+//   npm run render -- --template llm-stack --plan pro --tenant acme [--version x.y.z] [--set key=value ...]
+// --set keys: `settings.<name>` (or a bare name), `secrets.<name>`, `limits.<cpus|memoryMb|pids>`, `models`
+// (comma list), `domains` (comma list), `platform.<aiRouterUrl|aiRouterKey|baseDomain>`. Values are parsed
+// as JSON when they parse (numbers, booleans, arrays), otherwise taken as strings.
+// Without --set the manifest's example inputs and clearly fake platform values are used.
+import { parseArgs } from "node:util";
+import { PLAN_TIERS, TemplateError, getTemplate, renderStack, type PlanTier, type RenderInput } from "../lib/templates";
+
+const SAMPLE_PLATFORM = {
+  aiRouterUrl: "https://ai-router.example.invalid/v1",
+  aiRouterKey: "sk-SAMPLE-not-a-real-router-key",
+  baseDomain: "agents.example.invalid",
+};
+const SAMPLE_MODELS = ["gpt-4o-mini", "gpt-4o"];
+const MASK = "********";
+
+function usage(message: string): never {
+  process.stderr.write(`${message}\nusage: npm run render -- --template <id> --plan <${PLAN_TIERS.join("|")}> --tenant <slug> [--version x.y.z] [--set key=value ...]\n`);
+  process.exit(2);
+}
+
+function parseValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function buildInput(argv: string[]): RenderInput {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      template: { type: "string" },
+      plan: { type: "string" },
+      tenant: { type: "string" },
+      version: { type: "string" },
+      set: { type: "string", multiple: true },
+    },
+    strict: true,
+  });
+  if (!values.template || !values.plan || !values.tenant) usage("--template, --plan and --tenant are required");
+  if (!(PLAN_TIERS as readonly string[]).includes(values.plan)) usage(`--plan must be one of ${PLAN_TIERS.join(", ")}`);
+  const manifest = getTemplate(values.template, values.version, values.tenant).manifest;
+
+  const input: RenderInput = {
+    template: values.template,
+    version: values.version,
+    tenant: { slug: values.tenant, settings: { ...manifest.example.settings }, secrets: { ...manifest.example.secrets } },
+    plan: { tier: values.plan as PlanTier, models: [...SAMPLE_MODELS] },
+    platform: { ...SAMPLE_PLATFORM },
+    domains: manifest.domain ? [`${values.tenant}.${SAMPLE_PLATFORM.baseDomain}`] : [],
+  };
+  for (const assignment of values.set ?? []) {
+    const eq = assignment.indexOf("=");
+    if (eq <= 0) usage(`--set ${assignment}: expected key=value`);
+    const key = assignment.slice(0, eq);
+    const raw = assignment.slice(eq + 1);
+    const [scope, name] = key.includes(".") ? [key.slice(0, key.indexOf(".")), key.slice(key.indexOf(".") + 1)] : ["settings", key];
+    if (key === "models") input.plan.models = raw.split(",").filter(Boolean);
+    else if (key === "domains") input.domains = raw.split(",").filter(Boolean);
+    else if (scope === "settings") input.tenant.settings[name] = parseValue(raw);
+    else if (scope === "secrets") input.tenant.secrets[name] = raw;
+    else if (scope === "limits") input.plan.limits = { ...input.plan.limits, [name]: Number(raw) };
+    else if (scope === "platform" && name in input.platform) input.platform[name as keyof RenderInput["platform"]] = raw;
+    else usage(`--set ${key}: unknown key`);
+  }
+  return input;
+}
+
+function main(): void {
+  try {
+    const input = buildInput(process.argv.slice(2));
+    const stack = renderStack(input);
+    const secret = new Set(stack.secretEnvKeys);
+    const lines = [
+      `# ${stack.templateRef} for tenant ${input.tenant.slug} (plan ${input.plan.tier})`,
+      `# domain service: ${stack.domainService || "(none)"}${stack.domainPort ? `:${stack.domainPort}` : ""}`,
+      `# Coolify-generated secrets: ${stack.generatedSecrets.join(", ") || "(none)"}`,
+      "# --- compose.yaml ---",
+      stack.composeYaml.trimEnd(),
+      "# --- env (secret values masked) ---",
+      ...Object.entries(stack.env).map(([key, value]) => `${key}=${secret.has(key) && value !== "" ? MASK : JSON.stringify(value)}`),
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+  } catch (error) {
+    if (error instanceof TemplateError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+main();

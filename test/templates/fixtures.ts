@@ -1,0 +1,25 @@
+import { getTemplate, listTemplates, PLAN_TIERS, type PlanTier, type RenderInput } from "../../lib/templates";
+
+/** Clearly fake platform values shared by the template tests. */
+export const PLATFORM = {
+  aiRouterUrl: "https://ai-router.test.invalid/v1",
+  aiRouterKey: "sk-test-router-key-not-real",
+  baseDomain: "agents.test.invalid",
+};
+
+export const MODELS = ["gpt-4o-mini", "gpt-4o"];
+
+/** Every (template, tier) pair, for table-driven tests. */
+export const MATRIX: Array<[string, PlanTier]> = listTemplates().flatMap((id) => PLAN_TIERS.map((tier) => [id, tier] as [string, PlanTier]));
+
+/** A valid input for `template` built from its manifest's example values. */
+export function exampleInput(template: string, tier: PlanTier = "pro", slug = "acme"): RenderInput {
+  const manifest = getTemplate(template).manifest;
+  return {
+    template,
+    tenant: { slug, settings: structuredClone(manifest.example.settings), secrets: { ...manifest.example.secrets } },
+    plan: { tier, models: [...MODELS] },
+    platform: { ...PLATFORM },
+    domains: manifest.domain ? [`${slug}.${PLATFORM.baseDomain}`] : [],
+  };
+}
