@@ -1,6 +1,6 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -14,7 +14,7 @@ export interface PocketBaseInstance {
   email: string;
   password: string;
   dataDir: string;
-  /** Kills the server; the data directory stays until the test process exits. */
+  /** Stops the server; the data directory stays for restart() and is removed once the test process is gone. */
   stop(): Promise<void>;
   /** Starts the server again on the same port and data directory. */
   restart(): Promise<void>;
@@ -22,6 +22,8 @@ export interface PocketBaseInstance {
 
 const MIGRATIONS_DIR = resolve(__dirname, "../../pocketbase/migrations");
 const START_TIMEOUT_MS = 15_000;
+const WRAPPER = 'exec 3<&0; pocketbase "$@" </dev/null & pb=$!; (read -r _ <&3; kill $pb 2>/dev/null) & reader=$!; wait $pb; code=$?; kill $reader 2>/dev/null; exit $code';
+const DIR_PREFIX = "cf-pocketbase-";
 const running = new Set<ChildProcess>();
 const dataDirs = new Set<string>();
 let exitHookInstalled = false;
@@ -33,7 +35,8 @@ let exitHookInstalled = false;
  */
 export async function startPocketBase(options: { seed?: boolean } = {}): Promise<PocketBaseInstance> {
   installExitHook();
-  const dataDir = mkdtempSync(join(tmpdir(), "cf-pocketbase-"));
+  sweepStaleDataDirs();
+  const dataDir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
   dataDirs.add(dataDir);
   const email = "superuser@cloudfreedom.test";
   const password = `pw-${randomBytes(12).toString("hex")}`;
@@ -77,7 +80,10 @@ async function serve(port: number, dataDir: string): Promise<ChildProcess> {
   const args = ["serve", "--http", `127.0.0.1:${port}`, "--dir", dataDir, "--migrationsDir", MIGRATIONS_DIR];
   // No hooks are used: point hooksDir at an empty path and prewarm a single JS runtime.
   args.push("--automigrate=false", "--hooksDir", join(dataDir, "no-hooks"), "--hooksPool", "1");
-  const child = spawn("pocketbase", args, { stdio: ["ignore", "pipe", "pipe"] });
+  // Vitest ends its workers without running exit hooks, so the server must notice on its own:
+  // the shell wrapper kills pocketbase as soon as its stdin (a pipe from this process) closes.
+  const child = spawn("sh", ["-c", WRAPPER, "pocketbase-wrapper", ...args], { stdio: ["pipe", "pipe", "pipe"], detached: true });
+  child.stdin?.on("error", () => undefined);
   running.add(child);
   let output = "";
   const collect = (chunk: Buffer): void => {
@@ -110,13 +116,40 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`no healthy answer within ${START_TIMEOUT_MS} ms`);
 }
 
+/** Closes the wrapper's stdin (it then stops pocketbase); kills the whole process group if that takes too long. */
 async function kill(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  child.stdin?.end();
+  const timer = setTimeout(() => killGroup(child), 5000);
   await exited;
   clearTimeout(timer);
+}
+
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Removes data directories left by test processes that are no longer running. */
+function sweepStaleDataDirs(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const owner = Number(name.slice(DIR_PREFIX.length).split("-")[0]);
+    if (!name.startsWith(DIR_PREFIX) || !Number.isInteger(owner) || owner <= 0 || isAlive(owner)) continue;
+    rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 function freePort(): Promise<number> {
@@ -135,7 +168,7 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once("exit", () => {
-    for (const child of running) child.kill("SIGKILL");
+    for (const child of running) killGroup(child);
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   });
 }
