@@ -28,16 +28,24 @@ export async function connect(source: PocketBaseSource): Promise<PocketBase> {
   try {
     await pb.collection("_superusers").authWithPassword(source.email, source.password);
   } catch (error) {
-    throw toSourceError(error, source, "logging in as a PocketBase superuser");
+    throw toSourceError(error, source, { operation: "logging in as a PocketBase superuser", login: true });
   }
   return pb;
 }
 
-/**
- * Maps any error from the SDK to a TenantSourceError. `operation` is a gerund phrase such as
- * "listing tenants (page 2)". The password is scrubbed from every text that reaches the message.
- */
-export function toSourceError(error: unknown, source: PocketBaseSource, operation: string, tenant?: string): TenantSourceError {
+/** What was being done when an error happened, for the message. */
+export interface SourceContext {
+  /** A gerund phrase such as "listing tenants (page 2, 5 per page)". */
+  operation: string;
+  /** The tenant concerned (slug or record id), if any. */
+  tenant?: string;
+  /** The superuser login: PocketBase answers a wrong password with 400. */
+  login?: boolean;
+}
+
+/** Maps any error from the SDK to a TenantSourceError. The password is scrubbed from every text that reaches the message. */
+export function toSourceError(error: unknown, source: PocketBaseSource, context: SourceContext): TenantSourceError {
+  const { operation, tenant } = context;
   if (error instanceof TenantSourceError) return error;
   const inner = error instanceof ClientResponseError ? error.originalError : undefined;
   if (inner instanceof TenantSourceError) return inner;
@@ -63,8 +71,7 @@ export function toSourceError(error: unknown, source: PocketBaseSource, operatio
       origin: error,
     });
   }
-  const login = operation.startsWith("logging in");
-  if (status === 401 || status === 403 || (login && status === 400)) {
+  if (status === 401 || status === 403 || (context.login === true && status === 400)) {
     return fail("auth", {
       problem: `${operation}: PocketBase at ${at} rejected the superuser "${source.email}" (HTTP ${status}: ${serverMessage}).`,
       fix: `${CONFIG_FIX}; create or reset the superuser with \`pocketbase superuser upsert EMAIL PASSWORD\``,

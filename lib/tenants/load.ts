@@ -58,7 +58,7 @@ async function readPage(pb: PocketBase, source: TenantSourceOptions, page: numbe
   } catch (error) {
     // The SDK throws a plain TypeError when it cannot map the body's items.
     if (error instanceof TypeError) throw notAList(page, "items", error.message, error);
-    throw toSourceError(error, source, `listing tenants (page ${page}, ${perPage} per page)`);
+    throw toSourceError(error, source, { operation: `listing tenants (page ${page}, ${perPage} per page)` });
   }
   const parsed = listEnvelope.safeParse(body);
   if (!parsed.success) {

@@ -58,7 +58,7 @@ export async function upsertProvisioning(source: PocketBaseSource, tenantId: str
       return fromRecord(await pb.collection(COLLECTION).update(raced.id, body), tenantId);
     }
   } catch (error) {
-    throw toSourceError(error, source, operation, tenantId);
+    throw toSourceError(error, source, { operation, tenant: tenantId });
   }
 }
 
@@ -70,7 +70,7 @@ export async function getProvisioning(source: PocketBaseSource, tenantId: string
     const found = await findRecord(pb, tenantId);
     return found === null ? null : fromRecord(found, tenantId);
   } catch (error) {
-    throw toSourceError(error, source, `reading the provisioning record of tenant ${tenantId}`, tenantId);
+    throw toSourceError(error, source, { operation: `reading the provisioning record of tenant ${tenantId}`, tenant: tenantId });
   }
 }
 
@@ -84,7 +84,7 @@ export async function deleteProvisioning(source: PocketBaseSource, tenantId: str
     await pb.collection(COLLECTION).delete(found.id);
   } catch (error) {
     if (error instanceof ClientResponseError && error.status === 404) return;
-    throw toSourceError(error, source, `deleting the provisioning record of tenant ${tenantId}`, tenantId);
+    throw toSourceError(error, source, { operation: `deleting the provisioning record of tenant ${tenantId}`, tenant: tenantId });
   }
 }
 
