@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { listProjects, type SentRequest } from "../../../lib/coolify";
+import { THROTTLE_TARGET } from "../../../lib/coolify/throttle";
+import { fastConnection, useEmulator } from "./emulator-harness";
+import { virtualClock } from "./virtual-clock";
+
+const h = useEmulator();
+
+describe("client-side throttle", () => {
+  it("spaces real requests from concurrent callers at the configured rate", async () => {
+    const limit = 1_200;
+    const conn = fastConnection(h.emulator, { rateLimitPerMinute: limit });
+    const before = h.emulator.requests.length;
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      for (let i = 0; i < 5; i++) await listProjects(conn);
+    }));
+    const at = h.emulator.requests.slice(before).map((r) => r.at).sort((a, b) => a - b);
+    expect(at).toHaveLength(20);
+    const interval = 60_000 / (limit * THROTTLE_TARGET);
+    const gaps = at.slice(1).map((t, i) => t - at[i]);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(interval - 15);
+    const rate = ((at.length - 1) / (at[at.length - 1] - at[0])) * 60_000;
+    expect(rate).toBeLessThanOrEqual(limit);
+    expect(rate).toBeGreaterThan(limit * 0.85);
+  });
+
+  it("keeps to the default 200/min on an injected clock, shared by connections with the same url and token", async () => {
+    const clock = virtualClock();
+    const times: number[] = [];
+    const onRequest = (_r: SentRequest) => void times.push(clock.now());
+    const a = fastConnection(h.emulator, { rateLimitPerMinute: undefined, transport: { clock, onRequest } });
+    const b = { ...a, timeoutMs: 4_000 };
+    for (let i = 0; i < 5; i++) await Promise.all([listProjects(a), listProjects(b)]);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    for (const gap of gaps) expect(gap).toBeCloseTo(60_000 / (200 * THROTTLE_TARGET), 0);
+  });
+
+  it("keeps separate schedules for different tokens", async () => {
+    const clock = virtualClock();
+    const other = h.emulator.store.addToken({ abilities: ["root"] });
+    const a = fastConnection(h.emulator, { rateLimitPerMinute: 60, transport: { clock } });
+    const b = fastConnection(h.emulator, { token: other, rateLimitPerMinute: 60, transport: { clock } });
+    await Promise.all([listProjects(a), listProjects(b)]);
+    expect(clock.sleeps).toEqual([]);
+  });
+});
