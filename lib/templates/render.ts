@@ -4,7 +4,7 @@ import { findCoolifyViolations, generatedSecretsOf, plainVariablesOf, TEMPLATE_L
 import { TemplateError } from "./errors";
 import { isDnsLabel, isHostName, isRouterKey, modelIdSchema, normaliseDomain, normaliseRouterUrl } from "./inputs";
 import { limitsSchema, PLAN_TIERS, type EnvContext, type Limits, type PlanTier, type TemplateManifest } from "./manifest";
-import { getTemplate, loadCompose } from "./registry";
+import { getTemplate, loadCompose, type TemplateVersion } from "./registry";
 
 export type { Limits, PlanTier } from "./manifest";
 
@@ -78,24 +78,52 @@ export function renderStack(input: RenderInput): RenderedStack {
   const issue = manifest.check(ctx)[0];
   if (issue) fail(issue.field, issue.problem, issue.fix);
 
-  const compose = buildCompose(loadCompose(entry), manifest, tier, limits, templateRef);
-  const violations = findCoolifyViolations(compose, templateRef);
-  if (violations.length > 0) fail("compose", violations.join("; "), "fix the template (a new version folder if it is released)");
-
+  const built = composeFor(entry, tier, limits, templateRef, fail);
   const env = manifest.env(ctx);
-  const missing = plainVariablesOf(compose).filter((name) => !(name in env));
+  const missing = built.variables.filter((name) => !(name in env));
   if (missing.length > 0) fail("env", `the compose references ${missing.join(", ")} but the manifest provides no value`, "fix the template's env()");
 
   return {
     templateRef,
-    compose,
-    composeYaml: dump(compose, { lineWidth: -1, noRefs: true }),
+    compose: JSON.parse(built.json) as Record<string, unknown>,
+    composeYaml: built.yaml,
     env: sortKeys(env),
     secretEnvKeys: [...manifest.secretEnvKeys].sort(),
     domainService: manifest.domain?.service ?? "",
     domainPort: manifest.domain?.port ?? 0,
+    generatedSecrets: [...built.generatedSecrets],
+  };
+}
+
+interface BuiltCompose {
+  /** Each render returns a fresh copy parsed from this, so callers may mutate their compose object. */
+  json: string;
+  yaml: string;
+  variables: string[];
+  generatedSecrets: string[];
+}
+
+// The compose depends only on template version, tier and effective limits (tenant values live in env),
+// so it is built, checked and dumped once per combination.
+const built = new Map<string, BuiltCompose>();
+const BUILT_MAX = 512;
+
+function composeFor(entry: TemplateVersion, tier: PlanTier, limits: Record<string, Limits>, templateRef: string, fail: Fail): BuiltCompose {
+  const key = `${templateRef}|${tier}|${JSON.stringify(limits)}`;
+  const cached = built.get(key);
+  if (cached) return cached;
+  const compose = buildCompose(loadCompose(entry), entry.manifest, tier, limits, templateRef);
+  const violations = findCoolifyViolations(compose, templateRef);
+  if (violations.length > 0) fail("compose", violations.join("; "), "fix the template (a new version folder if it is released)");
+  const result: BuiltCompose = {
+    json: JSON.stringify(compose),
+    yaml: dump(compose, { lineWidth: -1, noRefs: true }),
+    variables: plainVariablesOf(compose),
     generatedSecrets: generatedSecretsOf(compose),
   };
+  if (built.size >= BUILT_MAX) built.clear();
+  built.set(key, result);
+  return result;
 }
 
 type Fail = (field: string, problem: string, fix: string) => never;
