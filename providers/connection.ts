@@ -1,0 +1,51 @@
+// Where the providers find Coolify. Credentials arrive at run time through the dynamic provider's
+// `configure` (the stack config, secrets decrypted) or, failing that, the environment, read inside the
+// call; nothing here runs at import, so nothing is frozen into the serialized provider in state.
+import type * as pulumi from "@pulumi/pulumi";
+import type { CoolifyConnection } from "../lib/coolify";
+
+/** Timing knobs of the providers; the defaults suit a real Coolify, tests shorten them. */
+export interface ProviderTimings {
+  /** Pause between status polls. */
+  pollIntervalMs: number;
+  /** How long a delete keeps retrying Coolify's "has resources" 400 and waits for a queued delete. */
+  deleteTimeoutMs: number;
+}
+
+let configured: pulumi.dynamic.ConfigureRequest["config"] | undefined;
+
+/** Remembers the stack config the engine hands to `configure` (one process serves all dynamic resources). */
+export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+  configured = req.config;
+}
+
+function setting(configKey: string, envKey: string): string | undefined {
+  return configured?.get(configKey) ?? process.env[envKey] ?? undefined;
+}
+
+/** The Coolify connection from config `coolifyUrl`/`coolifyToken` (env `COOLIFY_URL`/`COOLIFY_TOKEN`). */
+export function coolifyConnection(): CoolifyConnection {
+  const url = setting("coolifyUrl", "COOLIFY_URL");
+  const token = setting("coolifyToken", "COOLIFY_TOKEN");
+  if (!url || !token) {
+    throw new Error(
+      "Coolify credentials missing: run `pulumi config set coolifyUrl https://<coolify host>` and " +
+        "`pulumi config set --secret coolifyToken <token>` (or export COOLIFY_URL / COOLIFY_TOKEN)",
+    );
+  }
+  const rate = Number(setting("coolifyRateLimit", "COOLIFY_RATE_LIMIT") ?? "");
+  return { url, token, ...(rate > 0 ? { rateLimitPerMinute: rate } : {}) };
+}
+
+export function providerTimings(): ProviderTimings {
+  const number = (configKey: string, envKey: string, fallback: number) => {
+    const value = Number(setting(configKey, envKey) ?? "");
+    return value > 0 ? value : fallback;
+  };
+  return {
+    pollIntervalMs: number("coolifyPollIntervalMs", "COOLIFY_POLL_INTERVAL_MS", 3_000),
+    deleteTimeoutMs: number("coolifyDeleteTimeoutSeconds", "COOLIFY_DELETE_TIMEOUT_SECONDS", 180) * 1000,
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,137 @@
+// The public URLs of one container of a Coolify service (coolify-api.md §7.7): GET /services/{uuid}/applications,
+// PATCH /services/{uuid}/applications/{app_uuid} with `url` (force_domain_override in the query), then
+// POST /services/{uuid}/restart so Traefik picks up the new labels. The ID is `<service uuid>/<container>`.
+// serviceUuid and container force a replacement; urls are patched in place. Delete clears the URLs.
+import * as pulumi from "@pulumi/pulumi";
+import * as coolify from "../lib/coolify";
+import { configure, coolifyConnection } from "./connection";
+import { changedKeys, isUnknown, type CheckFailure } from "./diff";
+import { forwardTo } from "./runtime";
+
+/** Plain, resolved inputs. */
+export interface DomainInputs {
+  /** The service. Replacement: yes. */
+  serviceUuid: string;
+  /** Compose service name of the container (a service application, not a database). Replacement: yes. */
+  container: string;
+  /** Full URLs with scheme; a port is the container port Traefik forwards to, e.g. `https://a.example.com:8080`. */
+  urls: string[];
+  /** Take the URLs even when another resource uses them (Coolify's force_domain_override). Default false. */
+  forceOverride?: boolean;
+  /** Restart the service so the new routes apply. Default true. */
+  restart?: boolean;
+}
+
+/** State after create/read. */
+export interface DomainOutputs extends DomainInputs {
+  applicationUuid: string;
+  /** The container's fqdn as Coolify stores it (lower-cased scheme and host, comma-joined). */
+  fqdn: string;
+}
+
+/** Inputs of the `Domain` resource. */
+export type DomainArgs = { [K in keyof DomainInputs]: pulumi.Input<DomainInputs[K]> };
+
+// Coolify refuses these characters in a URL (§7.7).
+const FORBIDDEN = /[`$;&|<>()\\\n\r]/;
+
+export function checkDomain(inputs: DomainInputs): CheckFailure[] {
+  if (isUnknown(inputs.urls)) return [];
+  return (inputs.urls ?? []).flatMap((url) => {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    const ok = parsed && /^https?:$/.test(parsed.protocol) && parsed.hostname && !FORBIDDEN.test(url) && !url.includes(",");
+    return ok ? [] : [{ property: "urls", reason: `"${url}" is not a full http(s) URL Coolify accepts (e.g. https://acme.example.com)` }];
+  });
+}
+
+/** A 409 names the resource that holds the domain; say so, and how to proceed. */
+export function conflictError(e: coolify.CoolifyApiError, inputs: DomainInputs): Error {
+  const holders = e.conflicts.map((c) => `${c.domain} is used by ${c.resource_type ?? "resource"} "${c.resource_name ?? "?"}"${c.resource_uuid ? ` (${c.resource_uuid})` : ""}`);
+  return new Error(
+    `Coolify refused the URLs of container "${inputs.container}" in service ${inputs.serviceUuid}: ${holders.join("; ") || e.message}. ` +
+      "Nothing was changed. Free the domain in Coolify, choose another one, or set forceOverride to take it anyway.",
+  );
+}
+
+async function applicationUuid(conn: coolify.CoolifyConnection, inputs: DomainInputs): Promise<string> {
+  const apps = await coolify.listServiceApplications(conn, inputs.serviceUuid);
+  const app = apps.find((a) => a.name === inputs.container);
+  if (!app) {
+    throw new Error(`service ${inputs.serviceUuid} has no container "${inputs.container}" that can take a URL (have: ${apps.map((a) => a.name).join(", ") || "none"})`);
+  }
+  return app.uuid;
+}
+
+async function apply(conn: coolify.CoolifyConnection, appUuid: string, inputs: DomainInputs, urls: string[] | null): Promise<string> {
+  try {
+    const app = await coolify.setServiceApplicationUrls(conn, inputs.serviceUuid, appUuid, urls, { forceDomainOverride: inputs.forceOverride ?? false });
+    if (inputs.restart ?? true) await coolify.restartService(conn, inputs.serviceUuid);
+    return app.fqdn ?? "";
+  } catch (e) {
+    throw e instanceof coolify.CoolifyApiError && coolify.isConflict(e) ? conflictError(e, inputs) : e;
+  }
+}
+
+export const provider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutputs> = {
+  configure,
+
+  async check(_olds, news) {
+    return { inputs: news, failures: checkDomain(news) };
+  },
+
+  async diff(_id, olds, news) {
+    const replaces = changedKeys<DomainInputs>(olds, news, ["serviceUuid", "container"]).map(String);
+    const changed = changedKeys<DomainInputs>(olds, news, ["serviceUuid", "container", "urls", "forceOverride", "restart"]);
+    return { changes: changed.length > 0, replaces, deleteBeforeReplace: true };
+  },
+
+  async create(inputs) {
+    const conn = coolifyConnection();
+    const appUuid = await applicationUuid(conn, inputs);
+    const fqdn = await apply(conn, appUuid, inputs, inputs.urls);
+    return { id: `${inputs.serviceUuid}/${inputs.container}`, outs: { ...inputs, applicationUuid: appUuid, fqdn } };
+  },
+
+  async read(id, props) {
+    const conn = coolifyConnection();
+    try {
+      const app = await coolify.getServiceApplication(conn, props!.serviceUuid, props!.applicationUuid);
+      const urls = (app.fqdn ?? "").split(",").filter(Boolean);
+      return { id, props: { ...props!, fqdn: app.fqdn ?? "", urls } };
+    } catch (e) {
+      if (coolify.isNotFound(e)) return { id: "", props: {} as DomainOutputs };
+      throw e;
+    }
+  },
+
+  async update(_id, olds, news) {
+    const conn = coolifyConnection();
+    const fqdn = await apply(conn, olds.applicationUuid, news, news.urls);
+    return { outs: { ...news, applicationUuid: olds.applicationUuid, fqdn } };
+  },
+
+  async delete(_id, props) {
+    const conn = coolifyConnection();
+    try {
+      await coolify.setServiceApplicationUrls(conn, props.serviceUuid, props.applicationUuid, null);
+    } catch (e) {
+      if (!coolify.isNotFound(e)) throw e;
+    }
+  },
+};
+
+/** The URLs of one container of a Coolify service. */
+export class Domain extends pulumi.dynamic.Resource {
+  declare readonly urls: pulumi.Output<string[]>;
+  declare readonly fqdn: pulumi.Output<string>;
+  declare readonly applicationUuid: pulumi.Output<string>;
+
+  constructor(name: string, args: DomainArgs, opts?: pulumi.CustomResourceOptions) {
+    super(forwardTo("domain"), name, { ...args, applicationUuid: undefined, fqdn: undefined }, opts, "coolify", "Domain");
+  }
+}

@@ -1,0 +1,126 @@
+// A Coolify project (coolify-api.md §5): GET/POST /projects, GET/PATCH/DELETE /projects/{uuid}.
+// The ID is the project uuid. Nothing forces a replacement: name and description are patched in place.
+// Create adopts a project of the same name that carries our ownership marker, since Coolify names are
+// not unique and a lost 201 would otherwise leave a duplicate behind.
+import * as pulumi from "@pulumi/pulumi";
+import * as coolify from "../lib/coolify";
+import { configure, coolifyConnection, providerTimings, sleep } from "./connection";
+import { changedKeys, isUnknown, type CheckFailure } from "./diff";
+import { forwardTo } from "./runtime";
+
+/** Plain, resolved inputs. */
+export interface ProjectInputs {
+  /** Coolify `name` (3-255 characters). Not unique in Coolify; with the marker it identifies our project. */
+  name: string;
+  /** Coolify `description`; the ownership marker is appended. */
+  description?: string;
+}
+
+/** State after create/read. */
+export interface ProjectOutputs extends ProjectInputs {
+  uuid: string;
+  /** The description as stored in Coolify, marker included. */
+  coolifyDescription: string;
+}
+
+/** Inputs of the `Project` resource. */
+export type ProjectArgs = { [K in keyof ProjectInputs]: pulumi.Input<ProjectInputs[K]> };
+
+export const OWNERSHIP_MARKER = "(managed by cloudfreedom-agents)";
+const NAME_PATTERN = /^[\p{L}\p{M}\p{N}\s\-_.@/&()#,:+]{3,255}$/u;
+const DESCRIPTION_PATTERN = /^[\p{L}\p{N}\s\-_.,!?()'"+=*@/&]*$/u;
+
+export function checkProject(inputs: ProjectInputs): CheckFailure[] {
+  const failures: CheckFailure[] = [];
+  if (!isUnknown(inputs.name) && !NAME_PATTERN.test(inputs.name ?? "")) {
+    failures.push({ property: "name", reason: "3-255 letters, digits, spaces or - _ . @ / & ( ) # , : + (Coolify's rule)" });
+  }
+  if (inputs.description !== undefined && !isUnknown(inputs.description) && !DESCRIPTION_PATTERN.test(inputs.description)) {
+    failures.push({ property: "description", reason: "letters, digits, spaces or - _ . , ! ? ( ) ' \" + = * @ / & only (Coolify's rule)" });
+  }
+  return failures;
+}
+
+export function coolifyDescription(inputs: ProjectInputs): string {
+  return inputs.description ? `${inputs.description} ${OWNERSHIP_MARKER}` : OWNERSHIP_MARKER;
+}
+
+export function isOurs(project: coolify.Project, inputs: ProjectInputs): boolean {
+  return project.name === inputs.name && (project.description ?? "").includes(OWNERSHIP_MARKER);
+}
+
+function toOutputs(uuid: string, inputs: ProjectInputs, description: string): ProjectOutputs {
+  return { ...inputs, uuid, coolifyDescription: description };
+}
+
+export const provider: pulumi.dynamic.ResourceProvider<ProjectInputs, ProjectOutputs> = {
+  configure,
+
+  async check(_olds, news) {
+    return { inputs: news, failures: checkProject(news) };
+  },
+
+  async diff(_id, olds, news) {
+    const changed = changedKeys<ProjectInputs>(olds, news, ["name", "description"]);
+    return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+  },
+
+  async create(inputs) {
+    const conn = coolifyConnection();
+    const description = coolifyDescription(inputs);
+    const existing = (await coolify.listProjects(conn)).find((p) => isOurs(p, inputs));
+    if (existing) {
+      if (existing.description !== description) await coolify.updateProject(conn, existing.uuid, { description });
+      return { id: existing.uuid, outs: toOutputs(existing.uuid, inputs, description) };
+    }
+    const { uuid } = await coolify.createProject(conn, { name: inputs.name, description });
+    return { id: uuid, outs: toOutputs(uuid, inputs, description) };
+  },
+
+  async read(id, props) {
+    const conn = coolifyConnection();
+    try {
+      const project = await coolify.getProject(conn, id);
+      return { id, props: { ...props!, name: project.name, coolifyDescription: project.description ?? "", uuid: id } };
+    } catch (e) {
+      if (coolify.isNotFound(e)) return { id: "", props: {} as ProjectOutputs };
+      throw e;
+    }
+  },
+
+  async update(id, _olds, news) {
+    const conn = coolifyConnection();
+    const description = coolifyDescription(news);
+    await coolify.updateProject(conn, id, { name: news.name, description });
+    return { outs: toOutputs(id, news, description) };
+  },
+
+  async delete(id) {
+    const conn = coolifyConnection();
+    const { deleteTimeoutMs, pollIntervalMs } = providerTimings();
+    const deadline = Date.now() + deleteTimeoutMs;
+    for (;;) {
+      try {
+        return await coolify.deleteProject(conn, id);
+      } catch (e) {
+        if (coolify.isNotFound(e)) return;
+        // Service deletes are queued, so the project "has resources" until those jobs finish (§5, §11.3).
+        const busy = e instanceof coolify.CoolifyApiError && e.status === 400 && /has resources/.test(e.coolifyMessage ?? "");
+        if (!busy || Date.now() > deadline) throw e;
+        await sleep(pollIntervalMs);
+      }
+    }
+  },
+};
+
+/** A Coolify project, adopted by name and ownership marker when it already exists. */
+export class Project extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly description: pulumi.Output<string | undefined>;
+  declare readonly uuid: pulumi.Output<string>;
+  declare readonly coolifyDescription: pulumi.Output<string>;
+
+  constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
+    super(forwardTo("project"), name, { ...args, uuid: undefined, coolifyDescription: undefined }, opts, "coolify", "Project");
+  }
+}
