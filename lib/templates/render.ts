@@ -61,9 +61,9 @@ export function renderStack(input: RenderInput): RenderedStack {
   const { tier, models, limits: overrides } = plan.data;
   const platform = checkPlatform(input.platform, fail);
   const domains = checkDomains(input.domains, manifest, fail);
-  const settings = manifest.settings.safeParse(input.tenant.settings ?? {});
+  const settings = manifest.settings.safeParse(input.tenant?.settings ?? {});
   if (!settings.success) failWithZod(fail, "settings", settings.error, "correct the tenant setting");
-  const secrets = manifest.secrets.safeParse(input.tenant.secrets ?? {});
+  const secrets = manifest.secrets.safeParse(input.tenant?.secrets ?? {});
   if (!secrets.success) failWithZod(fail, "secrets", secrets.error, "correct the tenant secret");
 
   const limits = effectiveLimits(manifest, tier, overrides ?? {}, fail);
