@@ -20,8 +20,10 @@ function parseArgs(argv: string[]): EmulatorOptions & { tokenFile?: string } {
   return options;
 }
 
+/** Sanctum's `<id>|` prefix is not secret; nothing of the secret part is shown. */
 function hint(token: string): string {
-  return `${token.slice(0, 4)}…(${token.length} chars)`;
+  const bar = token.indexOf("|");
+  return bar >= 0 ? `${token.slice(0, bar + 1)}…(${token.length} chars)` : `…(${token.length} chars)`;
 }
 
 async function main(): Promise<void> {
