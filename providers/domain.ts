@@ -58,6 +58,18 @@ export function conflictError(e: coolify.CoolifyApiError, inputs: DomainInputs):
   );
 }
 
+/** Coolify lower-cases the URLs it stores (§7.3); the same URLs in another case are no drift. */
+export function sameUrls(a: readonly string[], b: readonly string[]): boolean {
+  const norm = (url: string) => {
+    try {
+      return new URL(url.toLowerCase()).href;
+    } catch {
+      return url.toLowerCase();
+    }
+  };
+  return a.length === b.length && a.every((url, i) => norm(url) === norm(b[i]));
+}
+
 async function applicationUuid(conn: coolify.CoolifyConnection, inputs: DomainInputs): Promise<string> {
   const apps = await coolify.listServiceApplications(conn, inputs.serviceUuid);
   const app = apps.find((a) => a.name === inputs.container);
@@ -101,7 +113,8 @@ export const provider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutpu
     const conn = coolifyConnection();
     try {
       const app = await coolify.getServiceApplication(conn, props!.serviceUuid, props!.applicationUuid);
-      const urls = (app.fqdn ?? "").split(",").filter(Boolean);
+      const stored = (app.fqdn ?? "").split(",").filter(Boolean);
+      const urls = sameUrls(stored, props!.urls ?? []) ? props!.urls : stored;
       return { id, props: { ...props!, fqdn: app.fqdn ?? "", urls } };
     } catch (e) {
       if (coolify.isNotFound(e)) return { id: "", props: {} as DomainOutputs };

@@ -37,6 +37,8 @@ export function checkProject(inputs: ProjectInputs): CheckFailure[] {
   }
   if (inputs.description !== undefined && !isUnknown(inputs.description) && !DESCRIPTION_PATTERN.test(inputs.description)) {
     failures.push({ property: "description", reason: "letters, digits, spaces or - _ . , ! ? ( ) ' \" + = * @ / & only (Coolify's rule)" });
+  } else if (!isUnknown(inputs.description) && coolifyDescription(inputs).length > 255) {
+    failures.push({ property: "description", reason: `at most ${254 - OWNERSHIP_MARKER.length} characters (Coolify's 255, less the ownership marker)` });
   }
   return failures;
 }
@@ -62,7 +64,9 @@ export const provider: pulumi.dynamic.ResourceProvider<ProjectInputs, ProjectOut
 
   async diff(_id, olds, news) {
     const changed = changedKeys<ProjectInputs>(olds, news, ["name", "description"]);
-    return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    // A description edited in Coolify (marker removed, say) shows in coolifyDescription after a refresh.
+    const drifted = olds.coolifyDescription !== undefined && !isUnknown(news.description) && olds.coolifyDescription !== coolifyDescription(news);
+    return { changes: changed.length > 0 || drifted, replaces: [], deleteBeforeReplace: false };
   },
 
   async create(inputs) {

@@ -59,8 +59,13 @@ export type ServiceArgs = { [K in keyof Omit<ServiceInputs, "env">]: pulumi.Inpu
 const REPLACES = ["serverUuid", "projectUuid", "environmentName", "destinationUuid"] as const;
 const PATCHED = ["name", "description", "templateRef", "env", "redeployTrigger", "desiredState", "waitForHealthy", "healthTimeoutSeconds", "deleteVolumes"] as const;
 
+/**
+ * Names every input that forces a replacement, so the replacement (created before the old service is deleted)
+ * never adopts the service it replaces.
+ */
 export function ownershipMarker(inputs: ServiceInputs): string {
-  return `[cloudfreedom-agents project=${inputs.projectUuid} env=${inputs.environmentName ?? "production"}]`;
+  const destination = inputs.destinationUuid ? ` destination=${inputs.destinationUuid}` : "";
+  return `[cloudfreedom-agents project=${inputs.projectUuid} env=${inputs.environmentName ?? "production"} server=${inputs.serverUuid}${destination}]`;
 }
 
 export function coolifyDescription(inputs: ServiceInputs): string {
@@ -74,6 +79,14 @@ export function isOurs(service: coolify.Service, inputs: ServiceInputs): boolean
 export function envItems(env: Record<string, string>): coolify.ServiceEnvInput[] {
   // Literal: a tenant value such as `${X}` or `{{team.KEY}}` must reach the container as written (§7.6).
   return Object.keys(env).sort().map((key) => ({ key, value: env[key], is_literal: true, is_multiline: env[key].includes("\n") }));
+}
+
+/** Inputs with their defaults filled in, so spelling out a default is no change (and no replacement). */
+export function withDefaults(inputs: ServiceInputs): ServiceInputs {
+  return {
+    ...inputs, environmentName: inputs.environmentName ?? "production", desiredState: inputs.desiredState ?? "running",
+    waitForHealthy: inputs.waitForHealthy ?? true, healthTimeoutSeconds: inputs.healthTimeoutSeconds ?? 300, deleteVolumes: inputs.deleteVolumes ?? false,
+  };
 }
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_.]*$/;
@@ -155,7 +168,8 @@ export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOut
     return { inputs: news, failures: checkService(news) };
   },
 
-  async diff(_id, olds, news) {
+  async diff(_id, oldInputs, newInputs) {
+    const [olds, news] = [withDefaults(oldInputs), withDefaults(newInputs)];
     const replaces = changedKeys<ServiceInputs>(olds, news, [...REPLACES]).map(String);
     const changed = [...replaces, ...changedKeys<ServiceInputs>(olds, news, [...PATCHED]).map(String)];
     if (!sameCompose(olds.compose, news.compose)) changed.push("compose");
