@@ -16,8 +16,12 @@ export const systemClock: Clock = {
 export const THROTTLE_TARGET = 0.98;
 
 interface BucketState {
-  /** Earliest time the next request may be sent. */
-  next: number;
+  /** When the last request of this key was let through. */
+  last: number;
+  /** No request before this time (set after a 429). */
+  pausedUntil: number;
+  /** Tail of the FIFO of waiting callers. */
+  queue: Promise<void>;
 }
 
 // Runtime state, not config: one schedule per (clock, url, token), shared by every caller in this process.
@@ -32,28 +36,35 @@ function stateFor(clock: Clock, key: string): BucketState {
   let byKey = schedules.get(clock);
   if (!byKey) schedules.set(clock, (byKey = new Map()));
   let state = byKey.get(key);
-  if (!state) byKey.set(key, (state = { next: 0 }));
+  if (!state) byKey.set(key, (state = { last: -Infinity, pausedUntil: -Infinity, queue: Promise.resolve() }));
   return state;
 }
 
 /**
- * Waits for this caller's slot. Slots are spaced evenly at `THROTTLE_TARGET × limit` per minute (no burst), so any
- * window, including Laravel's fixed one-minute window (coolify-api.md §3), sees fewer requests than the limit.
- * Concurrent callers queue: each reserves the next slot before sleeping. A limit of 0 disables spacing but still
- * honours `pauseUntil`.
+ * Waits for this caller's turn. Callers of one key go first-in first-out, each at least `60 s / (THROTTLE_TARGET ×
+ * limit)` after the previous one actually went (no burst, no catching up after a late timer), so any one-minute window,
+ * including Laravel's fixed one (coolify-api.md §3), sees fewer requests than the limit. A limit of 0 disables the
+ * spacing but still honours `pauseUntil`.
  */
 export async function acquireSlot(clock: Clock, key: string, limitPerMinute: number, windowMs = 60_000): Promise<void> {
   const limited = limitPerMinute > 0 && Number.isFinite(limitPerMinute);
   const interval = limited ? windowMs / (limitPerMinute * THROTTLE_TARGET) : 0;
   const state = stateFor(clock, key);
-  const now = clock.now();
-  const slot = Math.max(now, state.next);
-  state.next = slot + interval;
-  if (slot > now) await clock.sleep(slot - now);
+  const previous = state.queue;
+  let release = () => {};
+  state.queue = new Promise<void>((resolve) => (release = resolve));
+  try {
+    await previous;
+    const wait = Math.max(state.last + interval, state.pausedUntil) - clock.now();
+    if (wait > 0) await clock.sleep(wait);
+    state.last = clock.now();
+  } finally {
+    release();
+  }
 }
 
 /** After a 429, holds every caller of this key back until `until` (epoch ms). */
 export function pauseUntil(clock: Clock, key: string, until: number): void {
   const state = stateFor(clock, key);
-  state.next = Math.max(state.next, until);
+  state.pausedUntil = Math.max(state.pausedUntil, until);
 }

@@ -28,11 +28,12 @@ describe("acquireSlot", () => {
     }
   });
 
-  it("queues concurrent callers into distinct slots", async () => {
+  it("queues concurrent callers first-in first-out, one interval apart", async () => {
     const clock = virtualClock();
     await Promise.all(Array.from({ length: 5 }, () => acquireSlot(clock, "k", 600)));
     const interval = 60_000 / (600 * THROTTLE_TARGET);
-    expect(clock.sleeps.map((s) => Math.round(s))).toEqual([1, 2, 3, 4].map((i) => Math.round(i * interval)));
+    expect(clock.sleeps.map((s) => Math.round(s))).toEqual([1, 2, 3, 4].map(() => Math.round(interval)));
+    expect(clock.now()).toBeCloseTo(1_000_000 + 4 * interval, 5);
   });
 
   it("keeps separate schedules per key", async () => {

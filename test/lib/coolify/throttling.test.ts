@@ -9,19 +9,22 @@ const h = useEmulator();
 describe("client-side throttle", () => {
   it("spaces real requests from concurrent callers at the configured rate", async () => {
     const limit = 1_200;
-    const conn = fastConnection(h.emulator, { rateLimitPerMinute: limit });
+    const sentAt: number[] = [];
+    const conn = fastConnection(h.emulator, { rateLimitPerMinute: limit, transport: { onRequest: () => void sentAt.push(Date.now()) } });
     const before = h.emulator.requests.length;
     await Promise.all(Array.from({ length: 4 }, async () => {
       for (let i = 0; i < 5; i++) await listProjects(conn);
     }));
+    const interval = 60_000 / (limit * THROTTLE_TARGET);
+    // The client guarantees the gap between its own sends (1 ms for Date.now rounding).
+    const gaps = sentAt.slice(1).map((t, i) => t - sentAt[i]);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(Math.floor(interval) - 1);
+    // Arrival times at the emulator jitter with load; their overall rate must still stay under the limit.
     const at = h.emulator.requests.slice(before).map((r) => r.at).sort((a, b) => a - b);
     expect(at).toHaveLength(20);
-    const interval = 60_000 / (limit * THROTTLE_TARGET);
-    const gaps = at.slice(1).map((t, i) => t - at[i]);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(interval - 15);
     const rate = ((at.length - 1) / (at[at.length - 1] - at[0])) * 60_000;
     expect(rate).toBeLessThanOrEqual(limit);
-    expect(rate).toBeGreaterThan(limit * 0.85);
+    expect(rate).toBeGreaterThan(limit * 0.8);
   });
 
   it("keeps to the default 200/min on an injected clock, shared by connections with the same url and token", async () => {
