@@ -11,21 +11,21 @@ export const DEMO_PLANS = [
     name: "starter",
     tier: "starter",
     allowed_templates: ["openclaw", "telegram-bot"],
-    models: ["llama-3.1-8b-instruct"],
-    limits: { openclaw: { cpus: 1, memoryMb: 1024, pids: 256 }, "telegram-bot": { cpus: 0.5, memoryMb: 512, pids: 128 } },
+    models: ["llama-3.1-8b-instruct", "gpt-4o-mini"],
+    limits: { openclaw: { cpus: 1, memoryMb: 2048, pids: 256 }, "telegram-bot": { cpus: 0.5, memoryMb: 512, pids: 128 } },
   },
   {
     name: "pro",
     tier: "pro",
     allowed_templates: ["openclaw", "telegram-bot", "llm-stack"],
-    models: ["llama-3.1-8b-instruct", "mistral-small-3.1"],
+    models: ["llama-3.1-8b-instruct", "mistral-small-3.1", "gpt-4o-mini"],
     limits: { openclaw: { cpus: 2, memoryMb: 2048 }, "llm-stack": { cpus: 2, memoryMb: 4096, pids: 512 } },
   },
   {
     name: "business",
     tier: "business",
     allowed_templates: ["openclaw", "telegram-bot", "llm-stack"],
-    models: ["llama-3.1-8b-instruct", "mistral-small-3.1", "llama-3.3-70b-instruct"],
+    models: ["llama-3.1-8b-instruct", "mistral-small-3.1", "llama-3.3-70b-instruct", "gpt-4o-mini"],
     limits: { "llm-stack": { cpus: 4, memoryMb: 8192, pids: 1024 } },
   },
 ] as const;
@@ -34,7 +34,7 @@ export const DEMO_PLANS = [
 export const DEMO_BOT_TOKEN = "123456789:AAFakeDemoTokenForChirpTelegram0001";
 
 export const DEMO_TENANTS = [
-  { slug: "acme", name: "Acme Corp", status: "active", plan: "pro", template: "llm-stack", settings: { locale: "en" } },
+  { slug: "acme", name: "Acme Corp", status: "active", plan: "pro", template: "llm-stack", settings: { webuiName: "Acme Chat" } },
   { slug: "bolt", name: "Bolt Labs", status: "active", plan: "starter", template: "openclaw", settings: {} },
   {
     slug: "chirp",

@@ -1,0 +1,86 @@
+// The stack config, read once into one typed object. Every missing or invalid key is reported at
+// once, each with the exact `pulumi config set` command that fixes it. Secrets stay Outputs, except the
+// PocketBase password, which the tenant loader needs as a value before any resource is declared.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Stack configuration is incomplete:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const url = z.string().url().refine((v) => /^https?:\/\//.test(v), "must start with http:// or https://");
+const positive = z.coerce.number().int().positive();
+const flag = z.enum(["true", "false"]).transform((v) => v === "true");
+
+/** Plain settings: key -> schema, example, and whether it is required. */
+const PLAIN = {
+  coolifyUrl: { schema: url, example: "https://coolify.cloudfreedom.de", required: true },
+  coolifyServerUuid: { schema: z.string().min(1), example: "<server uuid from GET /api/v1/servers>", required: true },
+  coolifyDestinationUuid: { schema: z.string().min(1), example: "<destination uuid>", required: false },
+  coolifyEnvironment: { schema: z.string().min(1), example: "production", required: false },
+  sharedProject: { schema: z.string().min(3), example: "CloudFreedom agents", required: false },
+  baseDomain: { schema: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/), example: "agents.cloudfreedom.de", required: true },
+  pocketbaseUrl: { schema: url, example: "https://api.cloudfreedom.de", required: true },
+  pocketbaseEmail: { schema: z.string().email(), example: "provisioner@cloudfreedom.de", required: true },
+  aiRouterUrl: { schema: url, example: "https://ai.cloudfreedom.de/v1", required: true },
+  teardownBudget: { schema: z.coerce.number().int().min(0), example: "1", required: false },
+  deleteVolumesOnTeardown: { schema: flag, example: "false", required: false },
+  waitForHealthy: { schema: flag, example: "true", required: false },
+  healthTimeoutSeconds: { schema: positive, example: "300", required: false },
+} as const;
+
+const SECRET = {
+  coolifyToken: "<Coolify API token with read, write, deploy (or root)>",
+  pocketbasePassword: "<PocketBase superuser password>",
+  aiRouterKey: "<AI Router API key>",
+} as const;
+
+type PlainKey = keyof typeof PLAIN;
+type PlainValues = { [K in PlainKey]: z.output<(typeof PLAIN)[K]["schema"]> | undefined };
+
+export interface PlatformConfig extends PlainValues {
+  coolifyUrl: string;
+  coolifyServerUuid: string;
+  baseDomain: string;
+  pocketbaseUrl: string;
+  pocketbaseEmail: string;
+  aiRouterUrl: string;
+  coolifyToken: pulumi.Output<string>;
+  aiRouterKey: pulumi.Output<string>;
+  pocketbasePassword: pulumi.Output<string>;
+  /** Tenant slugs this run may tear down beyond the budget: env CLOUDFREEDOM_ALLOW_TEARDOWN (comma list or `*`). */
+  allowTeardown: string[];
+}
+
+/** Reads and validates the stack config; throws one `ConfigError` listing every problem and its fix. */
+export function readConfig(config: pulumi.Config = new pulumi.Config(), env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  const problems: string[] = [];
+  const plain: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(PLAIN)) {
+    const raw = config.get(key);
+    if (raw === undefined) {
+      if (spec.required) problems.push(`${key} is missing: pulumi config set ${key} ${spec.example}`);
+      continue;
+    }
+    const parsed = spec.schema.safeParse(raw);
+    if (parsed.success) plain[key] = parsed.data;
+    else problems.push(`${key} "${raw}" is invalid (${parsed.error.issues[0]?.message}): pulumi config set ${key} ${spec.example}`);
+  }
+  const secrets: Record<string, pulumi.Output<string>> = {};
+  for (const [key, example] of Object.entries(SECRET)) {
+    const value = config.getSecret(key);
+    if (value === undefined) problems.push(`${key} is missing: pulumi config set --secret ${key} ${example}`);
+    else secrets[key] = value;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const allow = (env.CLOUDFREEDOM_ALLOW_TEARDOWN ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return { ...(plain as unknown as PlatformConfig), ...(secrets as Pick<PlatformConfig, keyof typeof SECRET>), allowTeardown: allow };
+}
+
+/** The value of a known (config) Output, for the few places that need it before resources exist. */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((value) => (resolve(value), value)));
+}
