@@ -48,7 +48,7 @@ export async function waitForState(
     if (verdict === "done") return service;
     if (verdict === "failed") throw new ServiceStatusError(service.name, status, containerStatuses(service), "failed to start");
     if (Date.now() + options.pollIntervalMs > deadline) {
-      const seconds = Math.round(options.timeoutMs / 1000);
+      const seconds = Number((options.timeoutMs / 1000).toFixed(1));
       throw new ServiceStatusError(service.name, status, containerStatuses(service), `did not become ${desired === "running" ? "running:healthy" : "stopped"} within ${seconds}s`);
     }
     await sleep(options.pollIntervalMs);

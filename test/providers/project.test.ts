@@ -7,14 +7,15 @@ import { calls, COMPOSE, useEmulator, writes } from "./harness";
 
 const inputs: ProjectInputs = { name: "Tenant acme", description: "acme agents" };
 const p = provider as Required<typeof provider>;
+const NONE = {} as ProjectInputs;
 
 describe("Project provider", () => {
   const h = useEmulator();
 
   async function created(): Promise<{ id: string; outs: ProjectOutputs }> {
-    const result = await p.create(inputs);
+    const { id, outs } = await p.create(inputs);
     h.emulator.requests.length = 0;
-    return result;
+    return { id, outs: outs! };
   }
 
   it("creates a project whose description carries the ownership marker", async () => {
@@ -41,7 +42,7 @@ describe("Project provider", () => {
     const [project] = h.emulator.store.findProjects({ name: "Tenant acme GmbH" });
     expect(project.uuid).toBe(id);
     expect(project.description).toBe(`renamed ${OWNERSHIP_MARKER}`);
-    expect(updated.coolifyDescription).toBe(project.description);
+    expect(updated!.coolifyDescription).toBe(project.description);
   });
 
   it("treats an unknown value as a change and stays off the network", async () => {
@@ -53,14 +54,14 @@ describe("Project provider", () => {
   });
 
   it("rejects names and descriptions Coolify would refuse, without calling it", async () => {
-    const tooShort = await p.check({}, { name: "ab" });
+    const tooShort = await p.check(NONE, { name: "ab" });
     expect(tooShort.failures).toEqual([expect.objectContaining({ property: "name" })]);
-    const badChars = await p.check({}, { name: "acme", description: "semi;colon <tag>" });
+    const badChars = await p.check(NONE, { name: "acme", description: "semi;colon <tag>" });
     expect(badChars.failures).toEqual([expect.objectContaining({ property: "description" })]);
     // Coolify allows 255 characters, and the marker is appended to ours.
-    const tooLong = await p.check({}, { name: "acme", description: "x".repeat(240) });
+    const tooLong = await p.check(NONE, { name: "acme", description: "x".repeat(240) });
     expect(tooLong.failures).toEqual([expect.objectContaining({ property: "description", reason: expect.stringMatching(/at most/) })]);
-    expect((await p.check({}, inputs)).failures).toEqual([]);
+    expect((await p.check(NONE, inputs)).failures).toEqual([]);
     expect(h.emulator.requests).toEqual([]);
   });
 
@@ -72,7 +73,7 @@ describe("Project provider", () => {
     expect(h.emulator.store.findProjects({ name: "Tenant acme" })).toHaveLength(1);
     expect(calls(h.emulator, "POST", /\/projects$/)).toHaveLength(0);
     expect(writes(h.emulator)).toEqual([`PATCH /api/v1/projects/${uuid}`]);
-    expect(outs.coolifyDescription).toBe(`acme agents ${OWNERSHIP_MARKER}`);
+    expect(outs!.coolifyDescription).toBe(`acme agents ${OWNERSHIP_MARKER}`);
   });
 
   it("does not adopt a same-named project without the marker (someone else's)", async () => {
