@@ -126,13 +126,15 @@ export async function request<T>(conn: CoolifyConnection, method: HttpMethod, pa
       }
     }
     if (res.status === 429 && retriesLeft) {
-      const wait = Math.min(retryAfterMs(res, clock.now()) ?? backoff(t, attempt), t.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs);
+      const wait = serverWait(t, res, attempt, clock.now());
+      // Holds back every caller of this (url, token), not just this one; acquireSlot does the waiting.
       pauseUntil(clock, key, clock.now() + wait);
-      if (!(limit > 0)) await clock.sleep(wait);
       continue;
     }
     if (RETRYABLE_5XX.has(res.status) && retriesLeft && IDEMPOTENT.has(method)) {
-      await clock.sleep(backoff(t, attempt));
+      // A 503 in maintenance mode may say when to come back.
+      const wait = serverWait(t, res, attempt, clock.now());
+      await clock.sleep(wait);
       continue;
     }
     const location = res.headers["location"];
@@ -188,6 +190,11 @@ function backoff(t: TransportOptions, attempt: number): number {
   const base = t.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs;
   const ceiling = Math.min(t.retryMaxDelayMs ?? DEFAULTS.retryMaxDelayMs, base * 2 ** attempt);
   return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/** The server's `Retry-After` (capped) when it sent one, else the exponential backoff. */
+function serverWait(t: TransportOptions, res: AxiosResponse<string>, attempt: number, now: number): number {
+  return Math.min(retryAfterMs(res, now) ?? backoff(t, attempt), t.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs);
 }
 
 /** `Retry-After` as seconds or an HTTP date; else Laravel's `X-RateLimit-Reset` (epoch seconds, coolify-api.md §3). */

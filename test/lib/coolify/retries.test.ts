@@ -67,4 +67,14 @@ describe("retry policy against the emulator", () => {
     await listProjects(fastConnection(h.emulator, { transport: { clock } }));
     expect(clock.sleeps).toEqual([30_000, 30_000]);
   });
+
+  it("retries a GET that timed out, but not a POST", async () => {
+    h.emulator.faults.latencyMs = 200;
+    const slow = fastConnection(h.emulator, { timeoutMs: 50, maxRetries: 1 });
+    const before = h.emulator.requests.length;
+    await expect(listProjects(slow)).rejects.toThrow(/GET \/api\/v1\/projects failed \(no response\) after 2 attempts: .*timeout of 50ms exceeded/);
+    await expect(createProject(slow, { name: "slow create" })).rejects.toMatchObject({ status: 0 });
+    expect(sentSince(before, "GET", "/api/v1/projects")).toHaveLength(2);
+    expect(sentSince(before, "POST", "/api/v1/projects")).toHaveLength(1);
+  });
 });

@@ -84,6 +84,13 @@ describe("request", () => {
     expect(clock.sleeps[2]).toBeLessThanOrEqual(300);
   });
 
+  it("waits a 503's Retry-After before retrying a GET", async () => {
+    const { adapter } = scripted([{ status: 503, headers: { "retry-after": "3" } }, { status: 200, body: [] }]);
+    const { c, clock } = conn(adapter);
+    await listProjects(c);
+    expect(clock.sleeps).toEqual([3_000]);
+  });
+
   it("gives up after maxRetries and says how many attempts were made", async () => {
     const { adapter, seen } = scripted(Array.from({ length: 5 }, () => ({ status: 503, body: { message: "Down" } })));
     const err = await listProjects(conn(adapter, { maxRetries: 2 }).c).catch((e: unknown) => e as CoolifyApiError);
