@@ -1,0 +1,63 @@
+// The whole platform for end-to-end tests: a real PocketBase (migrations + demo seed), the Coolify
+// emulator, and this repository's program (index.ts) as a Pulumi project in a temporary folder.
+import PocketBase, { BaseAuthStore } from "pocketbase";
+import { startCoolifyEmulator, type CoolifyEmulator } from "../../emulator/server";
+import { startPocketBase, type PocketBaseInstance } from "./pocketbase";
+import { createProgram, repoRoot, type TestProgram } from "./pulumi";
+
+export const AI_ROUTER_KEY = "sk-router-e2e-0123456789abcdef";
+
+export interface Platform {
+  pocketbase: PocketBaseInstance;
+  coolify: CoolifyEmulator;
+  program: TestProgram;
+  /** An admin client of the PocketBase, for editing tenants between runs. */
+  admin(): Promise<PocketBase>;
+  writes(): Array<{ method: string; path: string }>;
+  dispose(): Promise<void>;
+}
+
+export async function startPlatform(options: { pocketbaseUrl?: (pb: PocketBaseInstance) => Promise<string> } = {}): Promise<Platform> {
+  const pocketbase = await startPocketBase({ seed: true });
+  const coolify = await startCoolifyEmulator({ lifecycleDelayMs: 30, deleteDelayMs: 100 });
+  const pocketbaseUrl = options.pocketbaseUrl ? await options.pocketbaseUrl(pocketbase) : pocketbase.url;
+  const program = await createProgram({
+    project: "cloudfreedom-agents",
+    source: `module.exports = require(${JSON.stringify(`${repoRoot}/index.ts`)});\n`,
+    config: {
+      coolifyUrl: coolify.url,
+      coolifyServerUuid: coolify.serverUuid,
+      baseDomain: "agents.cloudfreedom.test",
+      pocketbaseUrl,
+      pocketbaseEmail: pocketbase.email,
+      aiRouterUrl: "https://ai.cloudfreedom.test/v1",
+      healthTimeoutSeconds: "20",
+      coolifyPollIntervalMs: "40",
+      coolifyDeleteTimeoutSeconds: "20",
+    },
+    secrets: { coolifyToken: coolify.token, pocketbasePassword: pocketbase.password, aiRouterKey: AI_ROUTER_KEY },
+  });
+  return {
+    pocketbase,
+    coolify,
+    program,
+    admin: async () => {
+      const pb = new PocketBase(pocketbase.url, new BaseAuthStore());
+      pb.autoCancellation(false);
+      await pb.collection("_superusers").authWithPassword(pocketbase.email, pocketbase.password);
+      return pb;
+    },
+    writes: () => coolify.requests.filter((r) => r.method !== "GET").map(({ method, path }) => ({ method, path })),
+    dispose: async () => {
+      program.dispose();
+      await coolify.close();
+      await pocketbase.stop();
+    },
+  };
+}
+
+/** Sets fields of a tenant found by slug. */
+export async function updateTenant(pb: PocketBase, slug: string, fields: Record<string, unknown>): Promise<void> {
+  const record = await pb.collection("tenants").getFirstListItem(pb.filter("slug = {:slug}", { slug }));
+  await pb.collection("tenants").update(record.id, fields);
+}
