@@ -17,5 +17,7 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_DISABLE_REGISTRY_RESOLVE=true
 export PULUMI_SKIP_CONFIRMATIONS=true
+# Programs are type-checked by `npm run typecheck` (part of `npm test`); the engine only transpiles.
+export PULUMI_NODEJS_TRANSPILE_ONLY=true
 mkdir -p "${PULUMI_BACKEND_URL#file://}" 2>/dev/null || true
 unset _cf_root
