@@ -1,0 +1,143 @@
+// The Coolify dynamic providers through the real engine when things go wrong: a lost create response, an
+// unhealthy container, a domain conflict and a server change. Each step asserts the engine's result and the
+// emulator's request log. The steps share one program and run in order.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DropBurst } from "../../emulator/faults";
+import { startCoolifyEmulator, type CoolifyEmulator } from "../../emulator/server";
+import { createProject, createService, setServiceApplicationUrls } from "../../lib/coolify";
+import { createProgram, repoRoot, type TestProgram } from "../support/pulumi";
+
+const compose = ["services:", "  web:", "    image: nginx:1.27.3", "  db:", "    image: postgres:16.4", "    volumes:", "      - dbdata:/var/lib/postgresql/data"].join("\n");
+
+// One service per name in config `tenants`; `<name>Server` overrides the server, `<name>Url` adds a Domain.
+const source = `
+import * as pulumi from "@pulumi/pulumi";
+import { Project } from "${repoRoot}/providers/project";
+import { Service } from "${repoRoot}/providers/service";
+import { Domain } from "${repoRoot}/providers/domain";
+
+const cfg = new pulumi.Config();
+const project = new Project("project", { name: "Tenant failures" });
+export const services: Record<string, pulumi.Output<string>> = {};
+for (const tenant of cfg.require("tenants").split(",")) {
+  const service = new Service(tenant, {
+    name: tenant + "-web", projectUuid: project.uuid, serverUuid: cfg.get(tenant + "Server") ?? cfg.require("serverUuid"),
+    compose: ${JSON.stringify(compose)}, env: { TENANT: tenant }, templateRef: "test@1.0.0", healthTimeoutSeconds: 2,
+  });
+  services[tenant] = service.uuid;
+  const url = cfg.get(tenant + "Url");
+  if (url) new Domain(tenant + "-domain", { serviceUuid: service.uuid, container: "web", urls: [url] });
+}
+`;
+
+const count = (emulator: CoolifyEmulator, method: string, path: RegExp) =>
+  emulator.requests.filter((r) => r.method === method && path.test(r.path)).length;
+
+/** Arms `then` the moment a request matching `trigger` is dropped (the emulator has no "drop what follows X"). */
+function dropAfter(emulator: CoolifyEmulator, trigger: { method: string; path: string }, then: DropBurst): void {
+  const faults = emulator.faults;
+  const take = faults.takeDrop.bind(faults);
+  faults.takeDrop = (method, path) => {
+    const drop = take(method, path);
+    if (drop && method === trigger.method && path === trigger.path) faults.dropNext(then);
+    return drop;
+  };
+}
+
+describe("Coolify providers through the real engine, failure modes", () => {
+  let emulator: CoolifyEmulator;
+  let program: TestProgram;
+
+  beforeAll(async () => {
+    emulator = await startCoolifyEmulator({ lifecycleDelayMs: 40, deleteDelayMs: 150, rateLimitPerMinute: 100_000 });
+    program = await createProgram({
+      project: "providers-failures",
+      source,
+      config: { coolifyUrl: emulator.url, coolifyPollIntervalMs: "50", coolifyDeleteTimeoutSeconds: "10", serverUuid: emulator.serverUuid, tenants: "alpha" },
+      secrets: { coolifyToken: emulator.token },
+    });
+  });
+  afterAll(async () => {
+    program?.dispose();
+    await emulator?.close();
+  });
+
+  it("fails an up whose service POST answer is lost (re-list lost too), then adopts on the next up", async () => {
+    emulator.faults.dropNext({ method: "POST", pathPrefix: "/api/v1/services", count: 1, afterProcessing: true });
+    // The client retries a lost GET four times; drop every attempt so the in-call recovery fails.
+    dropAfter(emulator, { method: "POST", path: "/api/v1/services" }, { method: "GET", pathPrefix: "/api/v1/services", count: 5 });
+    await expect(program.stack.up()).rejects.toThrow(/POST \/api\/v1\/services failed \(no response\).*may or may not have been applied/);
+    const [orphan] = emulator.store.findServices({ name: "alpha-web" });
+    expect(emulator.store.findServices({ name: "alpha-web" })).toHaveLength(1);
+    expect(emulator.requests.filter((r) => r.dropped).map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /api/v1/services", ...Array(5).fill("GET /api/v1/services"),
+    ]);
+
+    emulator.requests.length = 0;
+    const up = await program.stack.up();
+    expect(up.summary.resourceChanges).toEqual({ create: 1, same: 2 });
+    expect(up.outputs.services.value).toEqual({ alpha: orphan.uuid });
+    expect(emulator.store.findServices({ name: "alpha-web" })).toHaveLength(1);
+    expect(count(emulator, "POST", /^\/api\/v1\/services$/)).toBe(0);
+    expect(count(emulator, "PATCH", new RegExp(`^/api/v1/services/${orphan.uuid}$`))).toBe(1);
+  });
+
+  it("fails an up when a container stays unhealthy, naming it, then adopts after the fault clears", async () => {
+    await program.stack.setConfig("tenants", { value: "alpha,beta" });
+    emulator.faults.markContainer("web", "unhealthy");
+    emulator.requests.length = 0;
+    await expect(program.stack.up()).rejects.toThrow(
+      /Coolify service "beta-web" did not become running:healthy within 2s \(status running:unhealthy; containers: web: running:unhealthy, db: running:healthy\)/,
+    );
+    expect(emulator.store.findServices({ name: "beta-web" })).toHaveLength(1);
+    expect(count(emulator, "POST", /^\/api\/v1\/services$/)).toBe(1);
+
+    emulator.faults.clearContainer("web");
+    emulator.requests.length = 0;
+    const up = await program.stack.up();
+    expect(up.summary.resourceChanges).toEqual({ create: 1, same: 3 });
+    expect(emulator.store.findServices({ name: "beta-web" })).toHaveLength(1);
+    expect(count(emulator, "POST", /^\/api\/v1\/services$/)).toBe(0);
+    expect(up.outputs.services.value.beta).toBe(emulator.store.findServices({ name: "beta-web" })[0].uuid);
+  });
+
+  it("refuses a domain another service holds with Coolify's 409 named in the error, recording nothing", async () => {
+    const conn = { url: emulator.url, token: emulator.token, rateLimitPerMinute: 0 };
+    const { uuid: other } = await createProject(conn, { name: "someone else" });
+    const { uuid: squatter } = await createService(conn, { project_uuid: other, environment_name: "production", server_uuid: emulator.serverUuid, name: "squatter", compose });
+    const squatterWeb = emulator.store.findService(squatter)!.applications.find((a) => a.name === "web")!;
+    await setServiceApplicationUrls(conn, squatter, squatterWeb.uuid, ["https://taken.example.com"]);
+    await program.stack.setConfig("alphaUrl", { value: "https://taken.example.com" });
+    emulator.requests.length = 0;
+    await expect(program.stack.up()).rejects.toThrow(
+      `https://taken.example.com is used by service "squatter" (${squatter}). Nothing was changed.`,
+    );
+    expect(emulator.requests.filter((r) => r.method === "PATCH" && /applications/.test(r.path)).map((r) => r.status)).toEqual([409]);
+    expect(count(emulator, "POST", /\/restart$/)).toBe(0);
+    const alpha = emulator.store.findServices({ name: "alpha-web" })[0];
+    expect(alpha.applications.find((a) => a.name === "web")!.fqdn).toBeNull();
+    const state = await program.stack.exportStack();
+    const types = (state.deployment.resources as Array<{ type: string }>).map((r) => r.type);
+    expect(types.filter((t) => t.endsWith(":Domain"))).toEqual([]);
+    expect(types.filter((t) => t.endsWith(":Service"))).toHaveLength(2);
+    await program.stack.removeConfig("alphaUrl");
+  });
+
+  it("replaces a service moved to another server: the new one is created, the old one deleted", async () => {
+    const { server } = emulator.store.addServer({ name: "second", ip: "10.0.0.11" });
+    const old = emulator.store.findServices({ name: "alpha-web" })[0];
+    await program.stack.setConfig("alphaServer", { value: server.uuid });
+    emulator.requests.length = 0;
+    const up = await program.stack.up();
+    expect(up.summary.resourceChanges).toEqual({ replace: 1, same: 3 });
+    const [moved] = emulator.store.findServices({ name: "alpha-web" });
+    expect(emulator.store.findServices({ name: "alpha-web" })).toHaveLength(1);
+    expect(moved.uuid).not.toBe(old.uuid);
+    expect(moved.serverId).toBe(server.id);
+    expect(up.outputs.services.value.alpha).toBe(moved.uuid);
+    expect(count(emulator, "POST", /^\/api\/v1\/services$/)).toBe(1);
+    const deletes = emulator.requests.filter((r) => r.method === "DELETE");
+    expect(deletes.map((r) => [r.path, r.query.delete_volumes])).toEqual([[`/api/v1/services/${old.uuid}`, "false"]]);
+    expect(emulator.store.deletions.map((d) => d.uuid)).toContain(old.uuid);
+  });
+});
