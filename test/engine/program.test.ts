@@ -4,8 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AI_ROUTER_KEY, startPlatform, updateTenant, type Platform } from "../support/platform";
 import { DEMO_BOT_TOKEN } from "../../pocketbase/seed";
 
-const TENANT_TYPES = ["coolify:Project", "coolify:Service", "cloudfreedom:ProvisioningRecord"];
-
 describe("the program against PocketBase and Coolify", () => {
   let platform: Platform;
   beforeAll(async () => {
