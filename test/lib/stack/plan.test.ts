@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { planTenants, ROUTER_KEY_PLACEHOLDER, TenantPlanError, withRouterKey } from "../../../lib/stack/plan";
+import { TemplateError } from "../../../lib/templates";
+import type { Tenant } from "../../../lib/tenants/tenant";
+
+const PLATFORM = { aiRouterUrl: "https://ai.cloudfreedom.test/v1", baseDomain: "agents.cloudfreedom.test" };
+const BOT_TOKEN = "123456789:AAFakeDemoTokenForChirpTelegram0001";
+
+function tenant(slug: string, template: string, fields: Partial<Tenant> = {}): Tenant {
+  return {
+    id: `id-${slug}`,
+    slug,
+    name: slug,
+    status: "active",
+    plan: { id: "plan-pro", name: "pro", tier: "pro", allowedTemplates: ["llm-stack", "openclaw", "telegram-bot"], models: ["gpt-4o-mini"], limits: {} },
+    template,
+    settings: {},
+    secrets: template === "telegram-bot" ? { telegramBotToken: BOT_TOKEN } : {},
+    telegramAllowFrom: template === "telegram-bot" ? ["100000001"] : [],
+    ...fields,
+  };
+}
+
+describe("planTenants", () => {
+  it("plans active and suspended tenants and leaves cancelled ones out", () => {
+    const plans = planTenants(
+      [tenant("acme", "llm-stack"), tenant("bolt", "openclaw", { status: "suspended" }), tenant("gone", "llm-stack", { status: "cancelled" })],
+      PLATFORM,
+    );
+    expect(plans.map((p) => [p.tenant.slug, p.tenant.status])).toEqual([["acme", "active"], ["bolt", "suspended"]]);
+  });
+
+  it("does not render a cancelled tenant at all, so a broken one cannot block the run", () => {
+    const broken = tenant("gone", "telegram-bot", { status: "cancelled", secrets: {} });
+    expect(planTenants([broken, tenant("acme", "llm-stack")], PLATFORM).map((p) => p.tenant.slug)).toEqual(["acme"]);
+  });
+
+  it("gives a tenant with a domain its platform host first, then its custom domain", () => {
+    const [plain, custom] = planTenants([tenant("acme", "llm-stack"), tenant("bolt", "openclaw", { customDomain: "agents.bolt.example" })], PLATFORM);
+    expect(plain.hosts).toEqual(["acme.agents.cloudfreedom.test"]);
+    expect(custom.hosts).toEqual(["bolt.agents.cloudfreedom.test", "agents.bolt.example"]);
+    expect(custom.rendered.domainService).not.toBe("");
+  });
+
+  it("gives a template without ingress no hosts, even with a custom domain", () => {
+    const [bot] = planTenants([tenant("chirp", "telegram-bot", { customDomain: "bot.chirp.example" })], PLATFORM);
+    expect(bot.hosts).toEqual([]);
+    expect(bot.rendered.domainService).toBe("");
+  });
+
+  it("maps PocketBase's Telegram ids to each template's own setting", () => {
+    const ids = ["100000001", "100000002"];
+    const [bolt, chirp] = planTenants(
+      [tenant("bolt", "openclaw", { telegramAllowFrom: ids, secrets: { telegramBotToken: BOT_TOKEN } }), tenant("chirp", "telegram-bot", { telegramAllowFrom: ids })],
+      PLATFORM,
+    );
+    expect(bolt.rendered.env.CF_TELEGRAM_ALLOW_FROM).toBe("100000001,100000002");
+    expect(chirp.rendered.env.CF_ALLOWED_USER_IDS).toBe("100000001,100000002");
+  });
+
+  it("keeps Telegram ids set in the tenant's settings over the PocketBase field", () => {
+    const [chirp] = planTenants([tenant("chirp", "telegram-bot", { settings: { allowedUserIds: ["42"] }, telegramAllowFrom: ["100000001"] })], PLATFORM);
+    expect(chirp.rendered.env.CF_ALLOWED_USER_IDS).toBe("42");
+  });
+
+  it("renders the AI Router key as the placeholder, never a real key", () => {
+    const [acme] = planTenants([tenant("acme", "llm-stack")], PLATFORM);
+    expect(acme.rendered.env.CF_AI_ROUTER_KEY).toBe(ROUTER_KEY_PLACEHOLDER);
+  });
+
+  it("reports every bad tenant together, each naming tenant and field, and plans none", () => {
+    const tenants = [
+      tenant("acme", "llm-stack"),
+      tenant("chirp", "telegram-bot", { secrets: {} }),
+      tenant("dusk", "no-such-template"),
+      tenant("echo", "llm-stack", { plan: { ...tenant("x", "llm-stack").plan, models: [] } }),
+    ];
+    let caught: unknown;
+    try {
+      planTenants(tenants, PLATFORM);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(TenantPlanError);
+    const error = caught as TenantPlanError;
+    expect(error.errors.map((e) => e.tenant)).toEqual(["chirp", "dusk", "echo"]);
+    expect(error.errors.every((e) => e instanceof TemplateError)).toBe(true);
+    expect(error.errors[0].field).toContain("telegramBotToken");
+    expect(error.errors[2].field).toContain("plan");
+    expect(error.message).toMatch(/^3 tenant\(s\) cannot be rendered; nothing was changed/);
+    for (const slug of ["chirp", "dusk", "echo"]) expect(error.message).toContain(`tenant "${slug}"`);
+    expect(error.message).not.toContain('"acme"');
+  });
+
+  it("lets an error that is not a template problem through unchanged", () => {
+    const hostile = tenant("acme", "llm-stack");
+    Object.defineProperty(hostile, "settings", { get: () => { throw new RangeError("boom"); } });
+    expect(() => planTenants([hostile], PLATFORM)).toThrow(RangeError);
+  });
+});
+
+describe("withRouterKey", () => {
+  it("swaps the placeholder for the key and leaves every other value alone", () => {
+    const env = { CF_AI_ROUTER_KEY: ROUTER_KEY_PLACEHOLDER, OTHER_KEY: ROUTER_KEY_PLACEHOLDER, URL: "https://ai", NOTE: `x-${ROUTER_KEY_PLACEHOLDER}` };
+    expect(withRouterKey(env, "sk-real")).toEqual({ CF_AI_ROUTER_KEY: "sk-real", OTHER_KEY: "sk-real", URL: "https://ai", NOTE: `x-${ROUTER_KEY_PLACEHOLDER}` });
+  });
+
+  it("returns a new map and keeps the rendered one unchanged", () => {
+    const env = { CF_AI_ROUTER_KEY: ROUTER_KEY_PLACEHOLDER };
+    withRouterKey(env, "sk-real");
+    expect(env.CF_AI_ROUTER_KEY).toBe(ROUTER_KEY_PLACEHOLDER);
+  });
+});
