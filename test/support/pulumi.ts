@@ -49,7 +49,7 @@ export async function createProgram(options: ProgramOptions): Promise<TestProgra
     writeFileSync(join(workDir, "package.json"), JSON.stringify({ name: options.project, private: true, main: "index.ts" }));
     writeFileSync(
       join(workDir, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { target: "ES2022", module: "commonjs", strict: true, esModuleInterop: true, skipLibCheck: true } }),
+      JSON.stringify({ compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node", strict: true, esModuleInterop: true, skipLibCheck: true } }),
     );
     symlinkSync(join(repoRoot, "node_modules"), join(workDir, "node_modules"));
     writeFileSync(join(workDir, "index.ts"), options.source);
