@@ -6,9 +6,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as coolify from "../lib/coolify";
 import { configure, coolifyConnection, providerTimings } from "./connection";
-import * as yaml from "js-yaml";
-import { changedKeys, isUnknown, sameCompose, sameValue, type CheckFailure } from "./diff";
+import { changedKeys, sameCompose, sameValue } from "./diff";
 import { forwardTo } from "./runtime";
+import { checkService, coolifyDescription, envItems, isOurs, planUpdate, withDefaults } from "./service-model";
 import { waitForDeleted, waitForState, type DesiredState } from "./service-status";
 
 /** Plain, resolved inputs. */
@@ -41,6 +41,9 @@ export interface ServiceInputs {
   healthTimeoutSeconds?: number;
   /** Delete the service's volumes with it. Default false: data outlives a teardown. */
   deleteVolumes?: boolean;
+  /** Coolify magic variables (e.g. `SERVICE_PASSWORD_64_ADMIN`) whose generated values to read back as the
+   * secret output `generated`; needs a read:sensitive token, else they come back empty. */
+  readGenerated?: string[];
 }
 
 /** State after create/read. */
@@ -49,6 +52,8 @@ export interface ServiceOutputs extends ServiceInputs {
   status: string;
   /** Compose service name -> service application uuid (the containers that can take URLs). */
   applications: Record<string, string>;
+  /** The generated values named by `readGenerated` (a secret). */
+  generated: Record<string, string>;
 }
 
 /** Inputs of the `Service` resource. */
@@ -57,67 +62,7 @@ export type ServiceArgs = { [K in keyof Omit<ServiceInputs, "env">]: pulumi.Inpu
 };
 
 const REPLACES = ["serverUuid", "projectUuid", "environmentName", "destinationUuid"] as const;
-const PATCHED = ["name", "description", "templateRef", "env", "redeployTrigger", "desiredState", "waitForHealthy", "healthTimeoutSeconds", "deleteVolumes"] as const;
-
-/**
- * Names every input that forces a replacement, so the replacement (created before the old service is deleted)
- * never adopts the service it replaces.
- */
-export function ownershipMarker(inputs: ServiceInputs): string {
-  const destination = inputs.destinationUuid ? ` destination=${inputs.destinationUuid}` : "";
-  return `[cloudfreedom-agents project=${inputs.projectUuid} env=${inputs.environmentName ?? "production"} server=${inputs.serverUuid}${destination}]`;
-}
-
-export function coolifyDescription(inputs: ServiceInputs): string {
-  return [inputs.description, `${inputs.templateRef} ${ownershipMarker(inputs)}`].filter(Boolean).join(" ");
-}
-
-export function isOurs(service: coolify.Service, inputs: ServiceInputs): boolean {
-  return service.name === inputs.name && (service.description ?? "").includes(ownershipMarker(inputs));
-}
-
-export function envItems(env: Record<string, string>): coolify.ServiceEnvInput[] {
-  // Literal: a tenant value such as `${X}` or `{{team.KEY}}` must reach the container as written (§7.6).
-  return Object.keys(env).sort().map((key) => ({ key, value: env[key], is_literal: true, is_multiline: env[key].includes("\n") }));
-}
-
-/** Inputs with their defaults filled in, so spelling out a default is no change (and no replacement). */
-export function withDefaults(inputs: ServiceInputs): ServiceInputs {
-  return {
-    ...inputs, environmentName: inputs.environmentName ?? "production", desiredState: inputs.desiredState ?? "running",
-    waitForHealthy: inputs.waitForHealthy ?? true, healthTimeoutSeconds: inputs.healthTimeoutSeconds ?? 300, deleteVolumes: inputs.deleteVolumes ?? false,
-  };
-}
-
-const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_.]*$/;
-
-/** Local checks, no network. Invalid YAML must never reach Coolify, which answers it with a 500 (§11.10). */
-export function checkService(inputs: ServiceInputs): CheckFailure[] {
-  const failures: CheckFailure[] = [];
-  for (const key of ["name", "projectUuid", "serverUuid", "compose", "templateRef"] as const) {
-    if (!inputs[key]) failures.push({ property: key, reason: "required" });
-  }
-  if (inputs.compose && !isUnknown(inputs.compose)) {
-    try {
-      const doc = yaml.load(inputs.compose) as { services?: unknown } | null;
-      if (!doc || typeof doc.services !== "object" || doc.services === null) failures.push({ property: "compose", reason: "needs a `services:` map" });
-    } catch (e) {
-      failures.push({ property: "compose", reason: `is not valid YAML: ${(e as Error).message.split("\n")[0]}` });
-    }
-  }
-  for (const key of isUnknown(inputs.env) ? [] : Object.keys(inputs.env ?? {})) {
-    if (!ENV_KEY.test(key)) failures.push({ property: "env", reason: `key "${key}" must match ${ENV_KEY.source} (Coolify's rule)` });
-  }
-  return failures;
-}
-
-/** Which in-place changes an update has to make. */
-export function planUpdate(olds: ServiceInputs, news: ServiceInputs) {
-  const composeChanged = !sameCompose(olds.compose, news.compose);
-  const envChanged = !sameValue(olds.env, news.env);
-  const restart = composeChanged || envChanged || !sameValue(olds.redeployTrigger, news.redeployTrigger);
-  return { composeChanged, envChanged, restart, metaChanged: coolifyDescription(olds) !== coolifyDescription(news) || olds.name !== news.name };
-}
+const PATCHED = ["name", "description", "templateRef", "env", "redeployTrigger", "desiredState", "waitForHealthy", "healthTimeoutSeconds", "deleteVolumes", "readGenerated"] as const;
 
 function timing(inputs: ServiceInputs) {
   return { timeoutMs: (inputs.healthTimeoutSeconds ?? 300) * 1000, pollIntervalMs: providerTimings().pollIntervalMs };
@@ -137,9 +82,16 @@ async function converge(conn: coolify.CoolifyConnection, uuid: string, inputs: S
   return waitForState(conn, uuid, desired, timing(inputs));
 }
 
-function toOutputs(inputs: ServiceInputs, service: coolify.Service): ServiceOutputs {
+function toOutputs(inputs: ServiceInputs, service: coolify.Service, generated: Record<string, string>): ServiceOutputs {
   const applications = Object.fromEntries((service.applications ?? []).map((app) => [app.name, app.uuid]));
-  return { ...inputs, uuid: service.uuid, status: service.status ?? "unknown", applications };
+  return { ...inputs, uuid: service.uuid, status: service.status ?? "unknown", applications, generated };
+}
+
+/** Coolify generates magic variables once, at create, and never again (§9): one read after deploy suffices. */
+async function readGenerated(conn: coolify.CoolifyConnection, uuid: string, keys: string[] | undefined): Promise<Record<string, string>> {
+  if (!keys || keys.length === 0) return {};
+  const rows = await coolify.listServiceEnvs(conn, uuid);
+  return Object.fromEntries(rows.filter((row) => keys.includes(row.key) && (row.value ?? null) !== null).map((row) => [row.key, row.value as string]));
 }
 
 async function adoptOrCreate(conn: coolify.CoolifyConnection, inputs: ServiceInputs): Promise<{ uuid: string; adopted: boolean }> {
@@ -183,14 +135,14 @@ export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOut
     const items = envItems(inputs.env);
     if (items.length > 0) await coolify.upsertServiceEnvs(conn, uuid, items);
     const service = await converge(conn, uuid, inputs, adopted);
-    return { id: uuid, outs: toOutputs(inputs, service) };
+    return { id: uuid, outs: toOutputs(inputs, service, await readGenerated(conn, uuid, inputs.readGenerated)) };
   },
 
   async read(id, props) {
     const conn = coolifyConnection();
     try {
       const service = await coolify.getService(conn, id);
-      const current = toOutputs(props!, service);
+      const current = toOutputs(props!, service, props!.generated ?? {});
       // The compose is visible only to a read:sensitive token (§2); without it, keep ours.
       const compose = service.docker_compose_raw && !sameCompose(service.docker_compose_raw, props!.compose) ? service.docker_compose_raw : props!.compose;
       return { id, props: { ...current, name: service.name, compose } };
@@ -200,7 +152,8 @@ export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOut
     }
   },
 
-  async update(id, olds, news) {
+  async update(id, oldState, news) {
+    const olds = oldState as ServiceOutputs;
     const conn = coolifyConnection();
     const plan = planUpdate(olds, news);
     if (plan.metaChanged || plan.composeChanged) {
@@ -212,7 +165,8 @@ export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOut
     if (plan.envChanged) await syncEnvs(conn, id, olds.env ?? {}, news.env);
     const stateChanged = (olds.desiredState ?? "running") !== (news.desiredState ?? "running");
     const service = plan.restart || stateChanged ? await converge(conn, id, news, plan.restart && !stateChanged) : await coolify.getService(conn, id);
-    return { outs: toOutputs(news, service) };
+    const generated = sameValue(olds.readGenerated, news.readGenerated) && olds.generated ? olds.generated : await readGenerated(conn, id, news.readGenerated);
+    return { outs: toOutputs(news, service, generated) };
   },
 
   async delete(id, props) {
@@ -246,9 +200,10 @@ export class Service extends pulumi.dynamic.Resource {
   declare readonly status: pulumi.Output<string>;
   declare readonly applications: pulumi.Output<Record<string, string>>;
   declare readonly templateRef: pulumi.Output<string>;
+  declare readonly generated: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = { ...args, env: pulumi.secret(args.env), uuid: undefined, status: undefined, applications: undefined };
-    super(forwardTo("service"), name, props, { ...opts, additionalSecretOutputs: ["env"] }, "coolify", "Service");
+    const props = { ...args, env: pulumi.secret(args.env), uuid: undefined, status: undefined, applications: undefined, generated: undefined };
+    super(forwardTo("service"), name, props, { ...opts, additionalSecretOutputs: ["env", "generated"] }, "coolify", "Service");
   }
 }

@@ -45,6 +45,7 @@ export class TenantStack extends pulumi.ComponentResource {
         waitForHealthy: config.waitForHealthy ?? true,
         healthTimeoutSeconds: config.healthTimeoutSeconds ?? 300,
         deleteVolumes: config.deleteVolumesOnTeardown ?? false,
+        readGenerated: rendered.generatedSecrets,
       },
       child,
     );
@@ -67,7 +68,7 @@ export class TenantStack extends pulumi.ComponentResource {
       templateRef: rendered.templateRef,
       status: service.status,
       urls: Object.fromEntries(this.urls.map((url, i) => [i === 0 ? "primary" : `custom${i}`, url])),
-      credentials: {},
+      credentials: service.generated,
     }, { parent: this, dependsOn: domain ? [domain] : [service] });
 
     this.serviceUuid = service.uuid;

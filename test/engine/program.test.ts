@@ -23,6 +23,11 @@ describe("the program against PocketBase and Coolify", () => {
     const records = await (await platform.admin()).collection("provisioning").getFullList();
     expect(records).toHaveLength(3);
     expect(up.outputs.tenants.value.acme.status).toBe("running:healthy");
+    // The LiteLLM master key Coolify generated reaches the Admin Portal through the hidden field.
+    const generated = acme.envs.find((e) => e.key === "SERVICE_PASSWORD_64_LITELLMMASTER")?.value;
+    const acmeRecord = records.find((r) => r.coolify_service_uuid === acme.uuid);
+    expect(generated).toMatch(/^[A-Za-z0-9]{64}$/);
+    expect(acmeRecord?.credentials).toMatchObject({ SERVICE_PASSWORD_64_LITELLMMASTER: generated });
   });
 
   it("changes nothing on a second up", async () => {
@@ -34,7 +39,9 @@ describe("the program against PocketBase and Coolify", () => {
 
   it("keeps every secret out of the exported state", async () => {
     const exported = platform.program.cli(["stack", "export"]);
-    for (const secret of [platform.coolify.token, platform.pocketbase.password, AI_ROUTER_KEY, DEMO_BOT_TOKEN]) {
+    const generated = platform.coolify.store.findServices({ name: "cf-acme" })[0].envs.find((e) => e.key === "SERVICE_PASSWORD_64_LITELLMMASTER")?.value;
+    expect(generated).toBeTruthy();
+    for (const secret of [platform.coolify.token, platform.pocketbase.password, AI_ROUTER_KEY, DEMO_BOT_TOKEN, generated!]) {
       expect(exported).not.toContain(secret);
     }
   });
@@ -76,7 +83,7 @@ describe("the program against PocketBase and Coolify", () => {
     env.CLOUDFREEDOM_ALLOW_TEARDOWN = "acme,bolt";
     const up = await platform.program.stack.up();
     delete env.CLOUDFREEDOM_ALLOW_TEARDOWN;
-    expect(up.summary.resourceChanges).toMatchObject({ delete: 8 });
+    expect(up.summary.resourceChanges).toMatchObject({ delete: 10 }); // 2 tenants x (component, project, service, domain, record)
     expect(platform.coolify.store.findServices()).toEqual([]);
     expect(platform.coolify.store.findProjects()).toEqual([]);
   });

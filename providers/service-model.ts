@@ -1,0 +1,67 @@
+// Pure pieces of the Service provider: ownership marker, env items, defaults, local checks and the update
+// plan. No network; the unit-test surface of providers/service.ts.
+import * as yaml from "js-yaml";
+import type * as coolify from "../lib/coolify";
+import { isUnknown, sameCompose, sameValue, type CheckFailure } from "./diff";
+import type { ServiceInputs } from "./service";
+
+/**
+ * Names every input that forces a replacement, so the replacement (created before the old service is deleted)
+ * never adopts the service it replaces.
+ */
+export function ownershipMarker(inputs: ServiceInputs): string {
+  const destination = inputs.destinationUuid ? ` destination=${inputs.destinationUuid}` : "";
+  return `[cloudfreedom-agents project=${inputs.projectUuid} env=${inputs.environmentName ?? "production"} server=${inputs.serverUuid}${destination}]`;
+}
+
+export function coolifyDescription(inputs: ServiceInputs): string {
+  return [inputs.description, `${inputs.templateRef} ${ownershipMarker(inputs)}`].filter(Boolean).join(" ");
+}
+
+export function isOurs(service: coolify.Service, inputs: ServiceInputs): boolean {
+  return service.name === inputs.name && (service.description ?? "").includes(ownershipMarker(inputs));
+}
+
+export function envItems(env: Record<string, string>): coolify.ServiceEnvInput[] {
+  // Literal: a tenant value such as `${X}` or `{{team.KEY}}` must reach the container as written (§7.6).
+  return Object.keys(env).sort().map((key) => ({ key, value: env[key], is_literal: true, is_multiline: env[key].includes("\n") }));
+}
+
+/** Inputs with their defaults filled in, so spelling out a default is no change (and no replacement). */
+export function withDefaults(inputs: ServiceInputs): ServiceInputs {
+  return {
+    ...inputs, environmentName: inputs.environmentName ?? "production", desiredState: inputs.desiredState ?? "running",
+    waitForHealthy: inputs.waitForHealthy ?? true, healthTimeoutSeconds: inputs.healthTimeoutSeconds ?? 300, deleteVolumes: inputs.deleteVolumes ?? false,
+  };
+}
+
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+
+/** Local checks, no network. Invalid YAML must never reach Coolify, which answers it with a 500 (§11.10). */
+export function checkService(inputs: ServiceInputs): CheckFailure[] {
+  const failures: CheckFailure[] = [];
+  for (const key of ["name", "projectUuid", "serverUuid", "compose", "templateRef"] as const) {
+    if (!inputs[key]) failures.push({ property: key, reason: "required" });
+  }
+  if (inputs.compose && !isUnknown(inputs.compose)) {
+    try {
+      const doc = yaml.load(inputs.compose) as { services?: unknown } | null;
+      if (!doc || typeof doc.services !== "object" || doc.services === null) failures.push({ property: "compose", reason: "needs a `services:` map" });
+    } catch (e) {
+      failures.push({ property: "compose", reason: `is not valid YAML: ${(e as Error).message.split("\n")[0]}` });
+    }
+  }
+  for (const key of isUnknown(inputs.env) ? [] : Object.keys(inputs.env ?? {})) {
+    if (!ENV_KEY.test(key)) failures.push({ property: "env", reason: `key "${key}" must match ${ENV_KEY.source} (Coolify's rule)` });
+  }
+  return failures;
+}
+
+/** Which in-place changes an update has to make. */
+export function planUpdate(olds: ServiceInputs, news: ServiceInputs) {
+  const composeChanged = !sameCompose(olds.compose, news.compose);
+  const envChanged = !sameValue(olds.env, news.env);
+  const restart = composeChanged || envChanged || !sameValue(olds.redeployTrigger, news.redeployTrigger);
+  return { composeChanged, envChanged, restart, metaChanged: coolifyDescription(olds) !== coolifyDescription(news) || olds.name !== news.name };
+}
+
