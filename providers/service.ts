@@ -9,7 +9,7 @@ import { configure, coolifyConnection, providerTimings } from "./connection";
 import { changedKeys, sameCompose, sameValue } from "./diff";
 import { forwardTo } from "./runtime";
 import { checkService, coolifyDescription, envItems, isOurs, planUpdate, withDefaults } from "./service-model";
-import { waitForDeleted, waitForState, type DesiredState } from "./service-status";
+import { ServiceStatusError, waitForDeleted, waitForState, type DesiredState } from "./service-status";
 
 /** Plain, resolved inputs. */
 export interface ServiceInputs {
@@ -87,6 +87,16 @@ function toOutputs(inputs: ServiceInputs, service: coolify.Service, generated: R
   return { ...inputs, uuid: service.uuid, status: service.status ?? "unknown", applications, generated };
 }
 
+/**
+ * The service exists but did not converge: the error carries id and state, so the engine records it
+ * (`pulumi destroy` can remove it, no orphan) and the next `up` updates it. The state leaves `env` out on
+ * purpose: the next diff then sees the env as changed, so the update rewrites it and restarts the service.
+ */
+function partialState(e: ServiceStatusError, uuid: string, inputs: ServiceInputs): Error & { id: string; properties: Partial<ServiceOutputs>; reasons: string[] } {
+  const properties = { ...inputs, env: {}, uuid, status: e.status, applications: {}, generated: {} };
+  return Object.assign(e, { id: uuid, properties, reasons: [e.message] });
+}
+
 /** Coolify generates magic variables once, at create, and never again (§9): one read after deploy suffices. */
 async function readGenerated(conn: coolify.CoolifyConnection, uuid: string, keys: string[] | undefined): Promise<Record<string, string>> {
   if (!keys || keys.length === 0) return {};
@@ -134,7 +144,9 @@ export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOut
     if (adopted) await coolify.updateService(conn, uuid, { name: inputs.name, description: coolifyDescription(inputs), compose: inputs.compose });
     const items = envItems(inputs.env);
     if (items.length > 0) await coolify.upsertServiceEnvs(conn, uuid, items);
-    const service = await converge(conn, uuid, inputs, adopted);
+    const service = await converge(conn, uuid, inputs, adopted).catch((e: unknown) => {
+      throw e instanceof ServiceStatusError ? partialState(e, uuid, inputs) : e;
+    });
     return { id: uuid, outs: toOutputs(inputs, service, await readGenerated(conn, uuid, inputs.readGenerated)) };
   },
 

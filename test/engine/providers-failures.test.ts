@@ -82,7 +82,7 @@ describe("Coolify providers through the real engine, failure modes", () => {
     expect(count(emulator, "PATCH", new RegExp(`^/api/v1/services/${orphan.uuid}$`))).toBe(1);
   });
 
-  it("fails an up when a container stays unhealthy, naming it, then adopts after the fault clears", async () => {
+  it("fails an up when a container stays unhealthy, naming it, keeps the service in state, and converges it after the fault clears", async () => {
     await program.stack.setConfig("tenants", { value: "alpha,beta" });
     emulator.faults.markContainer("web", "unhealthy");
     emulator.requests.length = 0;
@@ -91,11 +91,17 @@ describe("Coolify providers through the real engine, failure modes", () => {
     );
     expect(emulator.store.findServices({ name: "beta-web" })).toHaveLength(1);
     expect(count(emulator, "POST", /^\/api\/v1\/services$/)).toBe(1);
+    const exported = JSON.parse(program.cli(["stack", "export"])) as { deployment: { resources: Array<{ urn: string; id?: string; initErrors?: string[] }> } };
+    const tracked = exported.deployment.resources.find((r) => r.urn.endsWith("::beta"));
+    expect(tracked?.id).toBe(emulator.store.findServices({ name: "beta-web" })[0].uuid);
+    expect(tracked?.initErrors?.[0]).toMatch(/running:unhealthy/);
 
     emulator.faults.clearContainer("web");
     emulator.requests.length = 0;
     const up = await program.stack.up();
-    expect(up.summary.resourceChanges).toEqual({ create: 1, same: 3 });
+    expect(up.summary.resourceChanges).toEqual({ update: 1, same: 3 });
+    expect(count(emulator, "PATCH", /\/envs\/bulk$/)).toBe(1);
+    expect(count(emulator, "POST", /\/restart$/)).toBe(1);
     expect(emulator.store.findServices({ name: "beta-web" })).toHaveLength(1);
     expect(count(emulator, "POST", /^\/api\/v1\/services$/)).toBe(0);
     expect(up.outputs.services.value.beta).toBe(emulator.store.findServices({ name: "beta-web" })[0].uuid);
