@@ -6,9 +6,10 @@ import { manifestSchema, type TemplateManifest } from "./manifest";
 import llmStack100 from "../../templates/llm-stack/1.0.0/manifest";
 import openclaw100 from "../../templates/openclaw/1.0.0/manifest";
 import telegramBot100 from "../../templates/telegram-bot/1.0.0/manifest";
+import telegramBot101 from "../../templates/telegram-bot/1.0.1/manifest";
 
 /** Every template version the program can deploy. A new version is a new folder plus one line here. */
-const MANIFESTS: TemplateManifest[] = [openclaw100, telegramBot100, llmStack100];
+const MANIFESTS: TemplateManifest[] = [openclaw100, telegramBot100, telegramBot101, llmStack100];
 
 export const TEMPLATES_DIR = path.resolve(__dirname, "../../templates");
 

@@ -58,6 +58,17 @@ describe("the program against PocketBase and Coolify", () => {
     expect(platform.writes().filter((w) => w.path.endsWith("/restart"))).toHaveLength(1);
   });
 
+  it("moves a tenant to another template version with an in-place update and one restart", async () => {
+    await updateTenant(await platform.admin(), "chirp", { template_version: "1.0.1" });
+    platform.coolify.requests.length = 0;
+    const up = await platform.program.stack.up();
+    expect(up.summary.resourceChanges).toMatchObject({ update: 2 }); // the service and its write-back record
+    const chirp = platform.coolify.store.findServices({ name: "cf-chirp" })[0];
+    expect(platform.writes().filter((w) => w.path === `/api/v1/services/${chirp.uuid}`)).toHaveLength(1); // the compose PATCH
+    expect(platform.writes().filter((w) => w.path.endsWith("/restart"))).toEqual([{ method: "POST", path: `/api/v1/services/${chirp.uuid}/restart` }]);
+    expect(chirp.dockerComposeRaw).toMatch(/interval: .?300s/);
+  });
+
   it("tears down a cancelled tenant only, its record too, keeping its volumes", async () => {
     const chirp = platform.coolify.store.findServices({ name: "cf-chirp" })[0];
     await updateTenant(await platform.admin(), "chirp", { status: "cancelled" });
