@@ -10,17 +10,8 @@ import { forwardTo } from "./runtime";
 
 let configured: pulumi.dynamic.ConfigureRequest["config"] | undefined;
 
-/** Plain, resolved inputs. */
-export interface ProvisioningRecordInputs {
-  tenantId: string;
-  coolifyProjectUuid: string;
-  coolifyServiceUuid: string;
-  templateRef: string;
-  status: string;
-  urls: Record<string, string>;
-  /** Generated credentials the Admin Portal needs; a secret, stored in a hidden field. */
-  credentials: Record<string, string>;
-}
+/** Plain, resolved inputs: the record as lib/tenants/provisioning writes it, for one tenant. */
+export type ProvisioningRecordInputs = { tenantId: string } & Required<Omit<provisioning.ProvisioningInput, "lastDeployed">>;
 
 export interface ProvisioningRecordOutputs extends ProvisioningRecordInputs {
   lastDeployed: string;
