@@ -1,0 +1,201 @@
+// The real program (index.ts) against a real PocketBase seeded with N tenants (the demo plans and tenants from
+// pocketbase/seed.ts, then N-3 generated ones cycling llm-stack / openclaw / telegram-bot) and the Coolify emulator,
+// against a baseline program of the same shape made of trivial dynamic resources (one guard, then per tenant a
+// component with project, service, domain except for telegram-bot tenants, and record), in the same run.
+// Reports the PocketBase load (loadTenants, timed directly) and planTenants time, first up, no-op preview and no-op
+// up wall time, and peak RSS of the program's node process and of the whole pulumi process tree (sampled from /proc).
+import PocketBase, { BaseAuthStore } from "pocketbase";
+import { startCoolifyEmulator } from "../emulator/server";
+import { planTenants } from "../lib/stack/plan";
+import { loadTenants } from "../lib/tenants/load";
+import { DEMO_TENANTS, seedDemo } from "../pocketbase/seed";
+import { AI_ROUTER_KEY } from "../test/support/platform";
+import { startPocketBase, type PocketBaseInstance } from "../test/support/pocketbase";
+import { createProgram, repoRoot, type TestProgram } from "../test/support/pulumi";
+import { log, PARALLEL, sampleRss, sizes, timed, TRIVIAL_TENANTS_SOURCE, type RssPeaks } from "./support";
+import { entry, type Bench, type BenchEntry } from "./types";
+
+const RATE_LIMIT = 1_000_000;
+const BASE_DOMAIN = "agents.cloudfreedom.test";
+const TEMPLATES = ["llm-stack", "openclaw", "telegram-bot"] as const;
+/** The setup `up` (creating everything) of big runs uses more engine parallelism; env BENCH_SETUP_PARALLEL. */
+const SETUP_PARALLEL = Number(process.env.BENCH_SETUP_PARALLEL) > 0 ? Number(process.env.BENCH_SETUP_PARALLEL) : 32;
+const BIG = 200;
+/** Above this N (env BENCH_PROGRAM_UP_MAX, default 100) no up runs: only the preview of an empty stack, labelled so. */
+const UP_MAX = Number(process.env.BENCH_PROGRAM_UP_MAX) > 0 ? Number(process.env.BENCH_PROGRAM_UP_MAX) : 100;
+
+/** The generated tenant number i (i >= 3; 0..2 are the demo tenants acme, bolt, chirp). */
+function tenantRecord(i: number, plans: Record<string, string>): Record<string, unknown> {
+  const template = TEMPLATES[i % 3];
+  const slug = `tenant-${String(i).padStart(4, "0")}`;
+  const base = { slug, name: `Bench tenant ${i}`, status: "active", template };
+  if (template === "llm-stack") return { ...base, plan: plans.pro, settings: { webuiName: `Chat ${i}` } };
+  if (template === "openclaw") return { ...base, plan: plans.starter, settings: {} };
+  return {
+    ...base,
+    plan: plans.business,
+    settings: {},
+    telegram_bot_token: `${100_000_000 + i}:AAFakeBenchTokenNotReal${String(i).padStart(12, "0")}`,
+    telegram_allow_from: [String(200_000_000 + i)],
+  };
+}
+
+async function seed(pocketbase: PocketBaseInstance, n: number): Promise<void> {
+  const pb = new PocketBase(pocketbase.url, new BaseAuthStore());
+  pb.autoCancellation(false);
+  await pb.collection("_superusers").authWithPassword(pocketbase.email, pocketbase.password);
+  const { plans } = await seedDemo(pb);
+  if (n < DEMO_TENANTS.length) throw new Error(`program bench needs at least ${DEMO_TENANTS.length} tenants (the demo ones)`);
+  let next = DEMO_TENANTS.length;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      await pb.collection("tenants").create(tenantRecord(i, plans));
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+interface Measured {
+  firstUp: number;
+  preview: number;
+  noopUp: number;
+  previewRss: RssPeaks;
+  noopUpRss: RssPeaks;
+  resources: number;
+  previewOnly?: boolean;
+}
+
+/** First up (setup), then a no-op preview and a no-op up, each timed, the last two with RSS sampling. */
+/** Above UP_MAX: the preview of an empty stack (every resource a create), with RSS sampling; nothing is deployed. */
+async function measurePreviewOnly(program: TestProgram, n: number, label: string, beforePreview?: () => void): Promise<Measured> {
+  beforePreview?.();
+  log(`program: N=${n} ${label}: preview of an empty stack (no up at this N)`);
+  const sampler = sampleRss();
+  const preview = await timed(() => program.stack.preview({ parallel: PARALLEL }));
+  const previewRss = sampler.stop();
+  const resources = preview.result.changeSummary.create ?? 0;
+  return { firstUp: NaN, preview: preview.seconds, noopUp: NaN, previewRss, noopUpRss: previewRss, resources, previewOnly: true };
+}
+
+async function measure(program: TestProgram, n: number, label: string, beforeNoop?: () => void): Promise<Measured> {
+  if (n > UP_MAX) return measurePreviewOnly(program, n, label, beforeNoop);
+  const parallel = n >= BIG ? SETUP_PARALLEL : PARALLEL;
+  log(`program: N=${n} ${label}: first up${parallel ? ` (--parallel ${parallel})` : ""}`);
+  const up = await timed(() => program.stack.up({ parallel }));
+  const changes = up.result.summary.resourceChanges ?? {};
+  if (Object.keys(changes).some((k) => k !== "create")) throw new Error(`${label} first up: ${JSON.stringify(changes)}`);
+  const resources = changes.create ?? 0;
+
+  beforeNoop?.();
+  log(`program: N=${n} ${label}: no-op preview`);
+  let sampler = sampleRss();
+  const preview = await timed(() => program.stack.preview({ parallel: PARALLEL }));
+  const previewRss = sampler.stop();
+  if (preview.result.changeSummary.same !== resources) throw new Error(`${label} no-op preview: ${JSON.stringify(preview.result.changeSummary)}`);
+
+  log(`program: N=${n} ${label}: no-op up`);
+  sampler = sampleRss();
+  const noop = await timed(() => program.stack.up({ parallel: PARALLEL }));
+  const noopUpRss = sampler.stop();
+  const same = noop.result.summary.resourceChanges ?? {};
+  if (same.same !== resources || Object.keys(same).length !== 1) throw new Error(`${label} no-op up: ${JSON.stringify(same)}`);
+  return { firstUp: up.seconds, preview: preview.seconds, noopUp: noop.seconds, previewRss, noopUpRss, resources };
+}
+
+async function measureBaseline(n: number): Promise<Measured> {
+  const program = await createProgram({ project: `bench-trivial-tenants-${n}`, source: TRIVIAL_TENANTS_SOURCE, config: { count: String(n) } });
+  try {
+    return await measure(program, n, "baseline");
+  } finally {
+    program.dispose();
+  }
+}
+
+async function measureProgram(n: number) {
+  const pocketbase = await startPocketBase();
+  const coolify = await startCoolifyEmulator({ lifecycleDelayMs: 20, deleteDelayMs: 50, rateLimitPerMinute: RATE_LIMIT });
+  let program: TestProgram | undefined;
+  try {
+    log(`program: N=${n}: seeding PocketBase`);
+    await seed(pocketbase, n);
+    const source = { url: pocketbase.url, email: pocketbase.email, password: pocketbase.password };
+    const loads: number[] = [];
+    let tenants = await loadTenants(source); // warm-up (first login, SDK import)
+    for (let i = 0; i < 3; i++) {
+      const load = await timed(() => loadTenants(source));
+      loads.push(load.seconds);
+      tenants = load.result;
+    }
+    if (tenants.length !== n) throw new Error(`loadTenants returned ${tenants.length} tenants, expected ${n}`);
+    const plan = await timed(async () => planTenants(tenants, { aiRouterUrl: "https://ai.cloudfreedom.test/v1", baseDomain: BASE_DOMAIN }));
+    if (plan.result.length !== n) throw new Error(`planTenants planned ${plan.result.length} tenants, expected ${n}`);
+
+    program = await createProgram({
+      project: `bench-program-${n}`,
+      source: `module.exports = require(${JSON.stringify(`${repoRoot}/index.ts`)});\n`,
+     
+      config: {
+        coolifyUrl: coolify.url,
+        coolifyServerUuid: coolify.serverUuid,
+        coolifyRateLimit: String(RATE_LIMIT),
+        coolifyPollIntervalMs: "50",
+        coolifyDeleteTimeoutSeconds: "20",
+        baseDomain: BASE_DOMAIN,
+        pocketbaseUrl: pocketbase.url,
+        pocketbaseEmail: pocketbase.email,
+        aiRouterUrl: "https://ai.cloudfreedom.test/v1",
+        healthTimeoutSeconds: "120",
+      },
+      secrets: { coolifyToken: coolify.token, pocketbasePassword: pocketbase.password, aiRouterKey: AI_ROUTER_KEY },
+    });
+    // The no-op preview and up should send nothing to Coolify: count from after the first up.
+    const measured = await measure(program, n, "index.ts", () => void (coolify.requests.length = 0));
+    return { ...measured, noopRequests: coolify.requests.length, load: median(loads), plan: plan.seconds };
+  } finally {
+    program?.dispose();
+    await coolify.close();
+    await pocketbase.stop();
+  }
+}
+
+export const run: Bench = async () => {
+  const results: BenchEntry[] = [];
+  for (const n of sizes("BENCH_PROGRAM_SIZES", [10, 100, 500], [10])) {
+    const base = await measureBaseline(n);
+    const real = await measureProgram(n);
+    if (real.resources !== base.resources) throw new Error(`N=${n}: index.ts has ${real.resources} resources, the baseline ${base.resources}`);
+    const name = `program N=${n}`;
+    const vs = `(baseline: ${base.resources} trivial dynamic resources, same shape)`;
+    const rows: BenchEntry[] = [
+      entry(name, "PocketBase loadTenants (median of 3)", real.load, "s", null),
+      entry(name, "planTenants (validate + render all)", real.plan, "s", null),
+    ];
+    if (real.previewOnly) {
+      const what = `(up skipped at N>${UP_MAX}: too slow on 2 cores)`;
+      rows.push(entry(name, `preview wall time, empty stack: every resource a create ${what} ${vs}`, real.preview, "s", base.preview));
+      rows.push(entry(name, "Coolify requests during that preview", real.noopRequests, "count", null, { goal: "0", met: real.noopRequests === 0 }));
+      rows.push(entry(name, "peak RSS, program node process, that preview", real.previewRss.byRole.program, "MB", base.previewRss.byRole.program));
+      rows.push(entry(name, "peak RSS, dynamic-provider process(es), that preview", real.previewRss.byRole.provider, "MB", base.previewRss.byRole.provider));
+      rows.push(entry(name, "peak RSS, whole pulumi process tree, that preview", real.previewRss.tree, "MB", base.previewRss.tree));
+    } else {
+      const setup = n >= BIG ? `, --parallel ${SETUP_PARALLEL}` : "";
+      rows.push(entry(name, `first up wall time, creates everything${setup} ${vs}`, real.firstUp, "s", base.firstUp));
+      rows.push(entry(name, `no-op preview wall time ${vs}`, real.preview, "s", base.preview));
+      rows.push(entry(name, `no-op up wall time ${vs}`, real.noopUp, "s", base.noopUp));
+      rows.push(entry(name, "Coolify requests during no-op preview + no-op up", real.noopRequests, "count", null, { goal: "0", met: real.noopRequests === 0 }));
+      rows.push(entry(name, "peak RSS, program node process, no-op preview", real.previewRss.byRole.program, "MB", base.previewRss.byRole.program));
+      rows.push(entry(name, "peak RSS, program node process, no-op up", real.noopUpRss.byRole.program, "MB", base.noopUpRss.byRole.program));
+      rows.push(entry(name, "peak RSS, dynamic-provider process(es), no-op up", real.noopUpRss.byRole.provider, "MB", base.noopUpRss.byRole.provider));
+      rows.push(entry(name, "peak RSS, whole pulumi process tree, no-op up", real.noopUpRss.tree, "MB", base.noopUpRss.tree));
+    }
+    for (const row of rows) log(`${row.name} | ${row.metric} | ${row.value.toFixed(3)} ${row.unit} | baseline ${row.baseline?.toFixed(3) ?? "-"}`);
+    results.push(...rows);
+  }
+  return results;
+};

@@ -1,0 +1,163 @@
+// The Coolify providers through the real engine at N = 10 and 100 tenants (each a Project, a Service and a Domain, as in
+// test/engine/providers.test.ts) against the emulator, and the same N chains of 3 trivial dynamic resources (the
+// baseline: random.RandomPet cannot run here) in the same run. Reports up and no-op preview wall time, requests per
+// tenant by kind, requests of a no-op preview, and state bytes per tenant.
+//
+// The emulator takes 20 ms per lifecycle step; the emulator's and the client's rate limits are raised far above what
+// the run sends, so the throttle is not the bottleneck (bench/client-throttle.ts measures the throttle itself).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { RequestLogEntry } from "../emulator/server";
+import { startCoolifyEmulator } from "../emulator/server";
+import { createProgram, repoRoot, type TestProgram } from "../test/support/pulumi";
+import { entry, type Bench, type BenchEntry } from "./types";
+import { log, PARALLEL, sizes, timed, TRIVIAL_CHAINS_SOURCE } from "./support";
+
+const RATE_LIMIT = 1_000_000;
+const STATUS_POLL = /^\/api\/v1\/services\/[^/]+$/;
+const MAX_CREATE_REQUESTS_PER_TENANT = 6;
+const MAX_STATE_BYTES_PER_TENANT = 10_240;
+
+const source = `
+import * as pulumi from "@pulumi/pulumi";
+import { Project } from "${repoRoot}/providers/project";
+import { Service } from "${repoRoot}/providers/service";
+import { Domain } from "${repoRoot}/providers/domain";
+
+const cfg = new pulumi.Config();
+const compose = [
+  "services:",
+  "  web:",
+  "    image: nginx:1.27.3",
+  "    environment:",
+  "      - GREETING=\${GREETING}",
+  "    healthcheck:",
+  "      test: [CMD, curl, -f, http://127.0.0.1/]",
+  "  db:",
+  "    image: postgres:16.4",
+  "    volumes:",
+  "      - dbdata:/var/lib/postgresql/data",
+  "volumes:",
+  "  dbdata: {}",
+].join("\\n");
+
+const count = cfg.requireNumber("count");
+for (let i = 0; i < count; i++) {
+  const project = new Project(\`project-\${i}\`, { name: \`Tenant bench \${i}\`, description: "bench" });
+  const service = new Service(\`service-\${i}\`, {
+    name: \`bench-\${i}\`,
+    projectUuid: project.uuid,
+    serverUuid: cfg.require("serverUuid"),
+    compose,
+    env: { GREETING: "hello", API_KEY: cfg.requireSecret("apiKey") },
+    templateRef: "bench@1.0.0",
+    healthTimeoutSeconds: 60,
+  });
+  new Domain(\`domain-\${i}\`, { serviceUuid: service.uuid, container: "web", urls: [\`https://t\${i}.bench.example.com:80\`] });
+}
+`;
+
+/** Requests per kind; GET /services/{uuid} during an up is the status poll (no refresh runs, so no read calls it). */
+function classify(requests: RequestLogEntry[]) {
+  const counts = { "GET status poll": 0, "GET other": 0, POST: 0, PATCH: 0, DELETE: 0, "429": 0 };
+  for (const r of requests) {
+    if (r.status === 429) counts["429"] += 1;
+    if (r.method === "GET") counts[STATUS_POLL.test(r.path) ? "GET status poll" : "GET other"] += 1;
+    else if (r.method === "POST" || r.method === "PATCH" || r.method === "DELETE") counts[r.method] += 1;
+  }
+  return counts;
+}
+
+/** `pulumi stack export` size, and the part of it that is serialized dynamic-provider code (`__provider`). */
+function stateBytes(program: TestProgram): { total: number; provider: number } {
+  // To a file: the export of 100 tenants is larger than execFileSync's output buffer.
+  const file = join(program.workDir, "..", "export.json");
+  program.cli(["stack", "export", "--file", file]);
+  const text = readFileSync(file, "utf8");
+  const state = JSON.parse(text) as { deployment: { resources?: Array<{ inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }> } };
+  let provider = 0;
+  for (const r of state.deployment.resources ?? []) {
+    for (const bag of [r.inputs, r.outputs]) {
+      if (typeof bag?.__provider === "string") provider += Buffer.byteLength(bag.__provider, "utf8");
+    }
+  }
+  return { total: Buffer.byteLength(text, "utf8"), provider };
+}
+
+async function measureBaseline(n: number) {
+  const program = await createProgram({ project: `bench-trivial-${n}`, source: TRIVIAL_CHAINS_SOURCE, config: { count: String(n) } });
+  try {
+    const up = await timed(() => program.stack.up({ parallel: PARALLEL }));
+    const creates = up.result.summary.resourceChanges?.create ?? 0;
+    if (creates !== 3 * n + 1) throw new Error(`baseline up created ${creates} resources, expected ${3 * n + 1}`);
+    const preview = await timed(() => program.stack.preview({ parallel: PARALLEL }));
+    return { up: up.seconds, preview: preview.seconds, state: stateBytes(program) };
+  } finally {
+    program.dispose();
+  }
+}
+
+async function measureProviders(n: number) {
+  const emulator = await startCoolifyEmulator({ lifecycleDelayMs: 20, deleteDelayMs: 50, rateLimitPerMinute: RATE_LIMIT });
+  const program = await createProgram({
+    project: `bench-providers-${n}`,
+    source,
+   
+    config: {
+      count: String(n),
+      coolifyUrl: emulator.url,
+      coolifyPollIntervalMs: "50",
+      coolifyRateLimit: String(RATE_LIMIT),
+      serverUuid: emulator.serverUuid,
+    },
+    secrets: { coolifyToken: emulator.token, apiKey: "sk-bench-0123456789abcdef" },
+  });
+  try {
+    const up = await timed(() => program.stack.up({ parallel: PARALLEL }));
+    const creates = up.result.summary.resourceChanges?.create ?? 0;
+    if (creates !== 3 * n + 1) throw new Error(`providers up created ${creates} resources, expected ${3 * n + 1}`);
+    const upRequests = classify(emulator.requests);
+    emulator.requests.length = 0;
+    const preview = await timed(() => program.stack.preview({ parallel: PARALLEL }));
+    const same = preview.result.changeSummary.same ?? 0;
+    if (same !== 3 * n + 1) throw new Error(`no-op preview: expected ${3 * n + 1} unchanged, got ${JSON.stringify(preview.result.changeSummary)}`);
+    const previewRequests = emulator.requests.length;
+    return { up: up.seconds, preview: preview.seconds, upRequests, previewRequests, state: stateBytes(program) };
+  } finally {
+    program.dispose();
+    await emulator.close();
+  }
+}
+
+export const run: Bench = async () => {
+  const results: BenchEntry[] = [];
+  for (const n of sizes("BENCH_PROVIDERS_SIZES", [10, 100], [10])) {
+    log(`providers: N=${n} baseline (${3 * n} trivial dynamic resources)`);
+    const base = await measureBaseline(n);
+    log(`providers: N=${n} Project+Service+Domain against the emulator`);
+    const real = await measureProviders(n);
+    const name = `providers N=${n}`;
+    const first = results.length;
+    const vs = `(baseline: ${n} x 3 trivial dynamic resources)`;
+    results.push(entry(name, `up wall time ${vs}`, real.up, "s", base.up));
+    results.push(entry(name, `no-op preview wall time ${vs}`, real.preview, "s", base.preview));
+    results.push(entry(name, "no-op preview requests to Coolify", real.previewRequests, "count", null, { goal: "0", met: real.previewRequests === 0 }));
+    const perTenant = (count: number) => count / n;
+    const nonPoll = real.upRequests["GET other"] + real.upRequests.POST + real.upRequests.PATCH + real.upRequests.DELETE;
+    results.push(entry(name, "create requests per tenant, excl. status polls", perTenant(nonPoll), "req", null, {
+      goal: `<= ${MAX_CREATE_REQUESTS_PER_TENANT}`,
+      met: perTenant(nonPoll) <= MAX_CREATE_REQUESTS_PER_TENANT,
+    }));
+    for (const kind of ["GET other", "POST", "PATCH", "DELETE", "GET status poll"] as const) {
+      results.push(entry(name, `create requests per tenant: ${kind}`, perTenant(real.upRequests[kind]), "req", null));
+    }
+    results.push(entry(name, "429 answers during up", real.upRequests["429"], "count", null, { goal: "0", met: real.upRequests["429"] === 0 }));
+    results.push(entry(name, `state bytes per tenant ${vs}`, real.state.total / n, "B", base.state.total / n, {
+      goal: `< ${MAX_STATE_BYTES_PER_TENANT / 1024} KB`,
+      met: real.state.total / n < MAX_STATE_BYTES_PER_TENANT,
+    }));
+    results.push(entry(name, "state bytes per tenant: serialized provider code (__provider), part of the above", real.state.provider / n, "B", base.state.provider / n));
+    for (const row of results.slice(first)) log(`${row.name} | ${row.metric} | ${row.value.toFixed(3)} ${row.unit} | baseline ${row.baseline?.toFixed(3) ?? "-"}`);
+  }
+  return results;
+};

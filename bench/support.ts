@@ -1,0 +1,201 @@
+// Shared pieces of the engine benchmarks: sizes (BENCH_QUICK), wall-clock timing, /proc RSS sampling of the
+// pulumi process tree, and the baseline program of trivial dynamic resources.
+import { readdirSync, readFileSync } from "node:fs";
+
+/** BENCH_QUICK=1 runs the smallest sizes only. */
+export const QUICK = process.env.BENCH_QUICK === "1" || process.env.BENCH_QUICK === "true";
+
+/** Sizes from env `name` (comma list, e.g. BENCH_PROGRAM_SIZES=10,100), else `full` (or `quick` under BENCH_QUICK). */
+export function sizes(name: string, full: number[], quick: number[]): number[] {
+  const raw = process.env[name];
+  if (raw) return raw.split(",").map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
+  return QUICK ? quick : full;
+}
+
+/** Engine parallelism for every up/preview (env BENCH_PARALLEL); undefined keeps the CLI default (8). */
+export const PARALLEL = Number(process.env.BENCH_PARALLEL) > 0 ? Number(process.env.BENCH_PARALLEL) : undefined;
+
+export async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number }> {
+  const start = process.hrtime.bigint();
+  const result = await work();
+  return { result, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+}
+
+export function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Peak RSS of the pulumi processes this process starts: every descendant except PocketBase (and its sh wrapper),
+// sampled from /proc. Categories: the CLI (`pulumi`), language host, the program's node process, and the
+// dynamic-provider node process(es).
+
+export type ProcessRole = "cli" | "langhost" | "program" | "provider" | "other";
+
+export interface RssPeaks {
+  /** Highest sum over the whole tree at one sample, MB. */
+  tree: number;
+  /** Highest single-sample RSS per role, MB (sum over processes of that role). */
+  byRole: Record<ProcessRole, number>;
+  samples: number;
+  /** Distinct "role comm" pairs seen, for checking the classification (BENCH_DEBUG=1 logs them). */
+  seen: string[];
+}
+
+const PAGE_KB = 4; // x86-64 / arm64 Linux default page size; statm counts pages.
+
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  comm: string;
+}
+
+function readProcs(): ProcInfo[] {
+  const procs: ProcInfo[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      // comm is in parentheses and may contain spaces; fields after the last ')'.
+      const close = stat.lastIndexOf(")");
+      const comm = stat.slice(stat.indexOf("(") + 1, close);
+      const ppid = Number(stat.slice(close + 2).split(" ")[1]);
+      procs.push({ pid: Number(name), ppid, comm });
+    } catch {
+      // Gone between readdir and read.
+    }
+  }
+  return procs;
+}
+
+function rssMb(pid: number): number {
+  try {
+    const pages = Number(readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]);
+    return (pages * PAGE_KB) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+function roleOf(proc: ProcInfo): ProcessRole {
+  if (proc.comm === "pulumi") return "cli";
+  if (proc.comm.startsWith("pulumi-languag")) return "langhost";
+  if (proc.comm === "node" || proc.comm.startsWith("MainThread")) {
+    let cmdline = "";
+    try {
+      cmdline = readFileSync(`/proc/${proc.pid}/cmdline`, "utf8");
+    } catch {
+      return "other";
+    }
+    if (cmdline.includes("dynamic-provider")) return "provider";
+    return "program";
+  }
+  if (proc.comm.startsWith("pulumi-resource")) return "provider";
+  return "other";
+}
+
+/** Samples the RSS of this process's pulumi descendants every `intervalMs` until stop(). */
+export function sampleRss(intervalMs = 150): { stop(): RssPeaks } {
+  const peaks: RssPeaks = { tree: 0, byRole: { cli: 0, langhost: 0, program: 0, provider: 0, other: 0 }, samples: 0, seen: [] };
+  const seen = new Set<string>();
+  const roles = new Map<number, ProcessRole>();
+  const sample = () => {
+    const procs = readProcs();
+    const children = new Map<number, ProcInfo[]>();
+    for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+    const excluded = (p: ProcInfo) => p.comm === "pocketbase" || (p.comm === "sh" && (children.get(p.pid) ?? []).some((c) => c.comm === "pocketbase"));
+    const byRole: Record<ProcessRole, number> = { cli: 0, langhost: 0, program: 0, provider: 0, other: 0 };
+    let total = 0;
+    // Helpers of a pulumi process (e.g. tsx's esbuild under the provider) count towards it; this process's own
+    // helpers (its esbuild, PocketBase) do not.
+    const queue: Array<[ProcInfo, ProcessRole | undefined]> = (children.get(process.pid) ?? []).map((p) => [p, undefined]);
+    while (queue.length > 0) {
+      const [p, parentRole] = queue.pop()!;
+      if (excluded(p)) continue;
+      let role = roles.get(p.pid);
+      if (role === undefined) {
+        role = roleOf(p);
+        if (role === "other" && parentRole !== undefined && parentRole !== "cli" && parentRole !== "langhost") role = parentRole;
+        roles.set(p.pid, role);
+      }
+      queue.push(...(children.get(p.pid) ?? []).map((c): [ProcInfo, ProcessRole] => [c, role]));
+      if (role === "other") continue;
+      seen.add(`${role} ${p.comm}`);
+      const mb = rssMb(p.pid);
+      byRole[role] += mb;
+      total += mb;
+    }
+    peaks.samples += 1;
+    peaks.tree = Math.max(peaks.tree, total);
+    for (const role of Object.keys(byRole) as ProcessRole[]) peaks.byRole[role] = Math.max(peaks.byRole[role], byRole[role]);
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      peaks.seen = [...seen].sort();
+      if (process.env.BENCH_DEBUG) log(`rss: ${peaks.samples} samples, processes seen: ${peaks.seen.join(", ")}`);
+      return peaks;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The baseline: trivial dynamic resources (create returns at once, no network, no diff/check). It stands in for
+// random.RandomPet, whose provider plugin cannot be built here (the Go module proxy refuses it).
+
+const TRIVIAL_PREAMBLE = `
+import * as pulumi from "@pulumi/pulumi";
+
+const trivialProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: any) {
+    return { id: String(inputs.name), outs: inputs };
+  },
+};
+
+class Trivial extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
+    super(trivialProvider, name, { name, ...props }, opts, "bench", "Trivial");
+  }
+}
+const cfg = new pulumi.Config();
+`;
+
+/**
+ * N chains of 3 trivial resources (project -> service -> domain: the second takes the first's id, the third the
+ * second's), the same graph as bench/providers.ts's program.
+ */
+export const TRIVIAL_CHAINS_SOURCE = `${TRIVIAL_PREAMBLE}
+const count = cfg.requireNumber("count");
+for (let i = 0; i < count; i++) {
+  const project = new Trivial(\`project-\${i}\`, {});
+  const service = new Trivial(\`service-\${i}\`, { projectId: project.id });
+  new Trivial(\`domain-\${i}\`, { serviceId: service.id });
+}
+`;
+
+/**
+ * The shape of index.ts with trivial resources: one guard, then per tenant a component holding a project, a
+ * service, a domain (except every third tenant, a telegram-bot without one) and a record, wired the same way.
+ */
+export const TRIVIAL_TENANTS_SOURCE = `${TRIVIAL_PREAMBLE}
+const count = cfg.requireNumber("count");
+const guard = new Trivial("teardown-guard", {});
+const statuses: Record<string, pulumi.Output<string>> = {};
+for (let i = 0; i < count; i++) {
+  const slug = \`tenant-\${String(i).padStart(4, "0")}\`;
+  const component = new pulumi.ComponentResource("bench:tenant:Stack", slug, {}, { dependsOn: guard });
+  const child = { parent: component, dependsOn: guard };
+  const project = new Trivial(\`\${slug}-project\`, {}, child);
+  const service = new Trivial(\`\${slug}-service\`, { projectId: project.id }, child);
+  const domain = i % 3 === 2 ? undefined : new Trivial(\`\${slug}-domain\`, { serviceId: service.id }, child);
+  new Trivial(\`\${slug}-record\`, { serviceId: service.id }, { parent: component, dependsOn: domain ? [domain] : [service] });
+  component.registerOutputs({});
+  statuses[slug] = service.id;
+}
+export const tenants = statuses;
+export const tenantCount = count;
+`;
