@@ -1,13 +1,16 @@
 // CloudFreedom agent platform: one Coolify stack per PocketBase tenant. Composition only; see README.
 import * as pulumi from "@pulumi/pulumi";
 import { readConfig, valueOf } from "./lib/config";
+import { asOperatorError } from "./lib/stack/operator-error";
 import { planTenants } from "./lib/stack/plan";
 import { TenantStack } from "./lib/stack/tenant-stack";
 import { loadTenants } from "./lib/tenants/load";
 import { Project } from "./providers/project";
 import { TeardownGuard } from "./providers/teardown-guard";
 
-export = async () => {
+export = () => declare().catch((error: unknown) => Promise.reject(asOperatorError(error)));
+
+async function declare() {
   const config = readConfig();
   // Fails closed: an unreachable or inconsistent PocketBase stops the run before anything is declared,
   // so nothing is torn down for lack of a tenant list.
@@ -27,4 +30,4 @@ export = async () => {
     tenants: Object.fromEntries(stacks.map((stack, i) => [plans[i].tenant.slug, { urls: stack.urls, status: stack.status, serviceUuid: stack.serviceUuid }])),
     tenantCount: plans.length,
   } satisfies Record<string, pulumi.Input<unknown>>;
-};
+}

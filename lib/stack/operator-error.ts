@@ -1,0 +1,21 @@
+// The program's own failures are for the operator: the message names the problem and the fix, and a
+// stack would only bury it. Pulumi prints a RunError as its message alone.
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../config";
+import { TemplateError } from "../templates";
+import { TenantSourceError } from "../tenants/errors";
+import { TenantPlanError } from "./plan";
+
+/**
+ * A ConfigError, TenantSourceError, TenantPlanError or TemplateError as a stackless RunError with the
+ * same message; anything else (a bug) unchanged, stack and all.
+ */
+export function asOperatorError(error: unknown): unknown {
+  const known = [ConfigError, TenantSourceError, TenantPlanError, TemplateError].some((type) => error instanceof type);
+  if (!known) return error;
+  const run = new pulumi.RunError((error as Error).message);
+  // Without a stack Pulumi never runs util.inspect on it: with colors, Node 22's inspect spends
+  // ~90 s of CPU on this program's stack frames and then throws RangeError (pulumi/pulumi#20567).
+  run.stack = "";
+  return run;
+}
