@@ -62,22 +62,27 @@ export function readConfig(config: pulumi.Config = new pulumi.Config(), env: Nod
   for (const [key, spec] of Object.entries(PLAIN)) {
     const raw = config.get(key);
     if (raw === undefined) {
-      if (spec.required) problems.push(`${key} is missing: pulumi config set ${key} ${spec.example}`);
+      if (spec.required) problems.push(`${key} is missing: pulumi config set ${key} ${shellWord(spec.example)}`);
       continue;
     }
     const parsed = spec.schema.safeParse(raw);
     if (parsed.success) plain[key] = parsed.data;
-    else problems.push(`${key} "${raw}" is invalid (${parsed.error.issues[0]?.message}): pulumi config set ${key} ${spec.example}`);
+    else problems.push(`${key} "${raw}" is invalid (${parsed.error.issues[0]?.message}): pulumi config set ${key} ${shellWord(spec.example)}`);
   }
   const secrets: Record<string, pulumi.Output<string>> = {};
   for (const [key, example] of Object.entries(SECRET)) {
     const value = config.getSecret(key);
-    if (value === undefined) problems.push(`${key} is missing: pulumi config set --secret ${key} ${example}`);
+    if (value === undefined) problems.push(`${key} is missing: pulumi config set --secret ${key} ${shellWord(example)}`);
     else secrets[key] = value;
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const allow = (env.CLOUDFREEDOM_ALLOW_TEARDOWN ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   return { ...(plain as unknown as PlatformConfig), ...(secrets as Pick<PlatformConfig, keyof typeof SECRET>), allowTeardown: allow };
+}
+
+/** The example as one shell word, so the command pastes as is (`<...>` and spaces would not). */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The value of a known (config) Output, for the few places that need it before resources exist. */

@@ -1,0 +1,62 @@
+import * as pulumi from "@pulumi/pulumi";
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { ConfigError, readConfig } from "../../lib/config";
+
+const COMPLETE: Record<string, string> = {
+  coolifyUrl: "https://coolify.example.com",
+  coolifyServerUuid: "srv-1",
+  baseDomain: "agents.example.com",
+  pocketbaseUrl: "https://pb.example.com",
+  pocketbaseEmail: "provisioner@example.com",
+  aiRouterUrl: "https://ai.example.com/v1",
+  coolifyToken: "tok",
+  pocketbasePassword: "pw",
+  aiRouterKey: "key",
+};
+
+/** A stand-in for pulumi.Config over a plain map; secrets come back as secret Outputs. */
+function configOf(values: Record<string, string>): pulumi.Config {
+  return {
+    get: (key: string) => values[key],
+    getSecret: (key: string) => (values[key] === undefined ? undefined : pulumi.secret(values[key])),
+  } as unknown as pulumi.Config;
+}
+
+function problemsOf(values: Record<string, string>): string[] {
+  try {
+    readConfig(configOf(values), {});
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("readConfig", () => {
+  it("reads a complete config, with the teardown allow list from the environment", () => {
+    const config = readConfig(configOf({ ...COMPLETE, teardownBudget: "2" }), { CLOUDFREEDOM_ALLOW_TEARDOWN: " acme, bolt ,," });
+    expect(config.coolifyServerUuid).toBe("srv-1");
+    expect(config.teardownBudget).toBe(2);
+    expect(config.allowTeardown).toEqual(["acme", "bolt"]);
+  });
+
+  it("lists every missing and invalid key at once, each with its command", () => {
+    const { coolifyServerUuid: _s, aiRouterKey: _k, ...rest } = COMPLETE;
+    const problems = problemsOf({ ...rest, baseDomain: "Not A Domain" });
+    expect(problems).toHaveLength(3);
+    expect(problems.map((p) => p.split(" ")[0]).sort()).toEqual(["aiRouterKey", "baseDomain", "coolifyServerUuid"]);
+    expect(problems.find((p) => p.startsWith("aiRouterKey"))).toContain("pulumi config set --secret aiRouterKey ");
+    expect(problems.find((p) => p.startsWith("baseDomain"))).toContain('baseDomain "Not A Domain" is invalid');
+  });
+
+  it("gives commands that a POSIX shell reads as exactly key and value", () => {
+    const problems = problemsOf({ pocketbaseUrl: "https://pb.example.com" });
+    for (const problem of problems) {
+      const command = problem.slice(problem.indexOf("pulumi config set"));
+      const words = JSON.parse(execFileSync("sh", ["-c", `node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- ${command.replace(/^pulumi /, "")}`], { encoding: "utf8" })) as string[];
+      expect(words[0]).toBe("config");
+      expect(words.filter((w) => w !== "--secret")).toHaveLength(4);
+    }
+  });
+});
