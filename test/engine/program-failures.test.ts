@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serviceStatus } from "../../emulator/status";
 import { DEMO_BOT_TOKEN } from "../../pocketbase/seed";
 import { startPlatform, updateTenant, type Platform } from "../support/platform";
-import { ENGINE_TIMEOUT, failure, pinModuleResolution } from "./engine-failure";
+import { ENGINE_TIMEOUT, failure } from "../support/engine";
 
 const SERVICES = ["cf-acme", "cf-bolt", "cf-chirp"];
 
@@ -19,7 +19,6 @@ describe("the program's failure modes against PocketBase and Coolify", () => {
 
   beforeAll(async () => {
     platform = await startPlatform();
-    pinModuleResolution(platform.program.workDir);
     const up = await platform.program.stack.up();
     expect(up.summary.resourceChanges).toEqual({ create: 16 });
   }, ENGINE_TIMEOUT);

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRewritingProxy, type Rewrite } from "../lib/tenants/rewriting-proxy";
 import { startPlatform, type Platform } from "../support/platform";
-import { ENGINE_TIMEOUT, failure, pinModuleResolution } from "./engine-failure";
+import { ENGINE_TIMEOUT, failure } from "../support/engine";
 
 const SERVICES = ["cf-acme", "cf-bolt", "cf-chirp"];
 const isTenantList = (request: { method: string; path: string }) => request.method === "GET" && request.path.startsWith("/api/collections/tenants/records");
@@ -26,7 +26,6 @@ describe("the program when PocketBase answers wrongly", () => {
 
   beforeAll(async () => {
     platform = await startPlatform({ pocketbaseUrl: async (pb) => (proxy = await startRewritingProxy(pb.url)).url });
-    pinModuleResolution(platform.program.workDir);
     const up = await platform.program.stack.up();
     expect(up.summary.resourceChanges).toEqual({ create: 16 });
     platform.coolify.requests.length = 0;
