@@ -145,6 +145,6 @@ export class Domain extends pulumi.dynamic.Resource {
   declare readonly applicationUuid: pulumi.Output<string>;
 
   constructor(name: string, args: DomainArgs, opts?: pulumi.CustomResourceOptions) {
-    super(forwardTo("domain"), name, { ...args, applicationUuid: undefined, fqdn: undefined }, opts, "coolify", "Domain");
+    super(forwardTo("domain", provider), name, { ...args, applicationUuid: undefined, fqdn: undefined }, opts, "coolify", "Domain");
   }
 }
