@@ -20,6 +20,8 @@ export interface DomainInputs {
   forceOverride?: boolean;
   /** Restart the service so the new routes apply. Default true. */
   restart?: boolean;
+  /** The container's service application uuid (the Service output `applications[container]`); saves a lookup. */
+  applicationUuid?: string;
 }
 
 /** State after create/read. */
@@ -104,7 +106,7 @@ export const provider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutpu
 
   async create(inputs) {
     const conn = coolifyConnection();
-    const appUuid = await applicationUuid(conn, inputs);
+    const appUuid = inputs.applicationUuid ?? (await applicationUuid(conn, inputs));
     const fqdn = await apply(conn, appUuid, inputs, inputs.urls);
     return { id: `${inputs.serviceUuid}/${inputs.container}`, outs: { ...inputs, applicationUuid: appUuid, fqdn } };
   },
@@ -145,6 +147,6 @@ export class Domain extends pulumi.dynamic.Resource {
   declare readonly applicationUuid: pulumi.Output<string>;
 
   constructor(name: string, args: DomainArgs, opts?: pulumi.CustomResourceOptions) {
-    super(forwardTo("domain", provider), name, { ...args, applicationUuid: undefined, fqdn: undefined }, opts, "coolify", "Domain");
+    super(forwardTo("domain", provider), name, { applicationUuid: undefined, ...args, fqdn: undefined }, opts, "coolify", "Domain");
   }
 }

@@ -56,6 +56,7 @@ export class TenantStack extends pulumi.ComponentResource {
       ? new Domain(`${tenant.slug}-domain`, {
           serviceUuid: service.uuid,
           container: rendered.domainService,
+          applicationUuid: service.applications.apply((apps) => apps[rendered.domainService]),
           urls: hosts.map((host) => `https://${host}:${rendered.domainPort}`),
           restart: running,
         }, child)

@@ -39,6 +39,15 @@ describe("Domain provider", () => {
     expect(calls(h.emulator, "PATCH", /applications/)[0].query).toEqual({ force_domain_override: "false" });
   });
 
+  it("skips the container lookup when the service's application uuid is passed in", async () => {
+    const { serviceUuid, app } = await service();
+    h.emulator.requests.length = 0;
+    const { outs } = await p.create({ serviceUuid, container: "web", urls: [URL_A], applicationUuid: app(serviceUuid).uuid });
+    expect(outs!.applicationUuid).toBe(app(serviceUuid).uuid);
+    expect(h.emulator.requests.filter((r) => r.method === "GET")).toEqual([]);
+    expect(app(serviceUuid).fqdn).toBe(URL_A);
+  });
+
   it("reports no change for the same inputs, without calling Coolify", async () => {
     const { id, outs, inputs } = await created();
     expect(await p.diff(id, outs, { ...inputs })).toMatchObject({ changes: false, replaces: [] });
