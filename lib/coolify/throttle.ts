@@ -55,8 +55,11 @@ export async function acquireSlot(clock: Clock, key: string, limitPerMinute: num
   state.queue = new Promise<void>((resolve) => (release = resolve));
   try {
     await previous;
-    const wait = Math.max(state.last + interval, state.pausedUntil) - clock.now();
-    if (wait > 0) await clock.sleep(wait);
+    // A timer may fire a millisecond early against the clock (libuv measures from its cached loop time),
+    // so wait again until the clock itself has reached the slot.
+    for (let wait = Math.max(state.last + interval, state.pausedUntil) - clock.now(); wait > 0; wait = Math.max(state.last + interval, state.pausedUntil) - clock.now()) {
+      await clock.sleep(wait);
+    }
     state.last = clock.now();
   } finally {
     release();
