@@ -9,7 +9,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RequestLogEntry } from "../emulator/server";
 import { startCoolifyEmulator } from "../emulator/server";
-import { createProgram, repoRoot, type TestProgram } from "../test/support/pulumi";
+import { TENANT_STACKS_SOURCE } from "../test/support/programs";
+import { createProgram, type TestProgram } from "../test/support/pulumi";
 import { entry, type Bench, type BenchEntry } from "./types";
 import { log, PARALLEL, sizes, timed, TRIVIAL_CHAINS_SOURCE } from "./support";
 
@@ -18,44 +19,6 @@ const STATUS_POLL = /^\/api\/v1\/services\/[^/]+$/;
 const MAX_CREATE_REQUESTS_PER_TENANT = 6;
 const MAX_STATE_BYTES_PER_TENANT = 10_240;
 
-const source = `
-import * as pulumi from "@pulumi/pulumi";
-import { Project } from "${repoRoot}/providers/project";
-import { Service } from "${repoRoot}/providers/service";
-import { Domain } from "${repoRoot}/providers/domain";
-
-const cfg = new pulumi.Config();
-const compose = [
-  "services:",
-  "  web:",
-  "    image: nginx:1.27.3",
-  "    environment:",
-  "      - GREETING=\${GREETING}",
-  "    healthcheck:",
-  "      test: [CMD, curl, -f, http://127.0.0.1/]",
-  "  db:",
-  "    image: postgres:16.4",
-  "    volumes:",
-  "      - dbdata:/var/lib/postgresql/data",
-  "volumes:",
-  "  dbdata: {}",
-].join("\\n");
-
-const count = cfg.requireNumber("count");
-for (let i = 0; i < count; i++) {
-  const project = new Project(\`project-\${i}\`, { name: \`Tenant bench \${i}\`, description: "bench" });
-  const service = new Service(\`service-\${i}\`, {
-    name: \`bench-\${i}\`,
-    projectUuid: project.uuid,
-    serverUuid: cfg.require("serverUuid"),
-    compose,
-    env: { GREETING: "hello", API_KEY: cfg.requireSecret("apiKey") },
-    templateRef: "bench@1.0.0",
-    healthTimeoutSeconds: 60,
-  });
-  new Domain(\`domain-\${i}\`, { serviceUuid: service.uuid, container: "web", urls: [\`https://t\${i}.bench.example.com:80\`] });
-}
-`;
 
 /** Requests per kind; GET /services/{uuid} during an up is the status poll (no refresh runs, so no read calls it). */
 function classify(requests: RequestLogEntry[]) {
@@ -101,10 +64,11 @@ async function measureProviders(n: number) {
   const emulator = await startCoolifyEmulator({ lifecycleDelayMs: 20, deleteDelayMs: 50, rateLimitPerMinute: RATE_LIMIT });
   const program = await createProgram({
     project: `bench-providers-${n}`,
-    source,
-   
+    source: TENANT_STACKS_SOURCE,
     config: {
-      count: String(n),
+      tenants: Array.from({ length: n }, (_, i) => `t${i}`).join(","),
+      greeting: "hello",
+      baseDomain: "bench.example.com",
       coolifyUrl: emulator.url,
       coolifyPollIntervalMs: "50",
       coolifyRateLimit: String(RATE_LIMIT),

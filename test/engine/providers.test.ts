@@ -2,47 +2,9 @@
 // emulator; each step asserts the engine's result and the emulator's request log.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCoolifyEmulator, type CoolifyEmulator } from "../../emulator/server";
-import { createProgram, repoRoot, type TestProgram } from "../support/pulumi";
+import { TENANT_STACKS_SOURCE } from "../support/programs";
+import { createProgram, type TestProgram } from "../support/pulumi";
 
-const source = `
-import * as pulumi from "@pulumi/pulumi";
-import { Project } from "${repoRoot}/providers/project";
-import { Service } from "${repoRoot}/providers/service";
-import { Domain } from "${repoRoot}/providers/domain";
-
-const cfg = new pulumi.Config();
-const compose = [
-  "services:",
-  "  web:",
-  "    image: nginx:1.27.3",
-  "    environment:",
-  "      - GREETING=\${GREETING}",
-  "    healthcheck:",
-  "      test: [CMD, curl, -f, http://127.0.0.1/]",
-  "  db:",
-  "    image: postgres:16.4",
-  "    volumes:",
-  "      - dbdata:/var/lib/postgresql/data",
-  "volumes:",
-  "  dbdata: {}",
-].join("\\n");
-
-const project = new Project("project", { name: "Tenant acme", description: "engine test" });
-const service = new Service("service", {
-  name: "acme-web",
-  projectUuid: project.uuid,
-  serverUuid: cfg.require("serverUuid"),
-  compose,
-  env: { GREETING: cfg.require("greeting"), API_KEY: cfg.requireSecret("apiKey") },
-  templateRef: "test@1.0.0",
-  healthTimeoutSeconds: 5,
-});
-const domain = new Domain("domain", { serviceUuid: service.uuid, container: "web", urls: [cfg.require("url")] });
-
-export const serviceUuid = service.uuid;
-export const status = service.status;
-export const fqdn = domain.fqdn;
-`;
 
 const writes = (emulator: CoolifyEmulator) => emulator.requests.filter((r) => r.method !== "GET");
 const count = (emulator: CoolifyEmulator, method: string, path: RegExp) =>
@@ -57,8 +19,8 @@ describe("Coolify providers through the real engine", () => {
     emulator = await startCoolifyEmulator({ lifecycleDelayMs: 40, deleteDelayMs: 150 });
     program = await createProgram({
       project: "providers-e2e",
-      source,
-      config: { coolifyUrl: emulator.url, coolifyPollIntervalMs: "50", coolifyDeleteTimeoutSeconds: "10", serverUuid: emulator.serverUuid, greeting: "hello", url: "https://acme.agents.example.com:80" },
+      source: TENANT_STACKS_SOURCE,
+      config: { coolifyUrl: emulator.url, coolifyPollIntervalMs: "50", coolifyDeleteTimeoutSeconds: "10", serverUuid: emulator.serverUuid, tenants: "acme", greeting: "hello", baseDomain: "agents.example.com" },
       secrets: { coolifyToken: emulator.token, apiKey },
     });
   });
@@ -70,8 +32,8 @@ describe("Coolify providers through the real engine", () => {
   it("creates a project, a service and a domain, waiting until healthy", async () => {
     const up = await program.stack.up();
     expect(up.summary.resourceChanges).toMatchObject({ create: 4 });
-    expect(up.outputs.status.value).toBe("running:healthy");
-    expect(up.outputs.fqdn.value).toBe("https://acme.agents.example.com:80");
+    expect(up.outputs.tenants.value.acme.status).toBe("running:healthy");
+    expect(up.outputs.tenants.value.acme.fqdn).toBe("https://acme.agents.example.com:80");
     expect(emulator.store.findProjects({ name: "Tenant acme" })).toHaveLength(1);
     expect(emulator.store.findServices({ name: "acme-web" })).toHaveLength(1);
     expect(count(emulator, "POST", /^\/api\/v1\/services$/)).toBe(1);
@@ -106,7 +68,7 @@ describe("Coolify providers through the real engine", () => {
   });
 
   it("notices an out-of-band delete on refresh and recreates the service on up", async () => {
-    const uuid = (await program.stack.outputs()).serviceUuid.value as string;
+    const uuid = (await program.stack.outputs()).tenants.value.acme.uuid as string;
     expect(emulator.store.deleteServiceOutOfBand(uuid)).toBe(true);
     const refresh = await program.stack.refresh();
     expect(refresh.summary.resourceChanges).toMatchObject({ delete: 2 });
@@ -116,7 +78,7 @@ describe("Coolify providers through the real engine", () => {
   });
 
   it("destroys everything, project last, despite the queued deletes, keeping volumes", async () => {
-    const uuid = (await program.stack.outputs()).serviceUuid.value as string;
+    const uuid = (await program.stack.outputs()).tenants.value.acme.uuid as string;
     const destroy = await program.stack.destroy();
     expect(destroy.summary.resourceChanges).toMatchObject({ delete: 4 });
     expect(emulator.store.findProjects({ name: "Tenant acme" })).toHaveLength(0);

@@ -1,0 +1,52 @@
+// Program sources shared by the engine tests and the benchmarks.
+import { repoRoot } from "./pulumi";
+
+/**
+ * Per tenant named in config `tenants` (comma list): a Project, a Service (nginx + postgres, env GREETING from
+ * config and API_KEY from the secret `apiKey`) and a Domain `https://<tenant>.<baseDomain>:80` on `web`.
+ * Exports `tenants.<name>` = { uuid, status, fqdn }.
+ */
+export const TENANT_STACKS_SOURCE = `
+import * as pulumi from "@pulumi/pulumi";
+import { Project } from "${repoRoot}/providers/project";
+import { Service } from "${repoRoot}/providers/service";
+import { Domain } from "${repoRoot}/providers/domain";
+
+const cfg = new pulumi.Config();
+const compose = [
+  "services:",
+  "  web:",
+  "    image: nginx:1.27.3",
+  "    environment:",
+  "      - GREETING=\${GREETING}",
+  "    healthcheck:",
+  "      test: [CMD, curl, -f, http://127.0.0.1/]",
+  "  db:",
+  "    image: postgres:16.4",
+  "    volumes:",
+  "      - dbdata:/var/lib/postgresql/data",
+  "volumes:",
+  "  dbdata: {}",
+].join("\\n");
+
+export const tenants: Record<string, unknown> = {};
+for (const tenant of cfg.require("tenants").split(",")) {
+  const project = new Project(\`\${tenant}-project\`, { name: \`Tenant \${tenant}\`, description: "engine test" });
+  const service = new Service(\`\${tenant}-service\`, {
+    name: \`\${tenant}-web\`,
+    projectUuid: project.uuid,
+    serverUuid: cfg.require("serverUuid"),
+    compose,
+    env: { GREETING: cfg.require("greeting"), API_KEY: cfg.requireSecret("apiKey") },
+    templateRef: "test@1.0.0",
+    healthTimeoutSeconds: 20,
+  });
+  const domain = new Domain(\`\${tenant}-domain\`, {
+    serviceUuid: service.uuid,
+    container: "web",
+    applicationUuid: service.applications.apply((apps) => apps.web),
+    urls: [\`https://\${tenant}.\${cfg.require("baseDomain")}:80\`],
+  });
+  tenants[tenant] = { uuid: service.uuid, status: service.status, fqdn: domain.fqdn };
+}
+`;
