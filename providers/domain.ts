@@ -147,6 +147,6 @@ export class Domain extends pulumi.dynamic.Resource {
   declare readonly applicationUuid: pulumi.Output<string>;
 
   constructor(name: string, args: DomainArgs, opts?: pulumi.CustomResourceOptions) {
-    super(forwardTo("domain", provider), name, { applicationUuid: undefined, ...args, fqdn: undefined }, opts, "coolify", "Domain");
+    super(forwardTo("domain"), name, { applicationUuid: undefined, ...args, fqdn: undefined }, opts, "coolify", "Domain");
   }
 }

@@ -125,6 +125,6 @@ export class Project extends pulumi.dynamic.Resource {
   declare readonly coolifyDescription: pulumi.Output<string>;
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
-    super(forwardTo("project", provider), name, { ...args, uuid: undefined, coolifyDescription: undefined }, opts, "coolify", "Project");
+    super(forwardTo("project"), name, { ...args, uuid: undefined, coolifyDescription: undefined }, opts, "coolify", "Project");
   }
 }

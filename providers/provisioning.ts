@@ -79,6 +79,6 @@ export class ProvisioningRecord extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ProvisioningRecordArgs, opts?: pulumi.CustomResourceOptions) {
     const props = { ...args, credentials: pulumi.secret(args.credentials), lastDeployed: undefined };
-    super(forwardTo("provisioning", provider), name, props, { ...opts, additionalSecretOutputs: ["credentials"] }, "cloudfreedom", "ProvisioningRecord");
+    super(forwardTo("provisioning"), name, props, { ...opts, additionalSecretOutputs: ["credentials"] }, "cloudfreedom", "ProvisioningRecord");
   }
 }

@@ -216,6 +216,6 @@ export class Service extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
     const props = { ...args, env: pulumi.secret(args.env), uuid: undefined, status: undefined, applications: undefined, generated: undefined };
-    super(forwardTo("service", provider), name, props, { ...opts, additionalSecretOutputs: ["env", "generated"] }, "coolify", "Service");
+    super(forwardTo("service"), name, props, { ...opts, additionalSecretOutputs: ["env", "generated"] }, "coolify", "Service");
   }
 }

@@ -80,6 +80,6 @@ export class TeardownGuard extends pulumi.dynamic.Resource {
   declare readonly tenants: pulumi.Output<string[]>;
 
   constructor(name: string, args: TeardownGuardArgs, opts?: pulumi.CustomResourceOptions) {
-    super(forwardTo("teardown-guard", provider), name, args, opts, "cloudfreedom", "TeardownGuard");
+    super(forwardTo("teardown-guard"), name, args, opts, "cloudfreedom", "TeardownGuard");
   }
 }

@@ -47,7 +47,8 @@ fi
 node -v; done_step
 
 step "npm dependencies"
-lock_hash=$( (cat "$root/package-lock.json"; node -v) | sha256sum | cut -c1-16)
+# provider-host/ is installed as a copy (.npmrc install-links), so its files key the install too.
+lock_hash=$( (cat "$root/package-lock.json" "$root"/provider-host/*; node -v) | sha256sum | cut -c1-16)
 if [ -f "$root/node_modules/.setup-$lock_hash" ]; then
   echo "    node_modules matches package-lock.json"
 else

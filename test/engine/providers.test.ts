@@ -55,6 +55,16 @@ describe("Coolify providers through the real engine", () => {
     expect(exported).not.toContain(emulator.token);
   });
 
+  it("stores each provider in state as a require of its stub, not as serialized code", async () => {
+    const exported = JSON.parse(program.cli(["stack", "export"])) as { deployment: { resources: Array<{ type: string; inputs?: { __provider?: string } }> } };
+    const dynamic = exported.deployment.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
+    expect(dynamic.map((r) => r.type).sort()).toEqual(["pulumi-nodejs:dynamic/coolify:Domain", "pulumi-nodejs:dynamic/coolify:Project", "pulumi-nodejs:dynamic/coolify:Service"]);
+    for (const resource of dynamic) {
+      expect(resource.inputs?.__provider).toMatch(/require\("@cloudfreedom\/provider-host\/(project|service|domain)\.js"\)/);
+      expect(resource.inputs!.__provider!.length).toBeLessThan(400);
+    }
+  });
+
   it("updates an env value in place with one restart", async () => {
     await program.stack.setConfig("greeting", { value: "bonjour" });
     emulator.requests.length = 0;
