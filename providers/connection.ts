@@ -1,8 +1,9 @@
-// Where the providers find Coolify. Credentials arrive at run time through the dynamic provider's
+// Where the providers find Coolify and PocketBase. Credentials arrive at run time through the dynamic provider's
 // `configure` (the stack config, secrets decrypted) or, failing that, the environment, read inside the
 // call; nothing here runs at import, so nothing is frozen into the serialized provider in state.
 import type * as pulumi from "@pulumi/pulumi";
 import type { CoolifyConnection } from "../lib/coolify";
+import type { PocketBaseSource } from "../lib/tenants/connection";
 
 /** Timing knobs of the providers; the defaults suit a real Coolify, tests shorten them. */
 export interface ProviderTimings {
@@ -35,6 +36,20 @@ export function coolifyConnection(): CoolifyConnection {
   }
   const rate = Number(setting("coolifyRateLimit", "COOLIFY_RATE_LIMIT") ?? "");
   return { url, token, ...(rate > 0 ? { rateLimitPerMinute: rate } : {}) };
+}
+
+/** PocketBase from config `pocketbaseUrl`/`pocketbaseEmail`/`pocketbasePassword` (env `POCKETBASE_URL`/`_EMAIL`/`_PASSWORD`). */
+export function pocketbaseSource(): PocketBaseSource {
+  const url = setting("pocketbaseUrl", "POCKETBASE_URL");
+  const email = setting("pocketbaseEmail", "POCKETBASE_EMAIL");
+  const password = setting("pocketbasePassword", "POCKETBASE_PASSWORD");
+  if (!url || !email || !password) {
+    throw new Error(
+      "PocketBase credentials missing: run `pulumi config set pocketbaseUrl <url>`, `pulumi config set pocketbaseEmail <email>` " +
+        "and `pulumi config set --secret pocketbasePassword <password>` (or export POCKETBASE_URL / _EMAIL / _PASSWORD)",
+    );
+  }
+  return { url, email, password };
 }
 
 export function providerTimings(): ProviderTimings {
