@@ -8,6 +8,7 @@ import * as coolify from "../lib/coolify";
 import { configure, coolifyConnection, providerTimings } from "./connection";
 import { changedKeys, sameCompose, sameValue } from "./diff";
 import { forwardTo } from "./runtime";
+import { readGenerated, syncEnvs } from "./service-envs";
 import { checkService, coolifyDescription, envItems, isOurs, planUpdate, withDefaults } from "./service-model";
 import { ServiceStatusError, waitForDeleted, waitForState, type DesiredState } from "./service-status";
 
@@ -95,13 +96,6 @@ function toOutputs(inputs: ServiceInputs, service: coolify.Service, generated: R
 function partialState(e: ServiceStatusError, uuid: string, inputs: ServiceInputs): Error & { id: string; properties: Partial<ServiceOutputs>; reasons: string[] } {
   const properties = { ...inputs, env: {}, uuid, status: e.status, applications: {}, generated: {} };
   return Object.assign(e, { id: uuid, properties, reasons: [e.message] });
-}
-
-/** Coolify generates magic variables once, at create, and never again (§9): one read after deploy suffices. */
-async function readGenerated(conn: coolify.CoolifyConnection, uuid: string, keys: string[] | undefined): Promise<Record<string, string>> {
-  if (!keys || keys.length === 0) return {};
-  const rows = await coolify.listServiceEnvs(conn, uuid);
-  return Object.fromEntries(rows.filter((row) => keys.includes(row.key) && (row.value ?? null) !== null).map((row) => [row.key, row.value as string]));
 }
 
 async function adoptOrCreate(conn: coolify.CoolifyConnection, inputs: ServiceInputs): Promise<{ uuid: string; adopted: boolean }> {
@@ -193,17 +187,6 @@ export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOut
     await waitForDeleted(conn, id, { timeoutMs: deleteTimeoutMs, pollIntervalMs });
   },
 };
-
-/** Writes changed and new variables in one bulk call; removes the ones we dropped (never Coolify's own). */
-async function syncEnvs(conn: coolify.CoolifyConnection, uuid: string, olds: Record<string, string>, news: Record<string, string>): Promise<void> {
-  const changed = Object.fromEntries(Object.entries(news).filter(([key, value]) => olds[key] !== value));
-  if (Object.keys(changed).length > 0) await coolify.upsertServiceEnvs(conn, uuid, envItems(changed));
-  const removed = Object.keys(olds).filter((key) => !(key in news));
-  if (removed.length === 0) return;
-  for (const row of await coolify.listServiceEnvs(conn, uuid)) {
-    if (removed.includes(row.key) && !row.is_coolify) await coolify.deleteServiceEnv(conn, uuid, row.uuid);
-  }
-}
 
 /** A compose stack on Coolify, started and waited for until healthy. */
 export class Service extends pulumi.dynamic.Resource {
