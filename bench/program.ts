@@ -4,13 +4,13 @@
 // component with project, service, domain except for telegram-bot tenants, and record), in the same run.
 // Reports the PocketBase load (loadTenants, timed directly) and planTenants time, first up, no-op preview and no-op
 // up wall time, and peak RSS of the program's node process and of the whole pulumi process tree (sampled from /proc).
-import PocketBase, { BaseAuthStore } from "pocketbase";
+import { connect } from "../lib/tenants/connection";
 import { startCoolifyEmulator } from "../emulator/server";
 import { planTenants } from "../lib/stack/plan";
 import { loadTenants } from "../lib/tenants/load";
 import { DEMO_TENANTS, seedDemo } from "../pocketbase/seed";
 import { AI_ROUTER_KEY } from "../test/support/platform";
-import { startPocketBase, type PocketBaseInstance } from "../test/support/pocketbase";
+import { startPocketBase, type PocketBaseInstance } from "../pocketbase/local-server";
 import { createProgram, repoRoot, type TestProgram } from "../test/support/pulumi";
 import { log, PARALLEL, sampleRss, sizes, timed, TRIVIAL_TENANTS_SOURCE, type RssPeaks } from "./support";
 import { entry, type Bench, type BenchEntry } from "./types";
@@ -41,9 +41,7 @@ function tenantRecord(i: number, plans: Record<string, string>): Record<string, 
 }
 
 async function seed(pocketbase: PocketBaseInstance, n: number): Promise<void> {
-  const pb = new PocketBase(pocketbase.url, new BaseAuthStore());
-  pb.autoCancellation(false);
-  await pb.collection("_superusers").authWithPassword(pocketbase.email, pocketbase.password);
+  const pb = await connect(pocketbase);
   const { plans } = await seedDemo(pb);
   if (n < DEMO_TENANTS.length) throw new Error(`program bench needs at least ${DEMO_TENANTS.length} tenants (the demo ones)`);
   let next = DEMO_TENANTS.length;

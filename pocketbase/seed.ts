@@ -1,4 +1,5 @@
-import PocketBase, { BaseAuthStore } from "pocketbase";
+import type PocketBase from "pocketbase";
+import { connect } from "../lib/tenants/connection";
 import type { RecordModel } from "pocketbase";
 
 // Demo data: three plans and one active tenant per template. Idempotent: plans are matched by
@@ -97,10 +98,7 @@ function parseArgs(argv: string[]): { url: string; email: string; password: stri
 
 async function main(): Promise<void> {
   const { url, email, password } = parseArgs(process.argv.slice(2));
-  const pb = new PocketBase(url, new BaseAuthStore());
-  pb.autoCancellation(false);
-  await pb.collection("_superusers").authWithPassword(email, password);
-  const result = await seedDemo(pb);
+  const result = await seedDemo(await connect({ url, email, password }));
   console.log(`Seeded ${Object.keys(result.plans).length} plans and ${Object.keys(result.tenants).length} tenants at ${url}.`);
 }
 

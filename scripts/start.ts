@@ -1,61 +1,26 @@
 // The local demo: a real PocketBase (migrations + demo tenants), the Coolify emulator, and `pulumi up` of
 // this program on a `dev` stack pointed at both. Prints each tenant's URLs and status, then keeps both
 // servers running until Ctrl-C. `--once` exits after the deploy: 0 only if every tenant is healthy.
-// The emulator keeps its state in memory, so every start begins from a fresh PocketBase and stack.
+// The emulator keeps its state in memory, so every start begins from a fresh PocketBase (a temporary data
+// folder, removed on exit) and a fresh stack.
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
-import PocketBase, { BaseAuthStore } from "pocketbase";
 import { startCoolifyEmulator } from "../emulator/server";
-import { seedDemo } from "../pocketbase/seed";
+import { startPocketBase } from "../pocketbase/local-server";
 
 const root = resolve(__dirname, "..");
 const demoDir = join(root, ".local", "demo");
 const once = process.argv.includes("--once");
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-    server.on("error", fail);
-  });
-}
-
-async function startPocketBase(): Promise<{ url: string; email: string; password: string; child: ChildProcess }> {
-  const dir = join(demoDir, "pocketbase");
-  const migrations = join(root, "pocketbase", "migrations");
-  const email = "demo@cloudfreedom.local";
-  const password = randomBytes(12).toString("hex");
-  await promisify(execFile)("pocketbase", ["superuser", "upsert", email, password, "--dir", dir, "--migrationsDir", migrations]);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn("pocketbase", ["serve", "--http", `127.0.0.1:${port}`, "--dir", dir, "--migrationsDir", migrations], { stdio: "ignore" });
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (i > 100) throw new Error("PocketBase did not start within 10 s");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const pb = new PocketBase(url, new BaseAuthStore());
-  pb.autoCancellation(false);
-  await pb.collection("_superusers").authWithPassword(email, password);
-  await seedDemo(pb);
-  return { url, email, password, child };
-}
-
 async function main(): Promise<number> {
   rmSync(demoDir, { recursive: true, force: true });
   mkdirSync(join(demoDir, "state"), { recursive: true });
-  const pocketbase = await startPocketBase();
+  const pocketbase = await startPocketBase({ seed: true });
   const coolify = await startCoolifyEmulator({ lifecycleDelayMs: 500 });
   const stop = async () => {
-    pocketbase.child.kill("SIGTERM");
+    await pocketbase.stop();
     await coolify.close();
   };
   const credentials = join(demoDir, "pocketbase-superuser");

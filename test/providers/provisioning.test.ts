@@ -1,8 +1,9 @@
 // The ProvisioningRecord provider against a real PocketBase: upsert by tenant, drift, idempotent delete.
-import PocketBase, { BaseAuthStore } from "pocketbase";
+import type PocketBase from "pocketbase";
+import { connect } from "../../lib/tenants/connection";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { provider, type ProvisioningRecordInputs } from "../../providers/provisioning";
-import { startPocketBase, type PocketBaseInstance } from "../support/pocketbase";
+import { startPocketBase, type PocketBaseInstance } from "../../pocketbase/local-server";
 
 const p = provider as Required<typeof provider>;
 
@@ -14,9 +15,7 @@ describe("ProvisioningRecord provider", () => {
   beforeAll(async () => {
     pocketbase = await startPocketBase({ seed: true });
     Object.assign(process.env, { POCKETBASE_URL: pocketbase.url, POCKETBASE_EMAIL: pocketbase.email, POCKETBASE_PASSWORD: pocketbase.password });
-    admin = new PocketBase(pocketbase.url, new BaseAuthStore());
-    admin.autoCancellation(false);
-    await admin.collection("_superusers").authWithPassword(pocketbase.email, pocketbase.password);
+    admin = await connect(pocketbase);
     const acme = await admin.collection("tenants").getFirstListItem('slug = "acme"');
     inputs = {
       tenantId: acme.id, coolifyProjectUuid: "p1", coolifyServiceUuid: "s1", templateRef: "llm-stack@1.0.0",

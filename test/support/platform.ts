@@ -1,8 +1,9 @@
 // The whole platform for end-to-end tests: a real PocketBase (migrations + demo seed), the Coolify
 // emulator, and this repository's program (index.ts) as a Pulumi project in a temporary folder.
-import PocketBase, { BaseAuthStore } from "pocketbase";
+import type PocketBase from "pocketbase";
+import { connect } from "../../lib/tenants/connection";
 import { startCoolifyEmulator, type CoolifyEmulator } from "../../emulator/server";
-import { startPocketBase, type PocketBaseInstance } from "./pocketbase";
+import { startPocketBase, type PocketBaseInstance } from "../../pocketbase/local-server";
 import { createProgram, repoRoot, type TestProgram } from "./pulumi";
 
 export const AI_ROUTER_KEY = "sk-router-e2e-0123456789abcdef";
@@ -41,12 +42,7 @@ export async function startPlatform(options: { pocketbaseUrl?: (pb: PocketBaseIn
     pocketbase,
     coolify,
     program,
-    admin: async () => {
-      const pb = new PocketBase(pocketbase.url, new BaseAuthStore());
-      pb.autoCancellation(false);
-      await pb.collection("_superusers").authWithPassword(pocketbase.email, pocketbase.password);
-      return pb;
-    },
+    admin: () => connect(pocketbase),
     writes: () => coolify.requests.filter((r) => r.method !== "GET").map(({ method, path }) => ({ method, path })),
     dispose: async () => {
       program.dispose();

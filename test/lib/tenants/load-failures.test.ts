@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTenants } from "../../../lib/tenants/load";
-import { startPocketBase, type PocketBaseInstance } from "../../support/pocketbase";
+import { startPocketBase, type PocketBaseInstance } from "../../../pocketbase/local-server";
 import { expectSourceError } from "./expect-source-error";
 
 let server: PocketBaseInstance;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import PocketBase, { BaseAuthStore } from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTenants } from "../../../lib/tenants/load";
-import { startPocketBase, type PocketBaseInstance } from "../../support/pocketbase";
+import { startPocketBase, type PocketBaseInstance } from "../../../pocketbase/local-server";
 import { expectSourceError } from "./expect-source-error";
 import { startRewritingProxy, type Rewrite } from "./rewriting-proxy";
 

@@ -1,7 +1,7 @@
 import PocketBase, { BaseAuthStore } from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteProvisioning, getProvisioning, upsertProvisioning, type ProvisioningInput } from "../../../lib/tenants/provisioning";
-import { startPocketBase, type PocketBaseInstance } from "../../support/pocketbase";
+import { startPocketBase, type PocketBaseInstance } from "../../../pocketbase/local-server";
 import { expectSourceError } from "./expect-source-error";
 
 let server: PocketBaseInstance;

@@ -5,7 +5,7 @@ import PocketBase, { BaseAuthStore } from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTenants } from "../../../lib/tenants/load";
 import { DEMO_BOT_TOKEN, seedDemo } from "../../../pocketbase/seed";
-import { startPocketBase, type PocketBaseInstance } from "../../support/pocketbase";
+import { startPocketBase, type PocketBaseInstance } from "../../../pocketbase/local-server";
 
 let server: PocketBaseInstance;
 let admin: PocketBase;

@@ -5,8 +5,10 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import PocketBase, { BaseAuthStore } from "pocketbase";
-import { seedDemo } from "../../pocketbase/seed";
+import { connect } from "../lib/tenants/connection";
+import { seedDemo } from "./seed";
+
+// A local PocketBase server with this repository's migrations: the tests' and the demo's (npm start).
 
 /** A real PocketBase server on 127.0.0.1 with this repository's migrations applied. */
 export interface PocketBaseInstance {
@@ -14,13 +16,13 @@ export interface PocketBaseInstance {
   email: string;
   password: string;
   dataDir: string;
-  /** Stops the server; the data directory stays for restart() and is removed once the test process is gone. */
+  /** Stops the server; the data directory stays for restart() and is removed once this process is gone. */
   stop(): Promise<void>;
   /** Starts the server again on the same port and data directory. */
   restart(): Promise<void>;
 }
 
-const MIGRATIONS_DIR = resolve(__dirname, "../../pocketbase/migrations");
+const MIGRATIONS_DIR = resolve(__dirname, "migrations");
 const START_TIMEOUT_MS = 15_000;
 const WRAPPER = 'exec 3<&0; pocketbase "$@" </dev/null & pb=$!; (read -r _ <&3; kill $pb 2>/dev/null) & reader=$!; wait $pb; code=$?; kill $reader 2>/dev/null; exit $code';
 const DIR_PREFIX = "cf-pocketbase-";
@@ -68,10 +70,7 @@ export async function startPocketBase(options: { seed?: boolean } = {}): Promise
     },
   };
   if (options.seed === true) {
-    const pb = new PocketBase(url, new BaseAuthStore());
-    pb.autoCancellation(false);
-    await pb.collection("_superusers").authWithPassword(email, password);
-    await seedDemo(pb);
+    await seedDemo(await connect({ url, email, password }));
   }
   return instance;
 }
@@ -134,7 +133,7 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-/** Removes data directories left by test processes that are no longer running. */
+/** Removes data directories left by processes that are no longer running. */
 function sweepStaleDataDirs(): void {
   for (const name of readdirSync(tmpdir())) {
     const owner = Number(name.slice(DIR_PREFIX.length).split("-")[0]);
