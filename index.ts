@@ -1,9 +1,9 @@
 // CloudFreedom agent platform: one Coolify stack per PocketBase tenant. Composition only; see README.
 import * as pulumi from "@pulumi/pulumi";
 import { readConfig, valueOf } from "./lib/config";
-import { asOperatorError } from "./lib/stack/operator-error";
-import { planTenants } from "./lib/stack/plan";
-import { TenantStack } from "./lib/stack/tenant-stack";
+import { asOperatorError } from "./program/operator-error";
+import { planTenants } from "./program/plan";
+import { TenantStack } from "./program/tenant-stack";
 import { loadTenants } from "./lib/tenants/load";
 import { Project } from "./providers/project";
 import { TeardownGuard } from "./providers/teardown-guard";

@@ -6,7 +6,7 @@
 // up wall time, and peak RSS of the program's node process and of the whole pulumi process tree (sampled from /proc).
 import { connect } from "../lib/tenants/connection";
 import { startCoolifyEmulator } from "../emulator/server";
-import { planTenants } from "../lib/stack/plan";
+import { planTenants } from "../program/plan";
 import { loadTenants } from "../lib/tenants/load";
 import { DEMO_TENANTS, seedDemo } from "../pocketbase/seed";
 import { AI_ROUTER_KEY } from "../test/support/platform";

@@ -1,5 +1,5 @@
 import { dump } from "js-yaml";
-import { PLAN_TIERS, renderStack, type RenderInput } from "../lib/templates";
+import { PLAN_TIERS, renderStack, type RenderInput } from "../templates";
 import { entry, type Bench } from "./types";
 
 const TENANTS = 1_000;

@@ -1,9 +1,61 @@
-// Pure pieces of the Service provider: ownership marker, env items, defaults, local checks and the update
-// plan. No network; the unit-test surface of providers/service.ts.
+// The Service provider's model: its input and output types, and the pure pieces (ownership marker, env
+// items, defaults, local checks and the update plan). No network; the unit-test surface of providers/service.ts.
+import type * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import type * as coolify from "../lib/coolify";
 import { isUnknown, sameCompose, sameValue, type CheckFailure } from "./diff";
-import type { ServiceInputs } from "./service";
+import type { DesiredState } from "./service-status";
+
+/** Plain, resolved inputs. */
+export interface ServiceInputs {
+  /** Coolify `name`. Replacement: no. */
+  name: string;
+  /** Coolify `description`; an ownership marker is appended. */
+  description?: string;
+  /** Project to create in. Replacement: yes. */
+  projectUuid: string;
+  /** Environment of the project (Coolify matches by name first). Default `production`. Replacement: yes. */
+  environmentName?: string;
+  /** Server to deploy on. Replacement: yes. */
+  serverUuid: string;
+  /** Docker network; only needed on a server with several. Replacement: yes. */
+  destinationUuid?: string;
+  /** The compose YAML, sent base64 as `docker_compose_raw`; compared as parsed YAML. */
+  compose: string;
+  /** Env variables written with one bulk upsert; a secret. */
+  env: Record<string, string>;
+  /** `<template>@<version>`, recorded in the marker. */
+  templateRef: string;
+  /** Any change restarts the service. */
+  redeployTrigger?: string;
+  /** `running` (default) or `stopped` (a suspended tenant). */
+  desiredState?: DesiredState;
+  /** Wait for `running:healthy` after create/update. Default true. */
+  waitForHealthy?: boolean;
+  /** Default 300. */
+  healthTimeoutSeconds?: number;
+  /** Delete the service's volumes with it. Default false: data outlives a teardown. */
+  deleteVolumes?: boolean;
+  /** Coolify magic variables (e.g. `SERVICE_PASSWORD_64_ADMIN`) whose generated values to read back as the
+   * secret output `generated`; needs a read:sensitive token, else they come back empty. */
+  readGenerated?: string[];
+}
+
+/** State after create/read. */
+export interface ServiceOutputs extends ServiceInputs {
+  uuid: string;
+  status: string;
+  /** Compose service name -> service application uuid (the containers that can take URLs). */
+  applications: Record<string, string>;
+  /** The generated values named by `readGenerated` (a secret). */
+  generated: Record<string, string>;
+}
+
+/** Inputs of the `Service` resource. */
+export type ServiceArgs = { [K in keyof Omit<ServiceInputs, "env">]: pulumi.Input<ServiceInputs[K]> } & {
+  env: pulumi.Input<Record<string, pulumi.Input<string>>>;
+};
+
 
 /**
  * Names every input that forces a replacement, so the replacement (created before the old service is deleted)

@@ -5,7 +5,7 @@
 // as JSON when they parse (numbers, booleans, arrays), otherwise taken as strings.
 // Without --set the manifest's example inputs and clearly fake platform values are used.
 import { parseArgs } from "node:util";
-import { PLAN_TIERS, TemplateError, getTemplate, renderStack, type PlanTier, type RenderInput } from "../lib/templates";
+import { PLAN_TIERS, TemplateError, getTemplate, renderStack, type PlanTier, type RenderInput } from "../templates";
 
 const SAMPLE_PLATFORM = {
   aiRouterUrl: "https://ai-router.example.invalid/v1",

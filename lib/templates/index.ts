@@ -1,5 +1,5 @@
 export { TemplateError, type TemplateErrorDetails } from "./errors";
 export { PLAN_TIERS, defineManifest, manifestSchema, type EnvContext, type Limits, type ManifestIssue, type PlanTier, type ServiceSpec, type TemplateManifest } from "./manifest";
-export { getTemplate, latestVersion, listTemplates, listVersions, type TemplateVersion } from "./registry";
-export { renderStack, type RenderedStack, type RenderInput } from "./render";
+export { compareSemver, loadCompose, type TemplateVersion } from "./template-version";
+export { renderVersion, type RenderedStack, type TenantRenderInput } from "./render";
 export { findCoolifyViolations, TEMPLATE_LABEL } from "./coolify-rules";

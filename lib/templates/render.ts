@@ -4,15 +4,12 @@ import { findCoolifyViolations, generatedSecretsOf, plainVariablesOf, TEMPLATE_L
 import { TemplateError } from "./errors";
 import { isDnsLabel, isHostName, isRouterKey, modelIdSchema, normaliseDomain, normaliseRouterUrl } from "./inputs";
 import { limitsSchema, PLAN_TIERS, type EnvContext, type Limits, type PlanTier, type TemplateManifest } from "./manifest";
-import { getTemplate, loadCompose, type TemplateVersion } from "./registry";
+import { loadCompose, type TemplateVersion } from "./template-version";
 
 export type { Limits, PlanTier } from "./manifest";
 
-export interface RenderInput {
-  /** Template id, e.g. `llm-stack`. */
-  template: string;
-  /** Default: the latest released version. */
-  version?: string;
+/** What a render needs besides the template version (templates/index.ts adds the template reference). */
+export interface TenantRenderInput {
   /** settings/secrets are validated by the manifest's zod schemas. */
   tenant: { slug: string; settings: Record<string, unknown>; secrets: Record<string, string> };
   /** `limits` (from PocketBase) replace the manifest's per-tier defaults for the whole stack, see templates/README.md. */
@@ -45,10 +42,9 @@ const planSchema = z.object({
   limits: limitsSchema.partial().optional(),
 });
 
-/** Renders one tenant's stack. Pure: no I/O beyond reading the template once. Throws TemplateError. */
-export function renderStack(input: RenderInput): RenderedStack {
+/** Renders one tenant's stack from a resolved template version. Pure: no I/O beyond reading the template once. Throws TemplateError. */
+export function renderVersion(entry: TemplateVersion, input: TenantRenderInput): RenderedStack {
   const slug = typeof input.tenant?.slug === "string" ? input.tenant.slug : "";
-  const entry = getTemplate(input.template, input.version, slug);
   const manifest = entry.manifest;
   const templateRef = `${manifest.id}@${manifest.version}`;
   const fail: Fail = (field, problem, fix) => {
@@ -135,7 +131,7 @@ function failWithZod(fail: Fail, root: string, error: z.ZodError, fix: string): 
   return fail(field, issue.message, fix);
 }
 
-function checkPlatform(platform: RenderInput["platform"], fail: Fail): EnvContext<unknown, unknown>["platform"] {
+function checkPlatform(platform: TenantRenderInput["platform"], fail: Fail): EnvContext<unknown, unknown>["platform"] {
   const aiRouterUrl = normaliseRouterUrl(String(platform?.aiRouterUrl ?? ""));
   if (!aiRouterUrl) fail("platform.aiRouterUrl", "not an http(s) URL without credentials, query or fragment", "set the AI Router base URL in the stack config");
   if (!isRouterKey(String(platform?.aiRouterKey ?? ""))) fail("platform.aiRouterKey", "missing or not 8-512 printable characters without spaces", "set the tenant's AI Router key");

@@ -32,6 +32,14 @@ export interface Tenant {
   /** Absent means the latest released version of the template. */
   templateVersion?: string;
   customDomain?: string;
+  /** Set by the Admin Portal after its DNS check; an unverified custom domain is not attached. */
+  customDomainVerified: boolean;
+  /** The tenant owner's e-mail (e.g. the admin account of a stack's web UI). */
+  ownerEmail?: string;
+  /** The tenant's own AI Router key, issued by Billing (a secret; hidden in PocketBase). */
+  routerKey?: string;
+  /** When the tenant was cancelled (ISO 8601), if PocketBase records it. */
+  cancelledAt?: string;
   settings: Record<string, unknown>;
   /** Secret values by name, e.g. `{ telegramBotToken }`; only non-empty ones are present. */
   secrets: Record<string, string>;
@@ -84,6 +92,11 @@ const tenantRecord = z.object({
   template: z.string().regex(TEMPLATE_ID_PATTERN, "must be a template id such as llm-stack"),
   template_version: z.string().regex(SEMVER, "must be empty (latest) or a version such as 1.2.0").or(z.literal("")).default(""),
   custom_domain: z.string().regex(HOSTNAME, "must be empty or a lower-case host name such as agents.example.com").or(z.literal("")).default(""),
+  custom_domain_verified: z.boolean().default(false),
+  owner_email: z.email("must be empty or an e-mail address").or(z.literal("")).default(""),
+  cancelled_at: z.string().default(""),
+  // Hidden fields: only superusers see them; absent when the caller is not one.
+  ai_router_key: z.string().default(""),
   settings: jsonOr(z.record(z.string(), z.unknown()), {}),
   // Hidden field: only superusers see it; absent when the caller is not one.
   telegram_bot_token: z.string().default(""),
@@ -129,6 +142,10 @@ export function parseTenant(record: unknown): Tenant {
     template: raw.template,
     ...(raw.template_version !== "" ? { templateVersion: raw.template_version } : {}),
     ...(raw.custom_domain !== "" ? { customDomain: raw.custom_domain } : {}),
+    customDomainVerified: raw.custom_domain_verified,
+    ...(raw.owner_email !== "" ? { ownerEmail: raw.owner_email } : {}),
+    ...(raw.ai_router_key !== "" ? { routerKey: raw.ai_router_key } : {}),
+    ...(raw.cancelled_at !== "" ? { cancelledAt: raw.cancelled_at } : {}),
     settings: raw.settings,
     secrets: token !== "" ? { telegramBotToken: token } : {},
     telegramAllowFrom: raw.telegram_allow_from,

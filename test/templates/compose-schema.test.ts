@@ -3,7 +3,7 @@ import * as path from "node:path";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
-import { renderStack } from "../../lib/templates";
+import { renderStack } from "../../templates";
 import { exampleInput, MATRIX } from "./fixtures";
 
 // dclint ships the Compose specification's JSON schema (draft-07) but does not export the file, so it

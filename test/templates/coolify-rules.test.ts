@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findCoolifyViolations, renderStack, TEMPLATE_LABEL } from "../../lib/templates";
+import { findCoolifyViolations, renderStack, TEMPLATE_LABEL } from "../../templates";
 import { exampleInput, MATRIX } from "./fixtures";
 
 type Service = Record<string, unknown> & { environment?: string[]; labels?: Record<string, string>; volumes?: string[] };

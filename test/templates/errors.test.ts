@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderStack, TemplateError, type RenderInput } from "../../lib/templates";
+import { renderStack, TemplateError, type RenderInput } from "../../templates";
 import { exampleInput } from "./fixtures";
 
 function errorOf(input: RenderInput): TemplateError {

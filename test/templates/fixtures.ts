@@ -1,4 +1,4 @@
-import { getTemplate, listTemplates, PLAN_TIERS, type PlanTier, type RenderInput } from "../../lib/templates";
+import { getTemplate, listTemplates, PLAN_TIERS, type PlanTier, type RenderInput } from "../../templates";
 
 /** Clearly fake platform values shared by the template tests. */
 export const PLATFORM = {

@@ -1,6 +1,6 @@
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { renderStack, TemplateError, type RenderInput } from "../../lib/templates";
+import { renderStack, TemplateError, type RenderInput } from "../../templates";
 import { exampleInput } from "./fixtures";
 
 /** Fragments that break naive YAML/.env/shell templating. */

@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { getTemplate, latestVersion, listTemplates, listVersions, PLAN_TIERS, renderStack, TemplateError } from "../../lib/templates";
-import { compareSemver, TEMPLATES_DIR } from "../../lib/templates/registry";
+import { getTemplate, latestVersion, listTemplates, listVersions, PLAN_TIERS, renderStack, TemplateError } from "../../templates";
+import { compareSemver, TEMPLATES_DIR } from "../../templates";
 import { exampleInput } from "./fixtures";
 
 const lock = JSON.parse(readFileSync(path.join(TEMPLATES_DIR, "released.lock.json"), "utf8")) as Record<string, Record<string, string>>;

@@ -1,6 +1,6 @@
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { getTemplate, renderStack } from "../../lib/templates";
+import { getTemplate, renderStack } from "../../templates";
 import { exampleInput, MATRIX } from "./fixtures";
 
 type Service = { deploy: { resources: { limits: { cpus: number; memory: string } } }; pids_limit: number; environment?: string[]; command?: string[] };

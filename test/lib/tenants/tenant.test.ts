@@ -68,6 +68,7 @@ describe("parseTenant", () => {
       template: "llm-stack",
       templateVersion: "1.2.0",
       customDomain: "agents.acme.example",
+      customDomainVerified: false,
       settings: { locale: "en" },
       secrets: {},
       telegramAllowFrom: [],
@@ -81,6 +82,19 @@ describe("parseTenant", () => {
     expect(tenant.plan.limits).toEqual({});
     expect("templateVersion" in tenant).toBe(false);
     expect("customDomain" in tenant).toBe(false);
+  });
+
+  it("maps the isolation and teardown fields: verified domain, owner e-mail, router key, cancellation date", () => {
+    const tenant = parseTenant(
+      tenantRecord({ custom_domain: "agents.acme.example", custom_domain_verified: true, owner_email: "owner@acme.example", ai_router_key: "sk-tenant-acme-0001", cancelled_at: "2026-11-30 10:00:00.000Z" }),
+    );
+    expect(tenant).toMatchObject({ customDomainVerified: true, ownerEmail: "owner@acme.example", routerKey: "sk-tenant-acme-0001", cancelledAt: "2026-11-30 10:00:00.000Z" });
+    expect(parseTenant(tenantRecord({}))).toMatchObject({ customDomainVerified: false });
+    expect("routerKey" in parseTenant(tenantRecord({}))).toBe(false);
+  });
+
+  it("refuses an owner e-mail that is not an address, naming the field", () => {
+    expect(() => parseTenant(tenantRecord({ owner_email: "not an address" }))).toThrow(/owner_email/);
   });
 
   it("puts the bot token under secrets and Telegram ids as strings", () => {

@@ -1,9 +1,9 @@
 // The program's own failures are for the operator: the message names the problem and the fix, and a
 // stack would only bury it. Pulumi prints a RunError as its message alone.
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../config";
+import { ConfigError } from "../lib/config";
 import { TemplateError } from "../templates";
-import { TenantSourceError } from "../tenants/errors";
+import { TenantSourceError } from "../lib/tenants/errors";
 import { TenantPlanError } from "./plan";
 
 /**

@@ -2,7 +2,7 @@
 // validated and rendered before any resource is declared. One bad tenant stops the run with an error
 // naming it and its field, and no tenant (good or bad) is touched, nor torn down.
 import { getTemplate, renderStack, TemplateError, type RenderedStack } from "../templates";
-import type { Tenant } from "../tenants/tenant";
+import type { Tenant } from "../lib/tenants/tenant";
 
 /** The platform values rendering needs. The AI Router key travels separately, as a secret. */
 export interface PlatformValues {

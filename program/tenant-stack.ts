@@ -1,11 +1,11 @@
 // One tenant's resources: its Coolify project (unless a shared one is configured), the compose service
 // rendered from its template and plan, the public URLs of its domain container, and its write-back record.
 import * as pulumi from "@pulumi/pulumi";
-import { Domain } from "../../providers/domain";
-import { Project } from "../../providers/project";
-import { ProvisioningRecord } from "../../providers/provisioning";
-import { Service } from "../../providers/service";
-import type { PlatformConfig } from "../config";
+import { Domain } from "../providers/domain";
+import { Project } from "../providers/project";
+import { ProvisioningRecord } from "../providers/provisioning";
+import { Service } from "../providers/service";
+import type { PlatformConfig } from "../lib/config";
 import { withRouterKey, type TenantPlan } from "./plan";
 
 export interface TenantStackArgs {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { planTenants, ROUTER_KEY_PLACEHOLDER, TenantPlanError, withRouterKey } from "../../../lib/stack/plan";
-import { TemplateError } from "../../../lib/templates";
-import type { Tenant } from "../../../lib/tenants/tenant";
+import { planTenants, ROUTER_KEY_PLACEHOLDER, TenantPlanError, withRouterKey } from "../../program/plan";
+import { TemplateError } from "../../templates";
+import type { Tenant } from "../../lib/tenants/tenant";
 
 const PLATFORM = { aiRouterUrl: "https://ai.cloudfreedom.test/v1", baseDomain: "agents.cloudfreedom.test" };
 const BOT_TOKEN = "123456789:AAFakeDemoTokenForChirpTelegram0001";
@@ -14,6 +14,7 @@ function tenant(slug: string, template: string, fields: Partial<Tenant> = {}): T
     status: "active",
     plan: { id: "plan-pro", name: "pro", tier: "pro", allowedTemplates: ["llm-stack", "openclaw", "telegram-bot"], models: ["gpt-4o-mini"], limits: {} },
     template,
+    customDomainVerified: false,
     settings: {},
     secrets: template === "telegram-bot" ? { telegramBotToken: BOT_TOKEN } : {},
     telegramAllowFrom: template === "telegram-bot" ? ["100000001"] : [],

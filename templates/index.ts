@@ -1,22 +1,24 @@
-import { readFileSync } from "node:fs";
+// The template registry: every version folder the program can deploy. The engine (lib/templates) knows
+// nothing of these folders; it renders the TemplateVersion it is given.
 import * as path from "node:path";
-import { load } from "js-yaml";
-import { TemplateError } from "./errors";
-import { manifestSchema, type TemplateManifest } from "./manifest";
-import llmStack100 from "../../templates/llm-stack/1.0.0/manifest";
-import openclaw100 from "../../templates/openclaw/1.0.0/manifest";
-import telegramBot100 from "../../templates/telegram-bot/1.0.0/manifest";
-import telegramBot101 from "../../templates/telegram-bot/1.0.1/manifest";
+import { compareSemver, manifestSchema, renderVersion, TemplateError, type RenderedStack, type TemplateManifest, type TemplateVersion, type TenantRenderInput } from "../lib/templates";
+import llmStack100 from "./llm-stack/1.0.0/manifest";
+import openclaw100 from "./openclaw/1.0.0/manifest";
+import telegramBot100 from "./telegram-bot/1.0.0/manifest";
+import telegramBot101 from "./telegram-bot/1.0.1/manifest";
+
+export * from "../lib/templates";
 
 /** Every template version the program can deploy. A new version is a new folder plus one line here. */
 const MANIFESTS: TemplateManifest[] = [openclaw100, telegramBot100, telegramBot101, llmStack100];
 
-export const TEMPLATES_DIR = path.resolve(__dirname, "../../templates");
+export const TEMPLATES_DIR = __dirname;
 
-export interface TemplateVersion {
-  manifest: TemplateManifest;
-  /** Absolute path of `templates/<id>/<version>/compose.yaml`. */
-  composePath: string;
+export interface RenderInput extends TenantRenderInput {
+  /** Template id, e.g. `llm-stack`. */
+  template: string;
+  /** Default: the latest released version. */
+  version?: string;
 }
 
 const registry = new Map<string, Map<string, TemplateVersion>>();
@@ -72,31 +74,10 @@ export function getTemplate(id: string, version?: string, tenant = ""): Template
   return entry;
 }
 
-const parsedCompose = new Map<string, Record<string, unknown>>();
-
-/** The template's compose file parsed once (YAML core schema: no custom tags); callers must not mutate it. */
-export function loadCompose(entry: TemplateVersion): Readonly<Record<string, unknown>> {
-  const cached = parsedCompose.get(entry.composePath);
-  if (cached) return cached;
-  const parsed = load(readFileSync(entry.composePath, "utf8"));
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new TemplateError({
-      tenant: "",
-      template: `${entry.manifest.id}@${entry.manifest.version}`,
-      field: "compose",
-      problem: "compose.yaml is not a mapping",
-      fix: "fix the template file",
-    });
-  }
-  parsedCompose.set(entry.composePath, parsed as Record<string, unknown>);
-  return parsed as Record<string, unknown>;
-}
-
-export function compareSemver(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return (pa[i] ?? 0) - (pb[i] ?? 0);
-  return 0;
+/** Renders one tenant's stack from `template@version` (latest release when omitted). Throws TemplateError. */
+export function renderStack(input: RenderInput): RenderedStack {
+  const slug = typeof input.tenant?.slug === "string" ? input.tenant.slug : "";
+  return renderVersion(getTemplate(input.template, input.version, slug), input);
 }
 
 function unknownTemplate(id: string, tenant: string): TemplateError {

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../../lib/config";
-import { asOperatorError } from "../../../lib/stack/operator-error";
-import { TenantPlanError } from "../../../lib/stack/plan";
-import { TemplateError } from "../../../lib/templates";
-import { TenantSourceError } from "../../../lib/tenants/errors";
+import { ConfigError } from "../../lib/config";
+import { asOperatorError } from "../../program/operator-error";
+import { TenantPlanError } from "../../program/plan";
+import { TemplateError } from "../../templates";
+import { TenantSourceError } from "../../lib/tenants/errors";
 
 const template = new TemplateError({ tenant: "acme", template: "llm-stack", field: "settings", problem: "bad", fix: "fix it" });
 
