@@ -14,8 +14,12 @@ export interface ProvisioningInput {
   coolifyServiceUuid: string;
   /** "<template id>@<version>", e.g. "llm-stack@1.0.0". */
   templateRef: string;
-  /** Free text, e.g. "deployed" or "failed". */
+  /** Free text, e.g. "deployed", "stopped", "held" or "failed". */
   status: string;
+  /** Why the status is what it is (e.g. a custom domain left off until verified); "" when nothing to say. */
+  statusReason?: string;
+  /** ISO 8601 time after which a cancelled tenant's stack is deleted; "" when none is scheduled. */
+  deleteAfter?: string;
   /** Name -> URL. On update, omitted keeps the stored value. */
   urls?: Record<string, string>;
   /** ISO 8601 time of the last deployment. On update, omitted keeps the stored value. */
@@ -32,8 +36,13 @@ export interface Provisioning {
   coolifyServiceUuid: string;
   templateRef: string;
   status: string;
+  statusReason: string;
+  deleteAfter?: string;
   urls: Record<string, string>;
   lastDeployed?: string;
+  /** Written by the reconciler after each run, outside Pulumi. */
+  observedAt?: string;
+  lastError: string;
   credentials: Record<string, string>;
 }
 
@@ -100,6 +109,8 @@ function toBody(record: ProvisioningInput): Record<string, unknown> {
     template_ref: record.templateRef,
     status: record.status,
   };
+  if (record.statusReason !== undefined) body.status_reason = record.statusReason;
+  if (record.deleteAfter !== undefined) body.delete_after = record.deleteAfter;
   if (record.urls !== undefined) body.urls = record.urls;
   if (record.lastDeployed !== undefined) body.last_deployed = record.lastDeployed;
   if (record.credentials !== undefined) body.credentials = record.credentials;
@@ -119,6 +130,10 @@ function fromRecord(record: unknown, tenantId: string): Provisioning {
     coolify_service_uuid: z.string(),
     template_ref: z.string(),
     status: z.string(),
+    status_reason: z.string().default(""),
+    delete_after: z.string().default(""),
+    observed_at: z.string().default(""),
+    last_error: z.string().default(""),
     urls: strings.nullish().transform((value) => value ?? {}),
     last_deployed: z.string().default(""),
     credentials: strings.nullish().transform((value) => value ?? {}),
@@ -142,11 +157,19 @@ function fromRecord(record: unknown, tenantId: string): Provisioning {
     coolifyServiceUuid: raw.coolify_service_uuid,
     templateRef: raw.template_ref,
     status: raw.status,
+    statusReason: raw.status_reason,
+    ...(raw.delete_after !== "" ? { deleteAfter: isoTime(raw.delete_after) } : {}),
     urls: raw.urls,
-    // PocketBase stores "2026-01-02 03:04:05.000Z"; hand back ISO 8601.
-    ...(raw.last_deployed !== "" ? { lastDeployed: raw.last_deployed.replace(" ", "T") } : {}),
+    ...(raw.last_deployed !== "" ? { lastDeployed: isoTime(raw.last_deployed) } : {}),
+    ...(raw.observed_at !== "" ? { observedAt: isoTime(raw.observed_at) } : {}),
+    lastError: raw.last_error,
     credentials: raw.credentials,
   };
+}
+
+/** PocketBase stores "2026-01-02 03:04:05.000Z"; hand back ISO 8601. */
+function isoTime(value: string): string {
+  return value.replace(" ", "T");
 }
 
 function isNotUnique(error: unknown): boolean {

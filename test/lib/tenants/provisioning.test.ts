@@ -39,7 +39,7 @@ describe("provisioning write-back", () => {
 
   it("creates the record on first upsert and reads it back", async () => {
     const created = await upsertProvisioning(server, acmeId, DEPLOYED);
-    expect(created).toEqual({ id: created.id, tenantId: acmeId, ...DEPLOYED });
+    expect(created).toEqual({ id: created.id, tenantId: acmeId, ...DEPLOYED, statusReason: "", lastError: "" });
     expect(await getProvisioning(server, acmeId)).toEqual(created);
   });
 
