@@ -28,7 +28,7 @@ const UP_MAX = Number(process.env.BENCH_PROGRAM_UP_MAX) > 0 ? Number(process.env
 function tenantRecord(i: number, plans: Record<string, string>): Record<string, unknown> {
   const template = TEMPLATES[i % 3];
   const slug = `tenant-${String(i).padStart(4, "0")}`;
-  const base = { slug, name: `Bench tenant ${i}`, status: "active", template };
+  const base = { slug, name: `Bench tenant ${i}`, status: "active", template, ai_router_key: `sk-bench-router-key-${String(i).padStart(6, "0")}` };
   if (template === "llm-stack") return { ...base, plan: plans.pro, settings: { webuiName: `Chat ${i}` } };
   if (template === "openclaw") return { ...base, plan: plans.starter, settings: {} };
   return {
@@ -131,7 +131,7 @@ async function measureProgram(n: number) {
       tenants = load.result;
     }
     if (tenants.length !== n) throw new Error(`loadTenants returned ${tenants.length} tenants, expected ${n}`);
-    const plan = await timed(async () => planTenants(tenants, { aiRouterUrl: "https://ai.cloudfreedom.test/v1", baseDomain: BASE_DOMAIN }));
+    const plan = await timed(async () => planTenants(tenants, { aiRouterUrl: "https://ai.cloudfreedom.test/v1", baseDomain: BASE_DOMAIN, coolifyUrl: coolify.url, pocketbaseUrl: pocketbase.url }));
     if (plan.result.length !== n) throw new Error(`planTenants planned ${plan.result.length} tenants, expected ${n}`);
 
     program = await createProgram({

@@ -1,11 +1,13 @@
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { bearerToken } from "./auth";
 import type { ContainerHealth, DropBurst, FailBurst, Faults } from "./faults";
 import { reply, type Reply } from "./http";
 import type { Ability, TeamRole } from "./records";
 import type { EmulatorStore } from "./store";
 import { isObject, type JsonObject } from "./validation";
 
-/** Base of the unauthenticated control routes, deliberately outside /api/v1. */
+/** Base of the control routes, deliberately outside /api/v1. */
 export const CONTROL_PREFIX = "/_emulator";
 
 export interface ControlDeps {
@@ -13,6 +15,31 @@ export interface ControlDeps {
   faults: Faults;
   requests: unknown[];
   seeded: { serverUuid: string; destinationUuid: string };
+  /** The emulator's root token: it opens the control routes from anywhere. */
+  rootToken: string;
+  /** Whether the emulator listens on a loopback address only; then loopback clients need no token. */
+  loopbackListener: boolean;
+}
+
+export function isLoopback(address: string | undefined): boolean {
+  return address === "::1" || /^(::ffff:)?127\./.test(address ?? "");
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const [a, b] = [Buffer.from(given), Buffer.from(expected)];
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The control routes mint root tokens and serve the request log, so they answer only a loopback client of
+ * a loopback-bound emulator, or a request carrying the emulator's root token (`Authorization: Bearer`).
+ */
+export function controlDenied(deps: ControlDeps, req: IncomingMessage): Reply | undefined {
+  const bearer = bearerToken(req.headers.authorization);
+  if (bearer !== null && sameSecret(bearer, deps.rootToken)) return undefined;
+  if (bearer === null && deps.loopbackListener && isLoopback(req.socket.remoteAddress)) return undefined;
+  const why = deps.loopbackListener ? "from a loopback client, or with" : "only with";
+  return reply(bearer === null ? 401 : 403, { message: `Emulator control routes answer ${why} the emulator's root token (Authorization: Bearer <token>).` });
 }
 
 function parse(raw: string): JsonObject {
@@ -39,11 +66,13 @@ function applyFaults(faults: Faults, body: JsonObject): void {
 }
 
 /**
- * Control routes for scripts driving a standalone emulator:
+ * Control routes for scripts driving a standalone emulator (see controlDenied for who may call them):
  * GET /_emulator/state; GET|DELETE /_emulator/requests; POST|DELETE /_emulator/faults;
  * POST /_emulator/tokens; POST /_emulator/api-enabled; DELETE /_emulator/services/{uuid}; GET /_emulator/volumes.
  */
 export function handleControl(deps: ControlDeps, req: IncomingMessage, path: string, raw: string, query: URLSearchParams): Reply {
+  const denied = controlDenied(deps, req);
+  if (denied) return denied;
   const route = `${req.method} ${path.slice(CONTROL_PREFIX.length)}`;
   const body = parse(raw);
   if (route === "GET /state") {

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isLoopback } from "./control";
 import { startCoolifyEmulator, type EmulatorOptions } from "./server";
 
 function parseArgs(argv: string[]): EmulatorOptions & { tokenFile?: string } {
@@ -35,6 +36,9 @@ async function main(): Promise<void> {
     `server uuid: ${emulator.serverUuid}`,
     `destination uuid: ${emulator.destinationUuid}`,
     `control routes: ${emulator.url}/_emulator/{state,requests,faults,tokens,api-enabled,volumes}`,
+    isLoopback(new URL(emulator.url).hostname.replace(/^\[|\]$/g, ""))
+      ? "  open to loopback clients; from elsewhere they need the root token (Authorization: Bearer <token>)"
+      : "  not on loopback: every control request needs the root token (Authorization: Bearer <token>)",
   ];
   if (!options.rootToken) {
     // A generated token is written to a file (mode 600), never printed in full.

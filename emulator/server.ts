@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { abilityDenied, authenticate, bearerToken, RateLimiter, throttleHeaders } from "./auth";
 import type { RequestContext } from "./context";
-import { CONTROL_PREFIX, handleControl } from "./control";
+import { CONTROL_PREFIX, handleControl, isLoopback } from "./control";
 import { Faults } from "./faults";
 import { ApiError, catchAllNotFound, reply, type Reply } from "./http";
 import { randomAlnum } from "./ids";
@@ -10,6 +10,9 @@ import { findRoute } from "./router";
 import { orderKeys } from "./serialize";
 import { EmulatorStore } from "./store";
 import { parseIncomingJson } from "./validation";
+import { loggedBody, loggedQuery, type RequestLogEntry } from "./request-log";
+
+export type { RequestLogEntry } from "./request-log";
 
 export interface EmulatorOptions {
   host?: string;
@@ -25,17 +28,6 @@ export interface EmulatorOptions {
   rateLimitPerMinute?: number;
   /** false reproduces Coolify's "API is disabled." 403. Default true. */
   apiEnabled?: boolean;
-}
-
-export interface RequestLogEntry {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  /** Status sent, or that would have been sent when a fault dropped the connection (0 when dropped unprocessed). */
-  status: number;
-  at: number;
-  body?: unknown;
-  dropped?: boolean;
 }
 
 export interface CoolifyEmulator {
@@ -69,15 +61,6 @@ function send(res: ServerResponse, result: Reply): void {
     "Content-Length": Buffer.byteLength(payload),
   });
   res.end(payload);
-}
-
-function logBody(raw: string): unknown {
-  if (raw === "") return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
 }
 
 function sleep(ms: number): Promise<void> {
@@ -138,7 +121,7 @@ class Emulator {
     if (url.pathname.startsWith(`${CONTROL_PREFIX}/`)) return send(res, control(url.pathname, raw, url.searchParams));
     const method = req.method ?? "GET";
     const query = Object.fromEntries(url.searchParams);
-    const entry: RequestLogEntry = { method, path: url.pathname, query, status: 0, at: Date.now(), body: logBody(raw) };
+    const entry: RequestLogEntry = { method, path: url.pathname, query: loggedQuery(url.searchParams), status: 0, at: Date.now(), body: loggedBody(raw) };
     this.requests.push(entry);
     if (this.faults.latencyMs > 0) await sleep(this.faults.latencyMs);
     const drop = this.faults.takeDrop(method, url.pathname);
@@ -174,8 +157,9 @@ export async function startCoolifyEmulator(options: EmulatorOptions = {}): Promi
   const { server, destination } = store.addServer({ team: 0, name: "localhost" });
   const emulator = new Emulator(store);
   const seeded = { serverUuid: server.uuid, destinationUuid: destination.uuid };
+  let loopbackListener = false;
   const control = (path: string, raw: string, q: URLSearchParams, req: IncomingMessage) =>
-    handleControl({ store, faults: emulator.faults, requests: emulator.requests, seeded }, req, path, raw, q);
+    handleControl({ store, faults: emulator.faults, requests: emulator.requests, seeded, rootToken: token, loopbackListener }, req, path, raw, q);
   const http = createServer((req, res) => {
     emulator.handle(req, res, (path, raw, q) => control(path, raw, q, req)).catch(() => {
       if (!res.headersSent) send(res, reply(500, { message: "Server Error" }));
@@ -186,6 +170,7 @@ export async function startCoolifyEmulator(options: EmulatorOptions = {}): Promi
     http.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
   });
   const address = http.address() as AddressInfo;
+  loopbackListener = isLoopback(address.address);
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,

@@ -14,6 +14,19 @@ export class ConfigError extends Error {
 const url = z.string().url().refine((v) => /^https?:\/\//.test(v), "must start with http:// or https://");
 const positive = z.coerce.number().int().positive();
 const flag = z.enum(["true", "false"]).transform((v) => v === "true");
+/** A comma list (`a.example,*.b.example`) or a JSON list (`pulumi config set --path 'reservedHosts[0]' ...`). */
+const hostList = z
+  .string()
+  .transform((v, ctx): unknown => {
+    if (!v.trim().startsWith("[")) return v.split(",").map((s) => s.trim()).filter(Boolean);
+    try {
+      return JSON.parse(v);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "is neither a comma list nor a JSON list" });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(z.string().regex(/^(\*\.)?[^\s,*/:@]+$/, "must be host names or *.zone entries, comma-separated")));
 
 /** Plain settings: key -> schema, example, and whether it is required. */
 const PLAIN = {
@@ -30,6 +43,9 @@ const PLAIN = {
   deleteVolumesOnTeardown: { schema: flag, example: "false", required: false },
   waitForHealthy: { schema: flag, example: "true", required: false },
   healthTimeoutSeconds: { schema: positive, example: "300", required: false },
+  reservedHosts: { schema: hostList, example: "status.cloudfreedom.de,*.cloudfreedom.de", required: false },
+  sharedRouterKeyFallback: { schema: flag, example: "false", required: false },
+  allowDraftTemplates: { schema: flag, example: "false", required: false },
 } as const;
 
 const SECRET = {
@@ -37,6 +53,10 @@ const SECRET = {
   pocketbasePassword: "<PocketBase superuser password>",
   aiRouterKey: "<AI Router API key>",
 } as const;
+/** Secrets needed only in some set-ups: aiRouterKey only as the fallback for tenants without a key of their own. */
+const OPTIONAL_SECRET: Partial<Record<keyof typeof SECRET, (plain: Record<string, unknown>) => boolean>> = {
+  aiRouterKey: (plain) => plain.sharedRouterKeyFallback !== true,
+};
 
 type PlainKey = keyof typeof PLAIN;
 type PlainValues = { [K in PlainKey]: z.output<(typeof PLAIN)[K]["schema"]> | undefined };
@@ -49,7 +69,8 @@ export interface PlatformConfig extends PlainValues {
   pocketbaseEmail: string;
   aiRouterUrl: string;
   coolifyToken: pulumi.Output<string>;
-  aiRouterKey: pulumi.Output<string>;
+  /** The shared AI Router key; set (and required) only with sharedRouterKeyFallback. */
+  aiRouterKey?: pulumi.Output<string>;
   pocketbasePassword: pulumi.Output<string>;
   /** Tenant slugs this run may tear down beyond the budget: env CLOUDFREEDOM_ALLOW_TEARDOWN (comma list or `*`). */
   allowTeardown: string[];
@@ -72,8 +93,8 @@ export function readConfig(config: pulumi.Config = new pulumi.Config(), env: Nod
   const secrets: Record<string, pulumi.Output<string>> = {};
   for (const [key, example] of Object.entries(SECRET)) {
     const value = config.getSecret(key);
-    if (value === undefined) problems.push(`${key} is missing: pulumi config set --secret ${key} ${shellWord(example)}`);
-    else secrets[key] = value;
+    if (value !== undefined) secrets[key] = value;
+    else if (!OPTIONAL_SECRET[key as keyof typeof SECRET]?.(plain)) problems.push(`${key} is missing: pulumi config set --secret ${key} ${shellWord(example)}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const allow = (env.CLOUDFREEDOM_ALLOW_TEARDOWN ?? "").split(",").map((s) => s.trim()).filter(Boolean);

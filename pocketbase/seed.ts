@@ -34,9 +34,16 @@ export const DEMO_PLANS = [
 /** Fake but well-formed: a numeric bot id, a colon and 35 characters, as BotFather issues them. */
 export const DEMO_BOT_TOKEN = "123456789:AAFakeDemoTokenForChirpTelegram0001";
 
+/** Fake per-tenant AI Router keys, as Billing would issue them: each tenant has its own. */
+export const DEMO_ROUTER_KEYS = {
+  acme: "sk-demo-acme-router-key-not-real-0001",
+  bolt: "sk-demo-bolt-router-key-not-real-0002",
+  chirp: "sk-demo-chirp-router-key-not-real-0003",
+} as const;
+
 export const DEMO_TENANTS = [
-  { slug: "acme", name: "Acme Corp", status: "active", plan: "pro", template: "llm-stack", settings: { webuiName: "Acme Chat" } },
-  { slug: "bolt", name: "Bolt Labs", status: "active", plan: "starter", template: "openclaw", settings: {} },
+  { slug: "acme", name: "Acme Corp", status: "active", plan: "pro", template: "llm-stack", settings: { webuiName: "Acme Chat" }, owner_email: "owner@acme.example", ai_router_key: DEMO_ROUTER_KEYS.acme },
+  { slug: "bolt", name: "Bolt Labs", status: "active", plan: "starter", template: "openclaw", settings: {}, owner_email: "owner@bolt.example", ai_router_key: DEMO_ROUTER_KEYS.bolt },
   {
     slug: "chirp",
     name: "Chirp Messaging",
@@ -46,6 +53,8 @@ export const DEMO_TENANTS = [
     settings: {},
     telegram_bot_token: DEMO_BOT_TOKEN,
     telegram_allow_from: ["100000001", "100000002"],
+    owner_email: "owner@chirp.example",
+    ai_router_key: DEMO_ROUTER_KEYS.chirp,
   },
 ] as const;
 

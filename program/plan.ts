@@ -1,11 +1,15 @@
 // From PocketBase tenants to what each tenant stack declares: pure and synchronous, so every tenant is
 // validated and rendered before any resource is declared. One bad tenant stops the run with an error
-// naming it and its field, and no tenant (good or bad) is touched, nor torn down.
+// naming it and its field, and no tenant (good or bad) is touched, nor torn down. Besides rendering, the
+// isolation policies judge every tenant (domain-policy.ts, tenant-policy.ts); their refusals are collected
+// per tenant like render errors.
 import { getTemplate, renderStack, TemplateError, type RenderedStack } from "../templates";
 import type { Tenant } from "../lib/tenants/tenant";
+import { applyDomainPolicy, type DomainDecision, type DomainPlatform } from "./domain-policy";
+import { draftRefusals, routerKeyRefusals, sharedSecretRefusals, type TenantPolicyOptions } from "./tenant-policy";
 
-/** The platform values rendering needs. The AI Router key travels separately, as a secret. */
-export interface PlatformValues {
+/** The platform values rendering and the policies need. The AI Router key travels separately, as a secret. */
+export interface PlatformValues extends DomainPlatform, TenantPolicyOptions {
   aiRouterUrl: string;
   baseDomain: string;
 }
@@ -13,8 +17,12 @@ export interface PlatformValues {
 export interface TenantPlan {
   tenant: Tenant;
   rendered: RenderedStack;
-  /** Hosts the domain container answers on: `<slug>.<baseDomain>`, then the custom domain. Empty without one. */
+  /** Hosts the domain container answers on: `<slug>.<baseDomain>`, then the verified custom domain. Empty without one. */
   hosts: string[];
+  /** Why the stack differs from what the tenant asked for (an unverified custom domain left off); "" when it does not. */
+  statusReason: string;
+  /** Which AI Router key the stack gets: the tenant's own, the platform's shared fallback, or none (unused). */
+  routerKey: "tenant" | "shared" | "none";
 }
 
 /** Stands in for the AI Router key while rendering; `withRouterKey` swaps the secret in. */
@@ -37,9 +45,11 @@ function settingsOf(tenant: Tenant): Record<string, unknown> {
   return settings;
 }
 
-export function planTenant(tenant: Tenant, platform: PlatformValues): TenantPlan {
-  const hasDomain = getTemplate(tenant.template, tenant.templateVersion, tenant.slug).manifest.domain !== null;
-  const hosts = hasDomain ? [`${tenant.slug}.${platform.baseDomain}`, ...(tenant.customDomain ? [tenant.customDomain] : [])] : [];
+function planTenant(tenant: Tenant, platform: PlatformValues, domain: DomainDecision | undefined): TenantPlan | TemplateError[] {
+  const version = getTemplate(tenant.template, tenant.templateVersion, tenant.slug);
+  const drafts = draftRefusals(tenant, version, platform);
+  if (drafts.length > 0) return drafts;
+  const hosts = version.manifest.domain !== null ? [`${tenant.slug}.${platform.baseDomain}`, ...(domain?.customHost ? [domain.customHost] : [])] : [];
   const rendered = renderStack({
     template: tenant.template,
     version: tenant.templateVersion,
@@ -48,23 +58,47 @@ export function planTenant(tenant: Tenant, platform: PlatformValues): TenantPlan
     platform: { aiRouterUrl: platform.aiRouterUrl, aiRouterKey: ROUTER_KEY_PLACEHOLDER, baseDomain: platform.baseDomain },
     domains: hosts,
   });
-  return { tenant, rendered, hosts };
+  const usesKey = Object.values(rendered.env).includes(ROUTER_KEY_PLACEHOLDER);
+  const keys = routerKeyRefusals(tenant, usesKey, platform);
+  if (keys.length > 0) return keys;
+  const routerKey = !usesKey ? "none" : tenant.routerKey !== undefined ? "tenant" : "shared";
+  return { tenant, rendered, hosts, statusReason: domain?.leftOff ?? "", routerKey };
 }
 
-/** Plans every tenant that is to be deployed (active or suspended); cancelled ones are left out. */
+/**
+ * Plans every tenant that is to be deployed (active or suspended); cancelled ones are left out and claim
+ * nothing. Throws TenantPlanError listing every render error and policy refusal, each naming its tenant.
+ */
 export function planTenants(tenants: Tenant[], platform: PlatformValues): TenantPlan[] {
+  const deployed = tenants.filter((t) => t.status !== "cancelled");
+  const domains = applyDomainPolicy(deployed, platform, takesHosts);
+  const fleet = [...domains.refusals, ...sharedSecretRefusals(deployed)];
   const plans: TenantPlan[] = [];
   const errors: TemplateError[] = [];
-  for (const tenant of tenants.filter((t) => t.status !== "cancelled")) {
+  for (const tenant of deployed) {
+    const refused: TemplateError[] = fleet.filter((e) => e.tenant === tenant.slug);
     try {
-      plans.push(planTenant(tenant, platform));
+      const planned = refused.length === 0 ? planTenant(tenant, platform, domains.decisions.get(tenant.slug)) : [];
+      if (Array.isArray(planned)) refused.push(...planned);
+      else plans.push(planned);
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
-      errors.push(e);
+      refused.push(e);
     }
+    errors.push(...refused);
   }
   if (errors.length > 0) throw new TenantPlanError(errors);
   return plans;
+}
+
+/** Whether the tenant's template has a web container to put hosts on; an unknown template is refused later. */
+function takesHosts(tenant: Tenant): boolean {
+  try {
+    return getTemplate(tenant.template, tenant.templateVersion, tenant.slug).manifest.domain !== null;
+  } catch (e) {
+    if (e instanceof TemplateError) return false;
+    throw e;
+  }
 }
 
 /** The env map with the real AI Router key in place of the placeholder. */

@@ -39,7 +39,7 @@ export class TenantStack extends pulumi.ComponentResource {
         serverUuid: config.coolifyServerUuid,
         destinationUuid: config.coolifyDestinationUuid,
         compose: rendered.composeYaml,
-        env: config.aiRouterKey.apply((key) => withRouterKey(rendered.env, key)),
+        env: envOf(args.plan, config),
         templateRef: rendered.templateRef,
         desiredState: running ? "running" : "stopped",
         waitForHealthy: config.waitForHealthy ?? true,
@@ -68,6 +68,7 @@ export class TenantStack extends pulumi.ComponentResource {
       coolifyServiceUuid: service.uuid,
       templateRef: rendered.templateRef,
       status: service.status,
+      statusReason: args.plan.statusReason,
       urls: Object.fromEntries(this.urls.map((url, i) => [i === 0 ? "primary" : `custom${i}`, url])),
       credentials: service.generated,
     }, { parent: this, dependsOn: domain ? [domain] : [service] });
@@ -76,4 +77,13 @@ export class TenantStack extends pulumi.ComponentResource {
     this.status = service.status;
     this.registerOutputs({ serviceUuid: this.serviceUuid, status: this.status });
   }
+}
+
+/** The rendered env with the AI Router key the plan chose: the tenant's own (a secret), or the shared one. */
+function envOf({ tenant, rendered, routerKey }: TenantPlan, config: PlatformConfig): pulumi.Input<Record<string, string>> {
+  if (routerKey === "none") return rendered.env;
+  const key = routerKey === "tenant" ? pulumi.secret(tenant.routerKey ?? "") : config.aiRouterKey;
+  // readConfig requires aiRouterKey whenever sharedRouterKeyFallback is true, the only case "shared" is planned.
+  if (key === undefined) throw new Error(`tenant ${JSON.stringify(tenant.slug)} is planned with the shared AI Router key, but config aiRouterKey is not set`);
+  return key.apply((value) => withRouterKey(rendered.env, value));
 }

@@ -43,7 +43,7 @@ describe("readConfig", () => {
 
   it("lists every missing and invalid key at once, each with its command", () => {
     const { coolifyServerUuid: _s, aiRouterKey: _k, ...rest } = COMPLETE;
-    const problems = problemsOf({ ...rest, baseDomain: "Not A Domain" });
+    const problems = problemsOf({ ...rest, baseDomain: "Not A Domain", sharedRouterKeyFallback: "true" });
     expect(problems).toHaveLength(3);
     expect(problems.map((p) => p.split(" ")[0]).sort()).toEqual(["aiRouterKey", "baseDomain", "coolifyServerUuid"]);
     expect(problems.find((p) => p.startsWith("aiRouterKey"))).toContain("pulumi config set --secret aiRouterKey ");
@@ -58,5 +58,28 @@ describe("readConfig", () => {
       expect(words[0]).toBe("config");
       expect(words.filter((w) => w !== "--secret")).toHaveLength(4);
     }
+  });
+
+  it("needs no shared aiRouterKey unless sharedRouterKeyFallback is true", () => {
+    const { aiRouterKey: _k, ...rest } = COMPLETE;
+    const config = readConfig(configOf(rest), {});
+    expect(config.aiRouterKey).toBeUndefined();
+    expect(config.sharedRouterKeyFallback).toBeUndefined();
+    expect(problemsOf({ ...rest, sharedRouterKeyFallback: "true" })).toEqual([expect.stringMatching(/^aiRouterKey is missing: pulumi config set --secret aiRouterKey /)]);
+  });
+
+  it("reads reservedHosts as a comma list or a JSON list, and the isolation flags", () => {
+    const listed = readConfig(configOf({ ...COMPLETE, reservedHosts: " status.example.com, *.example.com ,", allowDraftTemplates: "true", sharedRouterKeyFallback: "false" }), {});
+    expect(listed.reservedHosts).toEqual(["status.example.com", "*.example.com"]);
+    expect(listed.allowDraftTemplates).toBe(true);
+    expect(listed.sharedRouterKeyFallback).toBe(false);
+    expect(readConfig(configOf({ ...COMPLETE, reservedHosts: '["status.example.com"]' }), {}).reservedHosts).toEqual(["status.example.com"]);
+  });
+
+  it("refuses a reservedHosts entry that is a URL or a broken JSON list, and a flag that is not true/false", () => {
+    for (const bad of ["https://status.example.com", "a.example.com:8080", '["x.example.com"', "x.*.example.com"]) {
+      expect(problemsOf({ ...COMPLETE, reservedHosts: bad }), bad).toEqual([expect.stringMatching(/^reservedHosts .* is invalid/)]);
+    }
+    expect(problemsOf({ ...COMPLETE, allowDraftTemplates: "yes" })).toEqual([expect.stringMatching(/^allowDraftTemplates "yes" is invalid/)]);
   });
 });

@@ -3,8 +3,14 @@ import { planTenants, ROUTER_KEY_PLACEHOLDER, TenantPlanError, withRouterKey } f
 import { TemplateError } from "../../templates";
 import type { Tenant } from "../../lib/tenants/tenant";
 
-const PLATFORM = { aiRouterUrl: "https://ai.cloudfreedom.test/v1", baseDomain: "agents.cloudfreedom.test" };
+const PLATFORM = {
+  aiRouterUrl: "https://ai.cloudfreedom.test/v1",
+  baseDomain: "agents.cloudfreedom.test",
+  coolifyUrl: "https://coolify.cloudfreedom.test",
+  pocketbaseUrl: "https://api.cloudfreedom.test",
+};
 const BOT_TOKEN = "123456789:AAFakeDemoTokenForChirpTelegram0001";
+const OTHER_BOT_TOKEN = "987654321:AAFakeDemoTokenForBoltTelegram00002";
 
 function tenant(slug: string, template: string, fields: Partial<Tenant> = {}): Tenant {
   return {
@@ -15,6 +21,7 @@ function tenant(slug: string, template: string, fields: Partial<Tenant> = {}): T
     plan: { id: "plan-pro", name: "pro", tier: "pro", allowedTemplates: ["llm-stack", "openclaw", "telegram-bot"], models: ["gpt-4o-mini"], limits: {} },
     template,
     customDomainVerified: false,
+    routerKey: `sk-test-${slug}-router-key`,
     settings: {},
     secrets: template === "telegram-bot" ? { telegramBotToken: BOT_TOKEN } : {},
     telegramAllowFrom: template === "telegram-bot" ? ["100000001"] : [],
@@ -37,7 +44,7 @@ describe("planTenants", () => {
   });
 
   it("gives a tenant with a domain its platform host first, then its custom domain", () => {
-    const [plain, custom] = planTenants([tenant("acme", "llm-stack"), tenant("bolt", "openclaw", { customDomain: "agents.bolt.example" })], PLATFORM);
+    const [plain, custom] = planTenants([tenant("acme", "llm-stack"), tenant("bolt", "openclaw", { customDomain: "agents.bolt.example", customDomainVerified: true })], PLATFORM);
     expect(plain.hosts).toEqual(["acme.agents.cloudfreedom.test"]);
     expect(custom.hosts).toEqual(["bolt.agents.cloudfreedom.test", "agents.bolt.example"]);
     expect(custom.rendered.domainService).not.toBe("");
@@ -52,7 +59,7 @@ describe("planTenants", () => {
   it("maps PocketBase's Telegram ids to each template's own setting", () => {
     const ids = ["100000001", "100000002"];
     const [bolt, chirp] = planTenants(
-      [tenant("bolt", "openclaw", { telegramAllowFrom: ids, secrets: { telegramBotToken: BOT_TOKEN } }), tenant("chirp", "telegram-bot", { telegramAllowFrom: ids })],
+      [tenant("bolt", "openclaw", { telegramAllowFrom: ids, secrets: { telegramBotToken: OTHER_BOT_TOKEN } }), tenant("chirp", "telegram-bot", { telegramAllowFrom: ids })],
       PLATFORM,
     );
     expect(bolt.rendered.env.CF_TELEGRAM_ALLOW_FROM).toBe("100000001,100000002");
