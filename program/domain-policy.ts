@@ -8,7 +8,7 @@
 import { domainToASCII } from "node:url";
 import { ConfigError } from "../lib/config";
 import type { Tenant } from "../lib/tenants/tenant";
-import { quote, sharedBy, slugList, TenantRefusal } from "./refusal";
+import { quote, sharedBy, tenantList, TenantRefusal } from "./refusal";
 
 export interface DomainPlatform {
   baseDomain: string;
@@ -131,7 +131,7 @@ export function applyDomainPolicy(tenants: Tenant[], platform: DomainPlatform, t
     for (const tenant of group.filter((t) => t !== keeper)) {
       refused.add(tenant);
       const others = group.filter((t) => t !== tenant);
-      const problem = `custom domain ${quote(host)} is also claimed by tenant ${slugList(others)}${keeper ? ", which verified it" : ""}`;
+      const problem = `custom domain ${quote(host)} is also claimed by ${tenantList(others)}${keeper ? ", which verified it" : ""}`;
       const fix = keeper ? "clear custom_domain of this tenant; the verified holder keeps the domain" : "keep the domain on the one tenant that owns it (verified through the Admin Portal) and clear it on the others";
       refusals.push(new TenantRefusal(tenant, FIELD, problem, fix));
     }

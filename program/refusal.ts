@@ -17,10 +17,11 @@ export function quote(value: string): string {
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 }
 
-/** Slugs as a readable list: `"a"`, `"a" and "b"`, `"a", "b" and "c"`. */
-export function slugList(tenants: Tenant[]): string {
+/** `tenant "a"`, `tenants "a" and "b"`, `tenants "a", "b" and "c"`. */
+export function tenantList(tenants: Tenant[]): string {
   const quoted = tenants.map((t) => quote(t.slug));
-  return quoted.length <= 1 ? quoted.join("") : `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
+  if (quoted.length <= 1) return `tenant ${quoted.join("")}`;
+  return `tenants ${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
 }
 
 /** Groups of two or more items that share the same non-empty key, in input order. */

@@ -6,7 +6,7 @@
 import { isRouterKey } from "../lib/templates/inputs";
 import type { TemplateVersion } from "../templates";
 import type { Tenant } from "../lib/tenants/tenant";
-import { sharedBy, slugList, TenantRefusal } from "./refusal";
+import { sharedBy, tenantList, TenantRefusal } from "./refusal";
 
 export interface TenantPolicyOptions {
   /** Tenants without their own key get the platform's `aiRouterKey`. Default false. */
@@ -37,7 +37,7 @@ export function sharedSecretRefusals(tenants: Tenant[]): TenantRefusal[] {
     for (const group of sharedBy(tenants, secret.valueOf)) {
       for (const tenant of group) {
         const others = group.filter((t) => t !== tenant);
-        refusals.push(new TenantRefusal(tenant, secret.field, `its ${secret.what} is also used by tenant ${slugList(others)} (value not shown)`, secret.fix));
+        refusals.push(new TenantRefusal(tenant, secret.field, `its ${secret.what} is also used by ${tenantList(others)} (value not shown)`, secret.fix));
       }
     }
   }

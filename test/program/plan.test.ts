@@ -1,33 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { planTenants, ROUTER_KEY_PLACEHOLDER, TenantPlanError, withRouterKey } from "../../program/plan";
 import { TemplateError } from "../../templates";
-import type { Tenant } from "../../lib/tenants/tenant";
-
-const PLATFORM = {
-  aiRouterUrl: "https://ai.cloudfreedom.test/v1",
-  baseDomain: "agents.cloudfreedom.test",
-  coolifyUrl: "https://coolify.cloudfreedom.test",
-  pocketbaseUrl: "https://api.cloudfreedom.test",
-};
-const BOT_TOKEN = "123456789:AAFakeDemoTokenForChirpTelegram0001";
-const OTHER_BOT_TOKEN = "987654321:AAFakeDemoTokenForBoltTelegram00002";
-
-function tenant(slug: string, template: string, fields: Partial<Tenant> = {}): Tenant {
-  return {
-    id: `id-${slug}`,
-    slug,
-    name: slug,
-    status: "active",
-    plan: { id: "plan-pro", name: "pro", tier: "pro", allowedTemplates: ["llm-stack", "openclaw", "telegram-bot"], models: ["gpt-4o-mini"], limits: {} },
-    template,
-    customDomainVerified: false,
-    routerKey: `sk-test-${slug}-router-key`,
-    settings: {},
-    secrets: template === "telegram-bot" ? { telegramBotToken: BOT_TOKEN } : {},
-    telegramAllowFrom: template === "telegram-bot" ? ["100000001"] : [],
-    ...fields,
-  };
-}
+import { OTHER_BOT_TOKEN, PLATFORM, tenant } from "./fixtures";
 
 describe("planTenants", () => {
   it("plans active and suspended tenants and leaves cancelled ones out", () => {
