@@ -21,8 +21,9 @@ describe("service envs", () => {
       { key: "API_KEY", value: "k-123", is_literal: true, comment: "from tenant" },
     ]);
     expect(rows.map((r) => r.key).sort()).toEqual(["API_KEY", "GREETING"]);
+    // The emulator's log redacts env values; the values themselves are read back below.
     expect(h.emulator.requests.at(-1)?.body).toEqual({
-      data: [{ key: "GREETING", value: "bonjour" }, { key: "API_KEY", value: "k-123", is_literal: true, comment: "from tenant" }],
+      data: [{ key: "GREETING", value: "[redacted]" }, { key: "API_KEY", value: "[redacted]", is_literal: true, comment: "from tenant" }],
     });
     const envs = await listServiceEnvs(h.conn, serviceUuid);
     expect(envs.find((e) => e.key === "GREETING")?.value).toBe("bonjour");
