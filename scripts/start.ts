@@ -4,7 +4,6 @@
 // The emulator keeps its state in memory, so every start begins from a fresh PocketBase (a temporary data
 // folder, removed on exit) and a fresh stack.
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startCoolifyEmulator } from "../emulator/server";
@@ -41,7 +40,7 @@ async function main(): Promise<number> {
     pocketbaseEmail: { value: pocketbase.email },
     pocketbasePassword: { value: pocketbase.password, secret: true },
     aiRouterUrl: { value: "https://ai-router.invalid/v1" },
-    aiRouterKey: { value: `sk-demo-${randomBytes(8).toString("hex")}`, secret: true },
+    allowDraftTemplates: { value: "true" },
     coolifyPollIntervalMs: { value: "250" },
     healthTimeoutSeconds: { value: "60" },
   });

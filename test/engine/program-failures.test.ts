@@ -48,6 +48,8 @@ describe("the program's failure modes against PocketBase and Coolify", () => {
     const routerKey = (await stack.getConfig("aiRouterKey")).value;
     await stack.removeConfig("coolifyServerUuid");
     await stack.removeConfig("aiRouterKey");
+    // The shared key is needed only as the fallback for tenants without their own.
+    await stack.setConfig("sharedRouterKeyFallback", { value: "true" });
     clearLog();
     try {
       const preview = await failure(stack.preview());
@@ -61,6 +63,7 @@ describe("the program's failure modes against PocketBase and Coolify", () => {
     } finally {
       await stack.setConfig("coolifyServerUuid", { value: serverUuid });
       await stack.setConfig("aiRouterKey", { value: routerKey, secret: true });
+      await stack.removeConfig("sharedRouterKeyFallback");
     }
     expect(platform.coolify.requests).toEqual([]);
   }, ENGINE_TIMEOUT);

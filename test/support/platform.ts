@@ -35,6 +35,8 @@ export async function startPlatform(options: { pocketbaseUrl?: (pb: PocketBaseIn
       healthTimeoutSeconds: "20",
       coolifyPollIntervalMs: "40",
       coolifyDeleteTimeoutSeconds: "20",
+      // A dev stack: the tests move a tenant to a draft template version.
+      allowDraftTemplates: "true",
     },
     secrets: { coolifyToken: coolify.token, pocketbasePassword: pocketbase.password, aiRouterKey: AI_ROUTER_KEY },
   });

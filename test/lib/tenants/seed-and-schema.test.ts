@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import PocketBase, { BaseAuthStore } from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTenants } from "../../../lib/tenants/load";
-import { DEMO_BOT_TOKEN, seedDemo } from "../../../pocketbase/seed";
+import { DEMO_BOT_TOKEN, DEMO_ROUTER_KEYS, seedDemo } from "../../../pocketbase/seed";
 import { startPocketBase, type PocketBaseInstance } from "../../../pocketbase/local-server";
 
 let server: PocketBaseInstance;
@@ -38,6 +38,9 @@ describe("demo seed", () => {
       ["chirp", "telegram-bot", "business", "active"],
     ]);
     expect(tenants[2]?.secrets.telegramBotToken).toBe(DEMO_BOT_TOKEN);
+    // Each tenant has its own AI Router key (hidden field, read as superuser).
+    expect(tenants.map((tenant) => tenant.routerKey)).toEqual([DEMO_ROUTER_KEYS.acme, DEMO_ROUTER_KEYS.bolt, DEMO_ROUTER_KEYS.chirp]);
+    expect(new Set(tenants.map((tenant) => tenant.routerKey)).size).toBe(3);
   });
 
   it("is idempotent: seeding again keeps the same records", async () => {
@@ -92,7 +95,7 @@ describe("PocketBase schema from pocketbase/migrations", () => {
     }
     const hidden = async (collection: string) =>
       (await admin.collections.getOne(collection)).fields.filter((field) => field.hidden).map((field) => field.name);
-    expect(await hidden("tenants")).toEqual(["telegram_bot_token"]);
+    expect(await hidden("tenants")).toEqual(["telegram_bot_token", "ai_router_key"]);
     expect(await hidden("provisioning")).toEqual(["credentials"]);
     const anonymous = new PocketBase(server.url, new BaseAuthStore());
     await expect(anonymous.collection("tenants").getList(1, 1)).rejects.toMatchObject({ status: 403 });

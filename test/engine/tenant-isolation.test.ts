@@ -1,0 +1,108 @@
+// Tenant isolation end to end: a real PocketBase (the demo tenants, each with its own AI Router key), the
+// real engine, the Coolify emulator. A tenant refused by a policy stops the run without one Coolify write;
+// a custom domain attaches only once verified; a router key travels to its tenant only, as a secret.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_BOT_TOKEN, DEMO_ROUTER_KEYS } from "../../pocketbase/seed";
+import { ENGINE_TIMEOUT, failure } from "../support/engine";
+import { AI_ROUTER_KEY, startPlatform, updateTenant, type Platform } from "../support/platform";
+
+const SLUGS = ["acme", "bolt", "chirp"] as const;
+
+describe("tenant isolation against PocketBase and Coolify", () => {
+  let platform: Platform;
+  const service = (slug: string) => platform.coolify.store.findServices({ name: `cf-${slug}` })[0];
+  const routerKeyOf = (slug: string) => service(slug).envs.find((e) => e.key === "CF_AI_ROUTER_KEY")?.value;
+  const boltUrls = () => service("bolt").applications.find((a) => a.fqdn)?.fqdn;
+  const clearLog = () => (platform.coolify.requests.length = 0);
+  const record = async (slug: string) => {
+    const pb = await platform.admin();
+    const tenant = await pb.collection("tenants").getFirstListItem(pb.filter("slug = {:slug}", { slug }));
+    return pb.collection("provisioning").getFirstListItem(pb.filter("tenant = {:id}", { id: tenant.id }));
+  };
+
+  beforeAll(async () => {
+    platform = await startPlatform();
+    const up = await platform.program.stack.up();
+    expect(up.summary.resourceChanges).toEqual({ create: 16 });
+  }, ENGINE_TIMEOUT);
+  afterAll(async () => platform?.dispose());
+
+  it("gives every tenant its own AI Router key, and the key appears in no compose, state or visible write-back field", async () => {
+    expect(SLUGS.map(routerKeyOf)).toEqual([DEMO_ROUTER_KEYS.acme, DEMO_ROUTER_KEYS.bolt, DEMO_ROUTER_KEYS.chirp]);
+    const exported = platform.program.cli(["stack", "export"]);
+    for (const slug of SLUGS) {
+      const key = DEMO_ROUTER_KEYS[slug];
+      expect(exported).not.toContain(key);
+      const { credentials: _hidden, ...visible } = await record(slug);
+      expect(JSON.stringify(visible)).not.toContain(key);
+      for (const other of SLUGS) expect(service(other).dockerComposeRaw).not.toContain(key);
+    }
+    // Without sharedRouterKeyFallback the platform key reaches no tenant.
+    expect(SLUGS.map(routerKeyOf)).not.toContain(AI_ROUTER_KEY);
+  }, ENGINE_TIMEOUT);
+
+  it("refuses a custom domain that is another tenant's host: the run stops naming both, with no Coolify write", async () => {
+    const before = boltUrls();
+    await updateTenant(await platform.admin(), "bolt", { custom_domain: "acme.agents.cloudfreedom.test", custom_domain_verified: true });
+    clearLog();
+    try {
+      const preview = await failure(platform.program.stack.preview());
+      const up = await failure(platform.program.stack.up());
+      for (const text of [preview, up]) {
+        expect(text).toContain('tenant "bolt": custom_domain: custom domain "acme.agents.cloudfreedom.test" is under the platform\'s base domain');
+        expect(text).toContain(`it is tenant "acme"'s host`);
+        expect(text).not.toContain('tenant "acme": ');
+      }
+    } finally {
+      await updateTenant(await platform.admin(), "bolt", { custom_domain: "", custom_domain_verified: false });
+    }
+    expect(platform.writes()).toEqual([]);
+    expect(boltUrls()).toBe(before);
+  }, ENGINE_TIMEOUT);
+
+  it("leaves an unverified custom domain off, saying why in the write-back record, and attaches it once verified", async () => {
+    const before = boltUrls();
+    await updateTenant(await platform.admin(), "bolt", { custom_domain: "agents.bolt.example", custom_domain_verified: false });
+    clearLog();
+    await platform.program.stack.up();
+    expect(platform.writes()).toEqual([]);
+    expect(boltUrls()).toBe(before);
+    expect((await record("bolt")).status_reason).toMatch(/^custom domain agents\.bolt\.example is left off until it is verified/);
+
+    await updateTenant(await platform.admin(), "bolt", { custom_domain_verified: true });
+    clearLog();
+    await platform.program.stack.up();
+    expect(boltUrls()).toBe(`${before},https://agents.bolt.example:8080`);
+    expect((await record("bolt")).status_reason).toBe("");
+    expect(platform.writes().every((w) => w.path.includes(service("bolt").uuid))).toBe(true);
+  }, ENGINE_TIMEOUT);
+
+  it("rotates one tenant's router key with one env update and one restart of that tenant only", async () => {
+    const rotated = "sk-demo-acme-rotated-key-not-real-0004";
+    await updateTenant(await platform.admin(), "acme", { ai_router_key: rotated });
+    clearLog();
+    const up = await platform.program.stack.up();
+    expect(up.summary.resourceChanges).toMatchObject({ update: 1 });
+    const acme = service("acme").uuid;
+    expect(platform.writes()).toEqual([
+      { method: "PATCH", path: `/api/v1/services/${acme}/envs/bulk` },
+      { method: "POST", path: `/api/v1/services/${acme}/restart` },
+    ]);
+    expect(SLUGS.map(routerKeyOf)).toEqual([rotated, DEMO_ROUTER_KEYS.bolt, DEMO_ROUTER_KEYS.chirp]);
+    expect(platform.program.cli(["stack", "export"])).not.toContain(rotated);
+  }, ENGINE_TIMEOUT);
+
+  it("refuses a bot token two tenants share, naming both and never the token, with no Coolify write", async () => {
+    await updateTenant(await platform.admin(), "bolt", { telegram_bot_token: DEMO_BOT_TOKEN });
+    clearLog();
+    try {
+      const up = await failure(platform.program.stack.up());
+      expect(up).toContain('tenant "bolt": telegram_bot_token: its Telegram bot token is also used by tenant "chirp"');
+      expect(up).toContain('tenant "chirp": telegram_bot_token: its Telegram bot token is also used by tenant "bolt"');
+      expect(up).not.toContain(DEMO_BOT_TOKEN.split(":")[1]);
+    } finally {
+      await updateTenant(await platform.admin(), "bolt", { telegram_bot_token: "" });
+    }
+    expect(platform.writes()).toEqual([]);
+  }, ENGINE_TIMEOUT);
+});
