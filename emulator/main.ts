@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     `destination uuid: ${emulator.destinationUuid}`,
     `control routes: ${emulator.url}/_emulator/{state,requests,faults,tokens,api-enabled,volumes}`,
     isLoopback(new URL(emulator.url).hostname.replace(/^\[|\]$/g, ""))
-      ? "  open to loopback clients; from elsewhere they need the root token (Authorization: Bearer <token>)"
+      ? "  answered for loopback clients without a token (bound to loopback)"
       : "  not on loopback: every control request needs the root token (Authorization: Bearer <token>)",
   ];
   if (!options.rootToken) {
