@@ -10,6 +10,8 @@ const SLUGS = ["acme", "bolt", "chirp"] as const;
 
 describe("tenant isolation against PocketBase and Coolify", () => {
   let platform: Platform;
+  /** Everything the engine printed during the first up. */
+  let firstUpOutput = "";
   const service = (slug: string) => platform.coolify.store.findServices({ name: `cf-${slug}` })[0];
   const routerKeyOf = (slug: string) => service(slug).envs.find((e) => e.key === "CF_AI_ROUTER_KEY")?.value;
   const boltUrls = () => service("bolt").applications.find((a) => a.fqdn)?.fqdn;
@@ -22,17 +24,18 @@ describe("tenant isolation against PocketBase and Coolify", () => {
 
   beforeAll(async () => {
     platform = await startPlatform();
-    const up = await platform.program.stack.up();
+    const up = await platform.program.stack.up({ onOutput: (text) => void (firstUpOutput += text) });
     expect(up.summary.resourceChanges).toEqual({ create: 16 });
   }, ENGINE_TIMEOUT);
   afterAll(async () => platform?.dispose());
 
-  it("gives every tenant its own AI Router key, and the key appears in no compose, state or visible write-back field", async () => {
+  it("gives every tenant its own AI Router key, and the key appears in no compose, log, state or visible write-back field", async () => {
     expect(SLUGS.map(routerKeyOf)).toEqual([DEMO_ROUTER_KEYS.acme, DEMO_ROUTER_KEYS.bolt, DEMO_ROUTER_KEYS.chirp]);
     const exported = platform.program.cli(["stack", "export"]);
     for (const slug of SLUGS) {
       const key = DEMO_ROUTER_KEYS[slug];
       expect(exported).not.toContain(key);
+      expect(firstUpOutput).not.toContain(key);
       const { credentials: _hidden, ...visible } = await record(slug);
       expect(JSON.stringify(visible)).not.toContain(key);
       for (const other of SLUGS) expect(service(other).dockerComposeRaw).not.toContain(key);
@@ -81,8 +84,11 @@ describe("tenant isolation against PocketBase and Coolify", () => {
     const rotated = "sk-demo-acme-rotated-key-not-real-0004";
     await updateTenant(await platform.admin(), "acme", { ai_router_key: rotated });
     clearLog();
-    const up = await platform.program.stack.up();
+    let output = "";
+    const up = await platform.program.stack.up({ diff: true, onOutput: (text) => void (output += text) });
     expect(up.summary.resourceChanges).toMatchObject({ update: 1 });
+    expect(output).toContain("acme-service");
+    expect(output).not.toContain(rotated);
     const acme = service("acme").uuid;
     expect(platform.writes()).toEqual([
       { method: "PATCH", path: `/api/v1/services/${acme}/envs/bulk` },
