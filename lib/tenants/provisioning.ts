@@ -2,6 +2,7 @@ import { ClientResponseError } from "pocketbase";
 import type PocketBase from "pocketbase";
 import type { RecordModel } from "pocketbase";
 import { z } from "zod";
+import { PROVISIONING_COLLECTION } from "./collections";
 import { connect, toSourceError, type PocketBaseSource } from "./connection";
 import { TenantSourceError } from "./errors";
 
@@ -46,8 +47,6 @@ export interface Provisioning {
   credentials: Record<string, string>;
 }
 
-const COLLECTION = "provisioning";
-
 /** Creates or updates the tenant's provisioning record; running it twice with the same input changes nothing. */
 export async function upsertProvisioning(source: PocketBaseSource, tenantId: string, record: ProvisioningInput): Promise<Provisioning> {
   checkTenantId(tenantId);
@@ -56,15 +55,15 @@ export async function upsertProvisioning(source: PocketBaseSource, tenantId: str
   const operation = `writing the provisioning record of tenant ${tenantId}`;
   try {
     const existing = await findRecord(pb, tenantId);
-    if (existing !== null) return fromRecord(await pb.collection(COLLECTION).update(existing.id, body), tenantId);
+    if (existing !== null) return fromRecord(await pb.collection(PROVISIONING_COLLECTION).update(existing.id, body), tenantId);
     try {
-      return fromRecord(await pb.collection(COLLECTION).create({ tenant: tenantId, ...withDefaults(body) }), tenantId);
+      return fromRecord(await pb.collection(PROVISIONING_COLLECTION).create({ tenant: tenantId, ...withDefaults(body) }), tenantId);
     } catch (error) {
       // Another writer created it in between (the tenant field is unique): update theirs instead.
       if (!isNotUnique(error)) throw error;
       const raced = await findRecord(pb, tenantId);
       if (raced === null) throw error;
-      return fromRecord(await pb.collection(COLLECTION).update(raced.id, body), tenantId);
+      return fromRecord(await pb.collection(PROVISIONING_COLLECTION).update(raced.id, body), tenantId);
     }
   } catch (error) {
     throw toSourceError(error, source, { operation, tenant: tenantId });
@@ -90,7 +89,7 @@ export async function deleteProvisioning(source: PocketBaseSource, tenantId: str
   try {
     const found = await findRecord(pb, tenantId);
     if (found === null) return;
-    await pb.collection(COLLECTION).delete(found.id);
+    await pb.collection(PROVISIONING_COLLECTION).delete(found.id);
   } catch (error) {
     if (error instanceof ClientResponseError && error.status === 404) return;
     throw toSourceError(error, source, { operation: `deleting the provisioning record of tenant ${tenantId}`, tenant: tenantId });
@@ -98,7 +97,7 @@ export async function deleteProvisioning(source: PocketBaseSource, tenantId: str
 }
 
 async function findRecord(pb: PocketBase, tenantId: string): Promise<RecordModel | null> {
-  const list = await pb.collection(COLLECTION).getList(1, 2, { filter: pb.filter("tenant = {:tenant}", { tenant: tenantId }), skipTotal: true });
+  const list = await pb.collection(PROVISIONING_COLLECTION).getList(1, 2, { filter: pb.filter("tenant = {:tenant}", { tenant: tenantId }), skipTotal: true });
   return list.items[0] ?? null;
 }
 
@@ -143,7 +142,7 @@ function fromRecord(record: unknown, tenantId: string): Provisioning {
     const field = parsed.error.issues[0]?.path.join(".") || "(record)";
     throw new TenantSourceError("malformed", {
       problem: `the provisioning record of tenant ${tenantId} has an invalid ${field}: ${parsed.error.issues[0]?.message}.`,
-      fix: "correct or delete that record in PocketBase (Dashboard > Collections > provisioning); the next deployment writes it again",
+      fix: `correct or delete that record in PocketBase (Dashboard > Collections > ${PROVISIONING_COLLECTION}); the next deployment writes it again`,
       tenant: tenantId,
       field,
       origin: parsed.error,

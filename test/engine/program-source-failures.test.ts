@@ -7,7 +7,7 @@ import { startPlatform, type Platform } from "../support/platform";
 import { ENGINE_TIMEOUT, failure } from "../support/engine";
 
 const SERVICES = ["cf-acme", "cf-bolt", "cf-chirp"];
-const isTenantList = (request: { method: string; path: string }) => request.method === "GET" && request.path.startsWith("/api/collections/tenants/records");
+const isTenantList = (request: { method: string; path: string }) => request.method === "GET" && request.path.startsWith("/api/collections/agent_tenants/records");
 
 /** Rewrites the tenants list body (parsed JSON) and passes every other answer through. */
 function rewriteList(edit: (list: { items: Array<{ slug: string }>; totalItems: number; totalPages: number }) => void): Rewrite {
