@@ -3,7 +3,7 @@
 // from pocketbase/examples/agent_tenants_view.js instead. The columns are listed in
 // lib/tenants/view-fields.ts; `npm run pocketbase:check` checks them on a live instance.
 //
-// Idempotent: a view carrying the marker comment is ours and gets this SQL; any other collection of that
+// Idempotent: a view carrying the marker comment is ours and gets this SQL (unchanged SQL: nothing is saved); any other collection of that
 // name stops the migration with a message, and nothing is changed. Superusers only (null API rules) on create.
 const VIEW_NAME = "agent_tenants";
 const MARKER = "/* cloudfreedom-agents:tenant-view */";
@@ -51,6 +51,7 @@ migrate(
           "(VIEW_NAME here and `pulumi config set tenantView <name>`).",
       );
     }
+    if (view !== null && view.viewQuery === VIEW_QUERY) return;
     view ??= new Collection({ type: "view", name: VIEW_NAME, listRule: null, viewRule: null });
     view.viewQuery = VIEW_QUERY;
     app.save(view);

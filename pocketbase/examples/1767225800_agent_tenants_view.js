@@ -19,9 +19,10 @@
 //   - any other expression becomes a json field that is never hidden (so never compute a secret).
 //   - `SELECT *` is refused, and PocketBase's column parser does not follow subqueries: use joins.
 //
-// Idempotent: a view carrying the marker comment is ours and gets this SQL (ship a changed SQL as a new
-// migration file with the same code); any other collection of that name stops the migration with a
-// message, and nothing is changed. API rules: superusers only (null) when the view is created.
+// Idempotent: a view carrying the marker comment is ours and gets this SQL (nothing is saved when the SQL is
+// the same; ship a changed SQL as a new migration file with the same code). Any other collection of that
+// name stops the migration with a message, and nothing is changed. API rules: superusers only (null) when
+// the view is created, kept as they are afterwards.
 const VIEW_NAME = "agent_tenants"; // the same as config `tenantView`
 const MARKER = "/* cloudfreedom-agents:tenant-view */"; // keep it: it marks the view as ours
 
@@ -79,6 +80,7 @@ migrate(
           "(VIEW_NAME here and `pulumi config set tenantView <name>`).",
       );
     }
+    if (view !== null && view.viewQuery === VIEW_QUERY) return;
     view ??= new Collection({ type: "view", name: VIEW_NAME, listRule: null, viewRule: null });
     view.viewQuery = VIEW_QUERY;
     app.save(view);
