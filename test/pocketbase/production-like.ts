@@ -18,7 +18,7 @@ export const ROUTER_KEYS: Record<string, string> = { acme: "sk-tenant-acme-secre
 const PLANS = [
   { code: "basic", title: "Basic", price_cents: 900, agent_tier: "starter", agent_templates: ["openclaw", "telegram-bot"], ai_models: ["gpt-4o-mini"], agent_limits: { openclaw: { cpus: 1, memoryMb: 2048 } } },
   { code: "team", title: "Team", price_cents: 4900, agent_tier: "pro", agent_templates: ["openclaw", "telegram-bot", "llm-stack"], ai_models: ["gpt-4o-mini", "mistral-small-3.1"], agent_limits: {} },
-  { code: "enterprise", title: "Enterprise", price_cents: 19900, agent_tier: "business", agent_templates: ["openclaw", "telegram-bot", "llm-stack"], ai_models: ["llama-3.3-70b-instruct"], agent_limits: null },
+  { code: "enterprise", title: "Enterprise", price_cents: 19900, agent_tier: "business", agent_templates: ["openclaw", "telegram-bot", "llm-stack"], ai_models: ["llama-3.3-70b-instruct", "gpt-4o-mini"], agent_limits: null },
 ];
 
 /** Subdomain -> tenant fields, its plan code and its subscription status (Billing's vocabulary). */
