@@ -8,6 +8,7 @@ import { connect } from "../../lib/tenants/connection";
 import { DEFAULT_TENANT_VIEW } from "../../lib/tenants/collections";
 import type { PocketBaseInstance } from "../../pocketbase/local-server";
 import { startRewritingProxy } from "../lib/tenants/rewriting-proxy";
+import { createProgram } from "../support/pulumi";
 import { BOT_TOKEN, PRODUCTION_SOURCE_COLLECTIONS, ROUTER_KEYS, setSubscriptionStatus, startProductionLike } from "./production-like";
 
 const SCRIPT = resolve(__dirname, "../../scripts/pocketbase-check.ts");
@@ -118,6 +119,30 @@ describe("npm run pocketbase:check", () => {
     expect(unwatched.code).toBe(0);
     expect(unwatched.out).toContain("warning  the view reads subscriptions, which tenantSourceCollections (tenants, plans) leaves out");
     expect(unwatched.out).toContain("fix: pulumi config set tenantSourceCollections tenants,plans,subscriptions");
+  });
+
+  it("reads the connection, view and sources from the selected stack's config when the environment has none", async () => {
+    const program = await createProgram({
+      project: "cloudfreedom-agents",
+      source: "export {};\n",
+      config: { pocketbaseUrl: pocketbase.url, pocketbaseEmail: pocketbase.email, tenantView: "agent_tenants_next", tenantSourceCollections: "tenants,subscriptions,plans" },
+      secrets: { pocketbasePassword: pocketbase.password },
+    });
+    try {
+      const env = { ...process.env, PULUMI_BACKEND_URL: `file://${program.backendDir}`, PULUMI_CONFIG_PASSPHRASE: "test-passphrase" };
+      for (const key of ["POCKETBASE_URL", "POCKETBASE_EMAIL", "POCKETBASE_PASSWORD", "POCKETBASE_TENANT_VIEW", "POCKETBASE_TENANT_SOURCES"]) delete env[key];
+      const run = await promisify(execFile)("tsx", [SCRIPT, "--stack", "test"], { cwd: program.workDir, env }).then(
+        ({ stdout }) => ({ code: 0, out: stdout }),
+        (error: { code: number; stdout: string }) => ({ code: error.code, out: error.stdout }),
+      );
+      expect(run.out).toContain(`logged in to PocketBase at ${pocketbase.url}`);
+      expect(run.out).toContain('the tenant view "agent_tenants_next" does not exist');
+      expect(run.out).toContain("ok       \"agent_provisioning\" exists");
+      expect(run.out).not.toContain(pocketbase.password);
+      expect(run.code).toBe(1);
+    } finally {
+      program.dispose();
+    }
   });
 
   it("reports a wrong password as a problem without showing it", async () => {
