@@ -43,7 +43,7 @@ describe("the program when PocketBase answers wrongly", () => {
       const up = await failure(platform.program.stack.up());
       for (const text of [preview, up]) {
         expect(text).toContain("PocketBase tenant source failed [http]");
-        expect(text).toMatch(/listing tenants \(page 1, \d+ per page\): PocketBase at \S+ answered HTTP 500/);
+        expect(text).toMatch(/listing tenants from agent_tenants \(page 1, \d+ per page\): PocketBase at \S+ answered HTTP 500/);
         expect(text).not.toContain(platform.pocketbase.password);
       }
     } finally {
