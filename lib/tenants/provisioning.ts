@@ -47,6 +47,8 @@ export interface Provisioning {
   credentials: Record<string, string>;
 }
 
+const COLLECTION = PROVISIONING_COLLECTION;
+
 /** Creates or updates the tenant's provisioning record; running it twice with the same input changes nothing. */
 export async function upsertProvisioning(source: PocketBaseSource, tenantId: string, record: ProvisioningInput): Promise<Provisioning> {
   checkTenantId(tenantId);
@@ -55,15 +57,15 @@ export async function upsertProvisioning(source: PocketBaseSource, tenantId: str
   const operation = `writing the provisioning record of tenant ${tenantId}`;
   try {
     const existing = await findRecord(pb, tenantId);
-    if (existing !== null) return fromRecord(await pb.collection(PROVISIONING_COLLECTION).update(existing.id, body), tenantId);
+    if (existing !== null) return fromRecord(await pb.collection(COLLECTION).update(existing.id, body), tenantId);
     try {
-      return fromRecord(await pb.collection(PROVISIONING_COLLECTION).create({ tenant: tenantId, ...withDefaults(body) }), tenantId);
+      return fromRecord(await pb.collection(COLLECTION).create({ tenant: tenantId, ...withDefaults(body) }), tenantId);
     } catch (error) {
       // Another writer created it in between (the tenant field is unique): update theirs instead.
       if (!isNotUnique(error)) throw error;
       const raced = await findRecord(pb, tenantId);
       if (raced === null) throw error;
-      return fromRecord(await pb.collection(PROVISIONING_COLLECTION).update(raced.id, body), tenantId);
+      return fromRecord(await pb.collection(COLLECTION).update(raced.id, body), tenantId);
     }
   } catch (error) {
     throw toSourceError(error, source, { operation, tenant: tenantId });
@@ -89,7 +91,7 @@ export async function deleteProvisioning(source: PocketBaseSource, tenantId: str
   try {
     const found = await findRecord(pb, tenantId);
     if (found === null) return;
-    await pb.collection(PROVISIONING_COLLECTION).delete(found.id);
+    await pb.collection(COLLECTION).delete(found.id);
   } catch (error) {
     if (error instanceof ClientResponseError && error.status === 404) return;
     throw toSourceError(error, source, { operation: `deleting the provisioning record of tenant ${tenantId}`, tenant: tenantId });
@@ -97,7 +99,7 @@ export async function deleteProvisioning(source: PocketBaseSource, tenantId: str
 }
 
 async function findRecord(pb: PocketBase, tenantId: string): Promise<RecordModel | null> {
-  const list = await pb.collection(PROVISIONING_COLLECTION).getList(1, 2, { filter: pb.filter("tenant = {:tenant}", { tenant: tenantId }), skipTotal: true });
+  const list = await pb.collection(COLLECTION).getList(1, 2, { filter: pb.filter("tenant = {:tenant}", { tenant: tenantId }), skipTotal: true });
   return list.items[0] ?? null;
 }
 

@@ -129,7 +129,7 @@ describe("npm run pocketbase:check", () => {
       secrets: { pocketbasePassword: pocketbase.password },
     });
     try {
-      const env = { ...process.env, PULUMI_BACKEND_URL: `file://${program.backendDir}`, PULUMI_CONFIG_PASSPHRASE: "test-passphrase" };
+      const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_BACKEND_URL: `file://${program.backendDir}`, PULUMI_CONFIG_PASSPHRASE: "test-passphrase" };
       for (const key of ["POCKETBASE_URL", "POCKETBASE_EMAIL", "POCKETBASE_PASSWORD", "POCKETBASE_TENANT_VIEW", "POCKETBASE_TENANT_SOURCES"]) delete env[key];
       const run = await promisify(execFile)("tsx", [SCRIPT, "--stack", "test"], { cwd: program.workDir, env }).then(
         ({ stdout }) => ({ code: 0, out: stdout }),
