@@ -1,6 +1,6 @@
 // The demo's tenant view: the read model the program loads (config `tenantView`, default agent_tenants),
 // over the demo's own tenants and plans. For a production schema (tenants + subscriptions + plans), start
-// from pocketbase/examples/agent_tenants_view.js instead. The columns are listed in
+// from pocketbase/examples/1767225800_agent_tenants_view.js instead. The columns are listed in
 // lib/tenants/view-fields.ts; `npm run pocketbase:check` checks them on a live instance.
 //
 // Idempotent: a view carrying the marker comment is ours and gets this SQL (unchanged SQL: nothing is saved); any other collection of that
