@@ -14,7 +14,7 @@ async function declare() {
   const config = readConfig();
   // Fails closed: an unreachable or inconsistent PocketBase stops the run before anything is declared,
   // so nothing is torn down for lack of a tenant list.
-  const tenants = await loadTenants({ url: config.pocketbaseUrl, email: config.pocketbaseEmail, password: await valueOf(config.pocketbasePassword) });
+  const tenants = await loadTenants({ url: config.pocketbaseUrl, email: config.pocketbaseEmail, password: await valueOf(config.pocketbasePassword), view: config.tenantView });
   const plans = planTenants(tenants, config);
 
   const guard = new TeardownGuard("teardown-guard", {

@@ -27,6 +27,11 @@ const hostList = z
     }
   })
   .pipe(z.array(z.string().regex(/^(\*\.)?[^\s,*/:@]+$/, "must be host names or *.zone entries, comma-separated")));
+const collectionName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, "must be a PocketBase collection name");
+const collectionNames = z
+  .string()
+  .transform((v) => v.split(",").map((name) => name.trim()).filter(Boolean))
+  .pipe(z.array(collectionName).min(1, "must name at least one collection"));
 
 /** Plain settings: key -> schema, example, and whether it is required. */
 const PLAIN = {
@@ -38,6 +43,8 @@ const PLAIN = {
   baseDomain: { schema: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/), example: "agents.cloudfreedom.de", required: true },
   pocketbaseUrl: { schema: url, example: "https://api.cloudfreedom.de", required: true },
   pocketbaseEmail: { schema: z.string().email(), example: "provisioner@cloudfreedom.de", required: true },
+  tenantView: { schema: collectionName, example: "agent_tenants", required: false },
+  tenantSourceCollections: { schema: collectionNames, example: "tenants,subscriptions,plans", required: false },
   aiRouterUrl: { schema: url, example: "https://ai.cloudfreedom.de/v1", required: true },
   teardownBudget: { schema: z.coerce.number().int().min(0), example: "1", required: false },
   deleteVolumesOnTeardown: { schema: flag, example: "false", required: false },

@@ -1,6 +1,6 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -10,7 +10,14 @@ import { seedDemo } from "./seed";
 
 // A local PocketBase server with this repository's migrations: the tests' and the demo's (npm start).
 
-/** A real PocketBase server on 127.0.0.1 with this repository's migrations applied. */
+/** The product's migrations: only the agent_* collections (what an operator copies into pb_migrations). */
+export const PRODUCT_MIGRATIONS_DIR = resolve(__dirname, "migrations");
+/** The demo's own schema: its tenants and plans, and its tenant view over them. Never for production. */
+export const DEMO_MIGRATIONS_DIR = resolve(__dirname, "demo-migrations");
+/** The demo: its schema first (by file name order), then the product's collections. */
+export const DEMO_MIGRATIONS = [DEMO_MIGRATIONS_DIR, PRODUCT_MIGRATIONS_DIR];
+
+/** A real PocketBase server on 127.0.0.1 with migrations applied. */
 export interface PocketBaseInstance {
   url: string;
   email: string;
@@ -22,7 +29,6 @@ export interface PocketBaseInstance {
   restart(): Promise<void>;
 }
 
-const MIGRATIONS_DIR = resolve(__dirname, "migrations");
 const START_TIMEOUT_MS = 15_000;
 const WRAPPER = 'exec 3<&0; pocketbase "$@" </dev/null & pb=$!; (read -r _ <&3; kill $pb 2>/dev/null) & reader=$!; wait $pb; code=$?; kill $reader 2>/dev/null; exit $code';
 const DIR_PREFIX = "cf-pocketbase-";
@@ -30,26 +36,34 @@ const running = new Set<ChildProcess>();
 const dataDirs = new Set<string>();
 let exitHookInstalled = false;
 
+export interface StartOptions {
+  /** Load the demo plans and tenants (needs the demo schema). */
+  seed?: boolean;
+  /** Migration folders, applied together in file name order; default DEMO_MIGRATIONS. */
+  migrations?: readonly string[];
+}
+
 /**
  * Starts `pocketbase serve` (the binary on PATH, see scripts/with-env.sh) on a free loopback port
  * with a fresh data directory. The superuser is created with `pocketbase superuser upsert` first;
- * `serve` applies pocketbase/migrations. With `seed`, the demo plans and tenants are loaded.
+ * `serve` applies the migrations. With `seed`, the demo plans and tenants are loaded.
  */
-export async function startPocketBase(options: { seed?: boolean } = {}): Promise<PocketBaseInstance> {
+export async function startPocketBase(options: StartOptions = {}): Promise<PocketBaseInstance> {
   installExitHook();
   sweepStaleDataDirs();
   const dataDir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
   dataDirs.add(dataDir);
+  const migrationsDir = combineMigrations(options.migrations ?? DEMO_MIGRATIONS, join(dataDir, "migrations"));
   const email = "superuser@cloudfreedom.test";
   const password = `pw-${randomBytes(12).toString("hex")}`;
-  await promisify(execFile)("pocketbase", ["superuser", "upsert", email, password, "--dir", dataDir, "--migrationsDir", MIGRATIONS_DIR]);
+  await promisify(execFile)("pocketbase", ["superuser", "upsert", email, password, "--dir", dataDir, "--migrationsDir", migrationsDir]);
 
   let port = 0;
   let child: ChildProcess | undefined;
   for (let attempt = 1; child === undefined; attempt++) {
     port = await freePort();
     try {
-      child = await serve(port, dataDir);
+      child = await serve(port, dataDir, migrationsDir);
     } catch (error) {
       if (attempt >= 3) throw error; // The port may have been taken between probing and binding.
     }
@@ -66,7 +80,7 @@ export async function startPocketBase(options: { seed?: boolean } = {}): Promise
     },
     restart: async () => {
       if (child !== undefined) await kill(child);
-      child = await serve(port, dataDir);
+      child = await serve(port, dataDir, migrationsDir);
     },
   };
   if (options.seed === true) {
@@ -75,8 +89,23 @@ export async function startPocketBase(options: { seed?: boolean } = {}): Promise
   return instance;
 }
 
-async function serve(port: number, dataDir: string): Promise<ChildProcess> {
-  const args = ["serve", "--http", `127.0.0.1:${port}`, "--dir", dataDir, "--migrationsDir", MIGRATIONS_DIR];
+/**
+ * Copies the .js migrations of several folders into one (PocketBase reads one folder and applies its files
+ * in name order, each once). Two files of the same name in different folders are refused.
+ */
+export function combineMigrations(folders: readonly string[], into: string): string {
+  mkdirSync(into, { recursive: true });
+  for (const folder of folders) {
+    for (const file of readdirSync(folder).filter((name) => name.endsWith(".js"))) {
+      if (existsSync(join(into, file))) throw new Error(`migration ${file} of ${folder} has the name of one from another folder; rename one.`);
+      copyFileSync(join(folder, file), join(into, file));
+    }
+  }
+  return into;
+}
+
+async function serve(port: number, dataDir: string, migrationsDir: string): Promise<ChildProcess> {
+  const args = ["serve", "--http", `127.0.0.1:${port}`, "--dir", dataDir, "--migrationsDir", migrationsDir];
   // No hooks are used: point hooksDir at an empty path and prewarm a single JS runtime.
   args.push("--automigrate=false", "--hooksDir", join(dataDir, "no-hooks"), "--hooksPool", "1");
   // Vitest ends its workers without running exit hooks, so the server must notice on its own:

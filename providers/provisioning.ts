@@ -1,4 +1,4 @@
-// The tenant's provisioning record in PocketBase (collection `provisioning`, one per tenant): what the
+// The tenant's provisioning record in PocketBase (collection `agent_provisioning`, one per tenant): what the
 // program deployed, written back for the Admin Portal. The ID is the tenant record id; tenantId forces a
 // replacement. Create and update upsert by tenant (so a rerun adopts); read reports a record deleted out
 // of band as gone; delete removes it (absent = success), so a torn-down tenant leaves no stale record.

@@ -90,8 +90,8 @@ export function toSourceError(error: unknown, source: PocketBaseSource, context:
 }
 
 const HTTP_FIXES: Record<number, string> = {
-  400: "PocketBase rejected the data (field codes above): check that the referenced records exist and that the migrations in pocketbase/migrations are applied",
-  404: "apply the migrations in pocketbase/migrations (serve with --migrationsDir) and check the URL points at PocketBase",
+  400: "PocketBase rejected the data (field codes above): check that the migrations in pocketbase/migrations are applied (`npm run pocketbase:check`)",
+  404: "apply the migrations in pocketbase/migrations, create the tenant view, and check the URL points at PocketBase (`npm run pocketbase:check` tells which is missing)",
   429: "PocketBase is rate limiting; retry later or raise its rate limits",
 };
 

@@ -23,6 +23,9 @@ export interface TenantSourceErrorDetails {
  */
 export class TenantSourceError extends Error {
   declare readonly cause: TenantSourceCause;
+  /** The problem and the fix, as in the message. */
+  readonly problem: string;
+  readonly fix: string;
   readonly tenant?: string;
   readonly field?: string;
   readonly status?: number;
@@ -31,6 +34,8 @@ export class TenantSourceError extends Error {
   constructor(cause: TenantSourceCause, details: TenantSourceErrorDetails) {
     super(formatMessage(cause, details), { cause });
     this.name = "TenantSourceError";
+    this.problem = details.problem;
+    this.fix = details.fix;
     this.tenant = details.tenant;
     this.field = details.field;
     this.status = details.status;

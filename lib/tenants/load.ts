@@ -1,12 +1,16 @@
+import { ClientResponseError } from "pocketbase";
 import type PocketBase from "pocketbase";
 import { z } from "zod";
-import { connect, toSourceError, type PocketBaseSource } from "./connection";
+import { checkCollectionName, DEFAULT_TENANT_VIEW } from "./collections";
+import { connect, redactUrl, toSourceError, type PocketBaseSource } from "./connection";
 import { TenantSourceError } from "./errors";
 import { parseTenant, type Tenant } from "./tenant";
 
 export interface TenantSourceOptions extends PocketBaseSource {
   /** Records per page, 1..1000 (PocketBase caps perPage at 1000); default 200. */
   pageSize?: number;
+  /** The tenant view collection (config `tenantView`); default agent_tenants. */
+  view?: string;
 }
 
 const DEFAULT_PAGE_SIZE = 200;
@@ -22,7 +26,8 @@ const listEnvelope = z.object({
 type ListEnvelope = z.output<typeof listEnvelope>;
 
 /**
- * Reads every tenant (plan expanded, sorted by slug) from PocketBase as a superuser.
+ * Reads every tenant (sorted by slug) from the tenant view in PocketBase as a superuser; only the view,
+ * never the collections behind it, so the operator's schema stays theirs.
  * Fails closed: an unreachable server, rejected login, non-2xx answer, short read (fewer records
  * than `totalItems`, a short page before the end, `totalItems` changing between pages, a duplicate)
  * or a malformed record throws TenantSourceError. It never returns a shorter list.
@@ -32,14 +37,15 @@ export async function loadTenants(source: TenantSourceOptions): Promise<Tenant[]
   if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PAGE_SIZE) {
     throw new RangeError(`loadTenants: pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${perPage}.`);
   }
+  const view = checkCollectionName(source.view ?? DEFAULT_TENANT_VIEW, "tenantView");
   const pb = await connect(source);
   const tenants: Tenant[] = [];
   let totalItems: number | undefined;
   for (let page = 1; ; page++) {
-    const list = await readPage(pb, source, page, perPage);
+    const list = await readPage(pb, source, view, page, perPage);
     totalItems ??= list.totalItems;
     checkPage(list, page, perPage, totalItems);
-    tenants.push(...list.items.map(parseTenant));
+    tenants.push(...list.items.map((item) => parseTenant(item, view)));
     if (page * perPage >= totalItems) break;
   }
   checkComplete(tenants, totalItems);
@@ -51,14 +57,15 @@ export async function loadTenantsBySlug(source: TenantSourceOptions): Promise<Ma
   return new Map((await loadTenants(source)).map((tenant) => [tenant.slug, tenant]));
 }
 
-async function readPage(pb: PocketBase, source: TenantSourceOptions, page: number, perPage: number): Promise<ListEnvelope> {
+async function readPage(pb: PocketBase, source: TenantSourceOptions, view: string, page: number, perPage: number): Promise<ListEnvelope> {
   let body: unknown;
   try {
-    body = await pb.collection("tenants").getList(page, perPage, { expand: "plan", sort: "slug", skipTotal: false });
+    body = await pb.collection(view).getList(page, perPage, { sort: "slug", skipTotal: false });
   } catch (error) {
     // The SDK throws a plain TypeError when it cannot map the body's items.
     if (error instanceof TypeError) throw notAList(page, "items", error.message, error);
-    throw toSourceError(error, source, { operation: `listing tenants (page ${page}, ${perPage} per page)` });
+    if (error instanceof ClientResponseError && error.status === 404) throw missingView(source, view, error);
+    throw toSourceError(error, source, { operation: `listing tenants from ${view} (page ${page}, ${perPage} per page)` });
   }
   const parsed = listEnvelope.safeParse(body);
   if (!parsed.success) {
@@ -66,6 +73,15 @@ async function readPage(pb: PocketBase, source: TenantSourceOptions, page: numbe
     throw notAList(page, issue?.path.join(".") || "(body)", issue?.message ?? "invalid", parsed.error);
   }
   return parsed.data;
+}
+
+function missingView(source: TenantSourceOptions, view: string, origin: unknown): TenantSourceError {
+  return new TenantSourceError("http", {
+    problem: `PocketBase at ${redactUrl(source.url)} has no collection "${view}" to read tenants from (HTTP 404).`,
+    fix: `create the tenant view (README, "Using it against a real Coolify and PocketBase") or set \`pulumi config set tenantView <name>\`; \`npm run pocketbase:check\` checks it`,
+    status: 404,
+    origin,
+  });
 }
 
 function notAList(page: number, field: string, detail: string, origin: unknown): TenantSourceError {

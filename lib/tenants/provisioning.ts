@@ -2,6 +2,7 @@ import { ClientResponseError } from "pocketbase";
 import type PocketBase from "pocketbase";
 import type { RecordModel } from "pocketbase";
 import { z } from "zod";
+import { PROVISIONING_COLLECTION } from "./collections";
 import { connect, toSourceError, type PocketBaseSource } from "./connection";
 import { TenantSourceError } from "./errors";
 
@@ -46,7 +47,7 @@ export interface Provisioning {
   credentials: Record<string, string>;
 }
 
-const COLLECTION = "provisioning";
+const COLLECTION = PROVISIONING_COLLECTION;
 
 /** Creates or updates the tenant's provisioning record; running it twice with the same input changes nothing. */
 export async function upsertProvisioning(source: PocketBaseSource, tenantId: string, record: ProvisioningInput): Promise<Provisioning> {
@@ -143,7 +144,7 @@ function fromRecord(record: unknown, tenantId: string): Provisioning {
     const field = parsed.error.issues[0]?.path.join(".") || "(record)";
     throw new TenantSourceError("malformed", {
       problem: `the provisioning record of tenant ${tenantId} has an invalid ${field}: ${parsed.error.issues[0]?.message}.`,
-      fix: "correct or delete that record in PocketBase (Dashboard > Collections > provisioning); the next deployment writes it again",
+      fix: `correct or delete that record in PocketBase (Dashboard > Collections > ${PROVISIONING_COLLECTION}); the next deployment writes it again`,
       tenant: tenantId,
       field,
       origin: parsed.error,

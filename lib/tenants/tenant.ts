@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_TENANT_VIEW } from "./collections";
 import { TenantSourceError } from "./errors";
 
 export type TenantStatus = "active" | "suspended" | "cancelled";
@@ -47,7 +48,7 @@ export interface Tenant {
   telegramAllowFrom: string[];
 }
 
-/** The same pattern as the `tenants.slug` field in pocketbase/migrations. */
+/** The same pattern as the demo `tenants.slug` field in pocketbase/demo-migrations. */
 export const TENANT_SLUG_PATTERN = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
 /** A template id: the folder name under templates/. */
 export const TEMPLATE_ID_PATTERN = /^[a-z][a-z0-9-]*$/;
@@ -72,66 +73,69 @@ const limitsSchema = z
   })
   .strict();
 
-const planRecord = z.object({
-  id: z.string().min(1),
-  name: z.string().min(1),
-  tier: z.enum(["starter", "pro", "business"]),
-  allowed_templates: jsonOr(z.array(z.string().regex(TEMPLATE_ID_PATTERN, "must be template ids")), []),
-  models: jsonOr(z.array(z.string().min(1, "must be non-empty model names")), []),
-  limits: jsonOr(z.record(z.string().regex(TEMPLATE_ID_PATTERN, "keys must be template ids"), limitsSchema), {}),
-});
-
 const telegramUserId = z.union([z.number().int().positive(), z.string().regex(/^[0-9]{1,20}$/)]).transform(String);
 
-const tenantRecord = z.object({
+/** One row of the tenant view (lib/tenants/view-fields.ts lists the columns and their PocketBase types). */
+const viewRow = z.object({
   id: z.string().min(1),
   slug: z.string().regex(TENANT_SLUG_PATTERN, "must match ^[a-z][a-z0-9-]{1,30}[a-z0-9]$ (DNS-safe)"),
   name: z.string().min(1, "must not be empty"),
-  status: z.enum(["active", "suspended", "cancelled"]),
-  plan: z.string().min(1, "must reference a plan"),
+  status: z.enum(["active", "suspended", "cancelled"], { error: "must be active, suspended or cancelled" }),
+  plan_id: z.string().min(1, "must reference a plan"),
+  plan_name: z.string().min(1, "must not be empty"),
+  plan_tier: z.enum(["starter", "pro", "business"], { error: "must be starter, pro or business" }),
+  plan_allowed_templates: jsonOr(z.array(z.string().regex(TEMPLATE_ID_PATTERN, "must be template ids")), []),
+  plan_models: jsonOr(z.array(z.string().min(1, "must be non-empty model names")), []),
+  plan_limits: jsonOr(z.record(z.string().regex(TEMPLATE_ID_PATTERN, "keys must be template ids"), limitsSchema), {}),
   template: z.string().regex(TEMPLATE_ID_PATTERN, "must be a template id such as llm-stack"),
   template_version: z.string().regex(SEMVER, "must be empty (latest) or a version such as 1.2.0").or(z.literal("")).default(""),
   custom_domain: z.string().regex(HOSTNAME, "must be empty or a lower-case host name such as agents.example.com").or(z.literal("")).default(""),
   custom_domain_verified: z.boolean().default(false),
   owner_email: z.email("must be empty or an e-mail address").or(z.literal("")).default(""),
   cancelled_at: z.string().default(""),
-  // Hidden fields: only superusers see them; absent when the caller is not one.
-  ai_router_key: z.string().default(""),
   settings: jsonOr(z.record(z.string(), z.unknown()), {}),
-  // Hidden field: only superusers see it; absent when the caller is not one.
-  telegram_bot_token: z.string().default(""),
   telegram_allow_from: jsonOr(z.array(telegramUserId), []),
-  expand: z.object({ plan: planRecord }, { error: "the plan was not expanded (request with expand=plan)" }),
+  // Hidden fields: only superusers see them; absent when the caller is not one.
+  telegram_bot_token: z.string().default(""),
+  ai_router_key: z.string().default(""),
 });
 
 /**
- * Parses one PocketBase `tenants` record fetched with `expand=plan` into a Tenant.
- * Throws TenantSourceError("malformed") naming the tenant (slug, else record id) and the field.
+ * Parses one row of the tenant view (config `tenantView`, default agent_tenants) into a Tenant.
+ * Throws TenantSourceError("malformed") naming the tenant (slug, else record id) and the view column.
  * Besides the schema, it checks what the schema cannot: the template is allowed by the plan,
  * and a telegram-bot tenant that is not cancelled has a well-formed bot token.
  */
-export function parseTenant(record: unknown): Tenant {
-  const parsed = tenantRecord.safeParse(record);
+export function parseTenant(record: unknown, view: string = DEFAULT_TENANT_VIEW): Tenant {
+  const parsed = viewRow.safeParse(record);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = fieldName(issue?.path ?? []);
-    throw malformed(record, field, `${field} ${issue?.message ?? "is invalid"}.`, parsed.error);
+    throw malformed(record, view, field, `${field} ${issue?.message ?? "is invalid"}.`, parsed.error);
   }
   const raw = parsed.data;
-  const plan = toPlan(raw.expand.plan);
+  const plan: Plan = {
+    id: raw.plan_id,
+    name: raw.plan_name,
+    tier: raw.plan_tier,
+    allowedTemplates: raw.plan_allowed_templates,
+    models: raw.plan_models,
+    limits: raw.plan_limits,
+  };
   if (!plan.allowedTemplates.includes(raw.template)) {
     throw malformed(
       record,
+      view,
       "template",
       `template "${raw.template}" is not allowed by plan "${plan.name}" (allowed: ${plan.allowedTemplates.join(", ") || "none"}).`,
     );
   }
   const token = raw.telegram_bot_token;
   if (token !== "" && !TELEGRAM_BOT_TOKEN_PATTERN.test(token)) {
-    throw malformed(record, "telegram_bot_token", "telegram_bot_token is not shaped like a BotFather token (<bot id>:<35 characters>); its value is not shown.");
+    throw malformed(record, view, "telegram_bot_token", "telegram_bot_token is not shaped like a BotFather token (<bot id>:<35 characters>); its value is not shown.");
   }
   if (raw.template === TELEGRAM_TEMPLATE && raw.status !== "cancelled" && token === "") {
-    throw malformed(record, "telegram_bot_token", `a ${raw.status} telegram-bot tenant needs telegram_bot_token.`);
+    throw malformed(record, view, "telegram_bot_token", `a ${raw.status} telegram-bot tenant needs telegram_bot_token.`);
   }
   return {
     id: raw.id,
@@ -152,23 +156,10 @@ export function parseTenant(record: unknown): Tenant {
   };
 }
 
-function toPlan(raw: z.output<typeof planRecord>): Plan {
-  return {
-    id: raw.id,
-    name: raw.name,
-    tier: raw.tier,
-    allowedTemplates: raw.allowed_templates,
-    models: raw.models,
-    limits: raw.limits,
-  };
-}
-
-/** ["expand", "plan", "limits", "llm-stack", "cpus"] -> "plan.limits.llm-stack.cpus"; ["expand"] -> "plan"; [..., 0] -> "[0]". */
+/** ["plan_limits", "llm-stack", "cpus"] -> "plan_limits.llm-stack.cpus"; [..., 0] -> "[0]"; [] -> "(record)". */
 function fieldName(path: readonly PropertyKey[]): string {
-  if (path.length === 1 && path[0] === "expand") return "plan";
-  const parts = path[0] === "expand" ? path.slice(1) : path;
-  if (parts.length === 0) return "(record)";
-  return parts
+  if (path.length === 0) return "(record)";
+  return path
     .map((part, index) => (typeof part === "number" ? `[${part}]` : `${index > 0 ? "." : ""}${String(part)}`))
     .join("");
 }
@@ -189,10 +180,11 @@ function fieldsOf(record: unknown): { slug?: string; id?: string } {
   };
 }
 
-function malformed(record: unknown, field: string, problem: string, origin?: unknown): TenantSourceError {
+function malformed(record: unknown, view: string, field: string, problem: string, origin?: unknown): TenantSourceError {
+  const column = field.split(/[.[]/)[0];
   return new TenantSourceError("malformed", {
-    problem: `The tenants record${recordId(record)} is invalid: ${problem}`,
-    fix: `correct field "${field}" of this tenant in PocketBase (Dashboard > Collections > tenants), then run again`,
+    problem: `The ${view} row${recordId(record)} is invalid: ${problem}`,
+    fix: `correct this tenant's data behind column "${column}" of the view ${view} (the collection and field its SQL reads), then run again; \`npm run pocketbase:check\` lists every such row`,
     tenant: tenantLabel(record),
     field,
     origin,

@@ -7,7 +7,7 @@ import { startPlatform, type Platform } from "../support/platform";
 import { ENGINE_TIMEOUT, failure } from "../support/engine";
 
 const SERVICES = ["cf-acme", "cf-bolt", "cf-chirp"];
-const isTenantList = (request: { method: string; path: string }) => request.method === "GET" && request.path.startsWith("/api/collections/tenants/records");
+const isTenantList = (request: { method: string; path: string }) => request.method === "GET" && request.path.startsWith("/api/collections/agent_tenants/records");
 
 /** Rewrites the tenants list body (parsed JSON) and passes every other answer through. */
 function rewriteList(edit: (list: { items: Array<{ slug: string }>; totalItems: number; totalPages: number }) => void): Rewrite {
@@ -43,7 +43,7 @@ describe("the program when PocketBase answers wrongly", () => {
       const up = await failure(platform.program.stack.up());
       for (const text of [preview, up]) {
         expect(text).toContain("PocketBase tenant source failed [http]");
-        expect(text).toMatch(/listing tenants \(page 1, \d+ per page\): PocketBase at \S+ answered HTTP 500/);
+        expect(text).toMatch(/listing tenants from agent_tenants \(page 1, \d+ per page\): PocketBase at \S+ answered HTTP 500/);
         expect(text).not.toContain(platform.pocketbase.password);
       }
     } finally {

@@ -20,7 +20,7 @@ describe("the program against PocketBase and Coolify", () => {
     expect(coolify.store.findProjects().map((p) => p.name).sort()).toEqual(["Tenant acme", "Tenant bolt", "Tenant chirp"]);
     const acme = coolify.store.findServices({ name: "cf-acme" })[0];
     expect(acme.applications.find((a) => a.name === "openwebui")?.fqdn).toBe("https://acme.agents.cloudfreedom.test:8080");
-    const records = await (await platform.admin()).collection("provisioning").getFullList();
+    const records = await (await platform.admin()).collection("agent_provisioning").getFullList();
     expect(records).toHaveLength(3);
     expect(up.outputs.tenants.value.acme.status).toBe("running:healthy");
     // The LiteLLM master key Coolify generated reaches the Admin Portal through the hidden field.
@@ -78,7 +78,7 @@ describe("the program against PocketBase and Coolify", () => {
     expect(up.summary.resourceChanges).toMatchObject({ delete: 4 });
     expect(platform.coolify.store.findServices().map((s) => s.name).sort()).toEqual(["cf-acme", "cf-bolt"]);
     expect(platform.coolify.store.findVolumes(chirp.uuid).every((v) => !v.removed)).toBe(true);
-    const records = await (await platform.admin()).collection("provisioning").getFullList();
+    const records = await (await platform.admin()).collection("agent_provisioning").getFullList();
     expect(records).toHaveLength(2);
   });
 

@@ -41,6 +41,15 @@ describe("readConfig", () => {
     expect(config.allowTeardown).toEqual(["acme", "bolt"]);
   });
 
+  it("reads the tenant view and its realtime source collections, refusing what is not a collection name", () => {
+    const config = readConfig(configOf({ ...COMPLETE, tenantView: "cf_tenants", tenantSourceCollections: " tenants, subscriptions ,plans" }), {});
+    expect(config.tenantView).toBe("cf_tenants");
+    expect(config.tenantSourceCollections).toEqual(["tenants", "subscriptions", "plans"]);
+    expect(readConfig(configOf(COMPLETE), {}).tenantView).toBeUndefined();
+    const problems = problemsOf({ ...COMPLETE, tenantView: "agent tenants", tenantSourceCollections: "tenants,plans/*" });
+    expect(problems.map((p) => p.split(" ")[0]).sort()).toEqual(["tenantSourceCollections", "tenantView"]);
+  });
+
   it("lists every missing and invalid key at once, each with its command", () => {
     const { coolifyServerUuid: _s, aiRouterKey: _k, ...rest } = COMPLETE;
     const problems = problemsOf({ ...rest, baseDomain: "Not A Domain", sharedRouterKeyFallback: "true" });

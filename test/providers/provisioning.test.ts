@@ -27,7 +27,7 @@ describe("ProvisioningRecord provider", () => {
     await pocketbase?.stop();
   });
 
-  const stored = () => admin.collection("provisioning").getFullList({ filter: admin.filter("tenant = {:id}", { id: inputs.tenantId }) });
+  const stored = () => admin.collection("agent_provisioning").getFullList({ filter: admin.filter("tenant = {:id}", { id: inputs.tenantId }) });
 
   it("creates one record per tenant, credentials included, and adopts it on a second create", async () => {
     const { id } = await p.create(inputs);

@@ -1,4 +1,4 @@
-// The whole platform for end-to-end tests: a real PocketBase (migrations + demo seed), the Coolify
+// The whole platform for end-to-end tests: a real PocketBase (demo and product migrations + demo seed), the Coolify
 // emulator, and this repository's program (index.ts) as a Pulumi project in a temporary folder.
 import type PocketBase from "pocketbase";
 import { connect } from "../../lib/tenants/connection";
@@ -18,8 +18,14 @@ export interface Platform {
   dispose(): Promise<void>;
 }
 
-export async function startPlatform(options: { pocketbaseUrl?: (pb: PocketBaseInstance) => Promise<string> } = {}): Promise<Platform> {
-  const pocketbase = await startPocketBase({ seed: true });
+export interface PlatformOptions {
+  pocketbaseUrl?: (pb: PocketBaseInstance) => Promise<string>;
+  /** Another PocketBase than the seeded demo one (e.g. a production-like schema). */
+  pocketbase?: () => Promise<PocketBaseInstance>;
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const pocketbase = options.pocketbase ? await options.pocketbase() : await startPocketBase({ seed: true });
   const coolify = await startCoolifyEmulator({ lifecycleDelayMs: 30, deleteDelayMs: 100 });
   const pocketbaseUrl = options.pocketbaseUrl ? await options.pocketbaseUrl(pocketbase) : pocketbase.url;
   const program = await createProgram({

@@ -47,7 +47,7 @@ async function withRewrite<T>(rewrite: Rewrite, body: () => Promise<T>): Promise
 }
 
 function isTenantPage(path: string, page: number): boolean {
-  return path.startsWith("/api/collections/tenants/records") && new URL(path, "http://x").searchParams.get("page") === String(page);
+  return path.startsWith("/api/collections/agent_tenants/records") && new URL(path, "http://x").searchParams.get("page") === String(page);
 }
 
 /** Creates a tenant for one test and deletes it afterwards. */
@@ -65,7 +65,7 @@ describe("loadTenants against a real PocketBase", () => {
     const pages: string[] = [];
     const counting: typeof fetch = async (input, init) => {
       const url = String(input instanceof Request ? input.url : input);
-      if (url.includes("/collections/tenants/records")) pages.push(new URL(url).searchParams.get("page") ?? "?");
+      if (url.includes("/collections/agent_tenants/records")) pages.push(new URL(url).searchParams.get("page") ?? "?");
       return fetch(input, init);
     };
     const tenants = await loadTenants({ ...server, pageSize: 5, fetch: counting });
@@ -129,7 +129,7 @@ describe("loadTenants against a real PocketBase", () => {
   it("fails with malformed when a 200 JSON body is not a list", async () => {
     const notList: typeof fetch = async (input, init) => {
       const url = String(input instanceof Request ? input.url : input);
-      if (!url.includes("/collections/tenants/records")) return fetch(input, init);
+      if (!url.includes("/collections/agent_tenants/records")) return fetch(input, init);
       return new Response(JSON.stringify({ items: "none" }), { status: 200, headers: { "content-type": "application/json" } });
     };
     const error = await expectSourceError(loadTenants({ ...server, fetch: notList }), "malformed", [server.password]);
@@ -166,6 +166,17 @@ describe("loadTenants against a real PocketBase", () => {
       setSlug.run("tenant-07", "Tenant_07");
       db.close();
     }
+  });
+
+  it("fails naming the view and the fix when the configured view does not exist", async () => {
+    const error = await expectSourceError(loadTenants({ ...server, view: "no_such_view" }), "http", [server.password]);
+    expect(error.status).toBe(404);
+    expect(error.message).toContain('no collection "no_such_view"');
+    expect(error.message).toContain("tenantView");
+  });
+
+  it("rejects a view name that is not a collection name before calling PocketBase", async () => {
+    await expect(loadTenants({ ...server, view: "agent_tenants/records?x=" })).rejects.toThrow(/tenantView/);
   });
 
   it("rejects a page size PocketBase would silently cap", async () => {

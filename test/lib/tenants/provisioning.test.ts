@@ -1,5 +1,6 @@
 import PocketBase, { BaseAuthStore } from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROVISIONING_COLLECTION } from "../../../lib/tenants/collections";
 import { deleteProvisioning, getProvisioning, upsertProvisioning, type ProvisioningInput } from "../../../lib/tenants/provisioning";
 import { startPocketBase, type PocketBaseInstance } from "../../../pocketbase/local-server";
 import { expectSourceError } from "./expect-source-error";
@@ -47,7 +48,7 @@ describe("provisioning write-back", () => {
     const first = await upsertProvisioning(server, acmeId, DEPLOYED);
     const second = await upsertProvisioning(server, acmeId, DEPLOYED);
     expect(second).toEqual(first);
-    const all = await admin.collection("provisioning").getFullList({ filter: admin.filter("tenant = {:t}", { t: acmeId }) });
+    const all = await admin.collection(PROVISIONING_COLLECTION).getFullList({ filter: admin.filter("tenant = {:t}", { t: acmeId }) });
     expect(all).toHaveLength(1);
   });
 
@@ -73,10 +74,23 @@ describe("provisioning write-back", () => {
     await deleteProvisioning(server, boltId);
   });
 
-  it("keeps a provisioned tenant from being deleted until its record is gone", async () => {
+  it("refers to the tenant by plain text id, so the operator's tenants never depend on our collection", async () => {
+    const field = (await admin.collections.getOne(PROVISIONING_COLLECTION)).fields.find((f) => f.name === "tenant");
+    expect(field).toMatchObject({ type: "text", required: true });
+    const plan = await admin.collection("plans").getFirstListItem('name = "starter"');
+    const gone = await admin.collection("tenants").create({ slug: "gone-soon", name: "x", status: "active", plan: plan.id, template: "openclaw" });
+    await upsertProvisioning(server, gone.id, DEPLOYED);
+    await admin.collection("tenants").delete(gone.id);
+    expect(await getProvisioning(server, gone.id)).toMatchObject({ tenantId: gone.id });
+    await deleteProvisioning(server, gone.id);
+  });
+
+  it("keeps one record per tenant: a second record for the same tenant is refused", async () => {
     await upsertProvisioning(server, acmeId, DEPLOYED);
-    await expect(admin.collection("tenants").delete(acmeId)).rejects.toMatchObject({ status: 400 });
-    expect((await admin.collection("tenants").getOne(acmeId)).id).toBe(acmeId);
+    await expect(admin.collection(PROVISIONING_COLLECTION).create({ tenant: acmeId, status: "x" })).rejects.toMatchObject({
+      status: 400,
+      response: { data: { tenant: { code: "validation_not_unique" } } },
+    });
   });
 
   it("deletes the record, and deleting an absent record succeeds", async () => {
@@ -86,10 +100,11 @@ describe("provisioning write-back", () => {
     await expect(deleteProvisioning(server, acmeId)).resolves.toBeUndefined();
   });
 
-  it("fails naming the tenant when the tenant does not exist", async () => {
-    const error = await expectSourceError(upsertProvisioning(server, "nosuchtenant000", DEPLOYED), "http", [server.password]);
+  it("fails naming the tenant and the field when PocketBase refuses the record", async () => {
+    const long = { ...DEPLOYED, status: "x".repeat(65) };
+    const error = await expectSourceError(upsertProvisioning(server, "nosuchtenant000", long), "http", [server.password, "generated-secret-1"]);
     expect(error.tenant).toBe("nosuchtenant000");
-    expect(error.message).toContain("validation_missing_rel_records");
+    expect(error.message).toContain("status: validation_max_text_constraint");
   });
 
   it("fails with auth on a wrong password and never shows the password or the credentials", async () => {

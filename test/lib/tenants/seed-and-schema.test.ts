@@ -3,7 +3,9 @@ import { resolve } from "node:path";
 import { promisify } from "node:util";
 import PocketBase, { BaseAuthStore } from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_TENANT_VIEW, PROVISIONING_COLLECTION, PROVISIONING_RUNS_COLLECTION } from "../../../lib/tenants/collections";
 import { loadTenants } from "../../../lib/tenants/load";
+import { TENANT_VIEW_FIELDS } from "../../../lib/tenants/view-fields";
 import { DEMO_BOT_TOKEN, DEMO_ROUTER_KEYS, seedDemo } from "../../../pocketbase/seed";
 import { startPocketBase, type PocketBaseInstance } from "../../../pocketbase/local-server";
 
@@ -63,7 +65,7 @@ describe("demo seed", () => {
   });
 });
 
-describe("PocketBase schema from pocketbase/migrations", () => {
+describe("the demo's schema (pocketbase/demo-migrations) with the product's collections (pocketbase/migrations)", () => {
   const tenant = (slug: string, plan: string) => ({ slug, name: "x", status: "active", plan, template: "openclaw" });
 
   it("rejects a slug that is not DNS-safe and a duplicate slug", async () => {
@@ -88,16 +90,28 @@ describe("PocketBase schema from pocketbase/migrations", () => {
     });
   });
 
-  it("keeps every collection superuser-only and hides the secret fields", async () => {
-    for (const name of ["plans", "tenants", "provisioning"]) {
+  it("keeps every collection superuser-only and hides the secret fields, in the view too", async () => {
+    for (const name of ["plans", "tenants", DEFAULT_TENANT_VIEW, PROVISIONING_COLLECTION, PROVISIONING_RUNS_COLLECTION]) {
       const collection = await admin.collections.getOne(name);
-      expect([collection.listRule, collection.viewRule, collection.createRule, collection.updateRule, collection.deleteRule], name).toEqual([null, null, null, null, null]);
+      const rules = [collection.listRule, collection.viewRule, collection.createRule, collection.updateRule, collection.deleteRule];
+      expect(rules, name).toEqual([null, null, null, null, null]);
     }
     const hidden = async (collection: string) =>
-      (await admin.collections.getOne(collection)).fields.filter((field) => field.hidden).map((field) => field.name);
-    expect(await hidden("tenants")).toEqual(["telegram_bot_token", "ai_router_key"]);
-    expect(await hidden("provisioning")).toEqual(["credentials"]);
+      (await admin.collections.getOne(collection)).fields.filter((field) => field.hidden).map((field) => field.name).sort();
+    expect(await hidden("tenants")).toEqual(["ai_router_key", "telegram_bot_token"]);
+    expect(await hidden(DEFAULT_TENANT_VIEW)).toEqual(["ai_router_key", "telegram_bot_token"]);
+    expect(await hidden(PROVISIONING_COLLECTION)).toEqual(["credentials"]);
     const anonymous = new PocketBase(server.url, new BaseAuthStore());
     await expect(anonymous.collection("tenants").getList(1, 1)).rejects.toMatchObject({ status: 403 });
+    await expect(anonymous.collection(DEFAULT_TENANT_VIEW).getList(1, 1)).rejects.toMatchObject({ status: 403 });
+  });
+
+  it("has a tenant view with exactly the columns the loader reads, typed as it accepts them", async () => {
+    const view = await admin.collections.getOne(DEFAULT_TENANT_VIEW);
+    expect(view.type).toBe("view");
+    expect(view.fields.map((field) => field.name)).toEqual(TENANT_VIEW_FIELDS.map((spec) => spec.name));
+    for (const spec of TENANT_VIEW_FIELDS) {
+      expect(spec.types, spec.name).toContain(view.fields.find((field) => field.name === spec.name)?.type);
+    }
   });
 });

@@ -4,35 +4,32 @@ import { parseTenant } from "../../../lib/tenants/tenant";
 
 const TOKEN = "123456789:AAFakeDemoTokenForChirpTelegram0001";
 
-function planRecord(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id: "plan00000000pro",
-    collectionName: "plans",
-    name: "pro",
-    tier: "pro",
-    allowed_templates: ["openclaw", "telegram-bot", "llm-stack"],
-    models: ["llama-3.1-8b-instruct"],
-    limits: { "llm-stack": { cpus: 2, memoryMb: 4096 } },
-    ...overrides,
-  };
-}
-
+/** A row of the tenant view, as PocketBase answers a superuser; `plan` overrides the plan_* columns. */
 function tenantRecord(overrides: Record<string, unknown> = {}, plan: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     id: "tenant000000001",
-    collectionName: "tenants",
+    collectionId: "pbc_3010283416",
+    collectionName: "agent_tenants",
     slug: "acme",
     name: "Acme Corp",
     status: "active",
-    plan: "plan00000000pro",
+    plan_id: "plan00000000pro",
+    plan_name: "pro",
+    plan_tier: "pro",
+    plan_allowed_templates: ["openclaw", "telegram-bot", "llm-stack"],
+    plan_models: ["llama-3.1-8b-instruct"],
+    plan_limits: { "llm-stack": { cpus: 2, memoryMb: 4096 } },
     template: "llm-stack",
     template_version: "",
     custom_domain: "",
+    custom_domain_verified: false,
+    owner_email: "",
+    cancelled_at: "",
     settings: null,
-    telegram_bot_token: "",
     telegram_allow_from: null,
-    created: "2026-01-01 00:00:00.000Z",
-    expand: { plan: planRecord(plan) },
+    telegram_bot_token: "",
+    ai_router_key: "",
+    ...Object.fromEntries(Object.entries(plan).map(([key, value]) => [`plan_${key}`, value])),
     ...overrides,
   };
 }
@@ -48,7 +45,7 @@ function parseError(record: unknown): TenantSourceError {
 }
 
 describe("parseTenant", () => {
-  it("maps a record with its expanded plan to a Tenant", () => {
+  it("maps a view row with its plan columns to a Tenant", () => {
     const tenant = parseTenant(
       tenantRecord({ template_version: "1.2.0", custom_domain: "agents.acme.example", settings: { locale: "en" } }),
     );
@@ -116,11 +113,13 @@ describe("parseTenant", () => {
     ["an unknown status", { status: "paused" }, {}, "status", "acme"],
     ["an empty name", { name: "" }, {}, "name", "acme"],
     ["a template the plan does not allow", { template: "llm-stack" }, { allowed_templates: ["openclaw"] }, "template", "acme"],
-    ["a plan that was not expanded", { expand: undefined }, {}, "plan", "acme"],
-    ["an unknown plan tier", {}, { tier: "gold" }, "plan.tier", "acme"],
-    ["allowed_templates that is not an array", {}, { allowed_templates: "llm-stack" }, "plan.allowed_templates", "acme"],
-    ["a limit with an unknown key", {}, { limits: { "llm-stack": { cpu: 2 } } }, "plan.limits.llm-stack", "acme"],
-    ["a negative memory limit", {}, { limits: { openclaw: { memoryMb: -1 } } }, "plan.limits.openclaw.memoryMb", "acme"],
+    ["a tenant without a plan (LEFT JOIN found none)", {}, { id: "", name: "", tier: "", allowed_templates: null }, "plan_id", "acme"],
+    ["a view without the plan columns", { plan_name: undefined }, {}, "plan_name", "acme"],
+    ["an unknown plan tier", {}, { tier: "gold" }, "plan_tier", "acme"],
+    ["allowed_templates that is not an array", {}, { allowed_templates: "llm-stack" }, "plan_allowed_templates", "acme"],
+    ["a limit with an unknown key", {}, { limits: { "llm-stack": { cpu: 2 } } }, "plan_limits.llm-stack", "acme"],
+    ["a negative memory limit", {}, { limits: { openclaw: { memoryMb: -1 } } }, "plan_limits.openclaw.memoryMb", "acme"],
+    ["a verified flag that is not a boolean (an expression typed json)", { custom_domain_verified: "1" }, {}, "custom_domain_verified", "acme"],
     ["a template version that is not a version", { template_version: "latest" }, {}, "template_version", "acme"],
     ["a custom domain with a scheme", { custom_domain: "https://acme.example" }, {}, "custom_domain", "acme"],
     ["settings that are not an object", { settings: ["x"] }, {}, "settings", "acme"],
@@ -136,6 +135,18 @@ describe("parseTenant", () => {
     expect(error.message).toContain(`tenant "${tenant}"`);
     expect(error.message).toContain(`field "${field}"`);
     expect(error.message).toContain("Fix:");
+    expect(error.message).toContain("agent_tenants");
+  });
+
+  it("names the configured view in its message", () => {
+    let caught: unknown;
+    try {
+      parseTenant(tenantRecord({ status: "paused" }), "cf_tenants");
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(TenantSourceError);
+    expect((caught as Error).message).toContain('column "status" of the view cf_tenants');
   });
 
   it("rejects a malformed bot token without showing it", () => {

@@ -1,0 +1,89 @@
+// npm run pocketbase:check [-- --stack <name>] [--sample <rows>]
+// Reports whether a live PocketBase fits the program (lib/tenants/view-check.ts), with a fix per problem;
+// exits 1 when anything must change. Read-only: a superuser login and GET requests, safe against production.
+// The connection comes from the selected stack's config (`pulumi config --json --show-secrets`, so the
+// passphrase or secrets provider must be at hand), or entirely from the environment: POCKETBASE_URL,
+// POCKETBASE_EMAIL, POCKETBASE_PASSWORD (then pulumi is not asked), plus POCKETBASE_TENANT_VIEW and
+// POCKETBASE_TENANT_SOURCES (comma list) to override the view and the realtime source collections.
+import { execFileSync } from "node:child_process";
+import { checkTenantSource, type Finding, type ViewCheckOptions } from "../lib/tenants/view-check";
+
+interface Args {
+  stack?: string;
+  sample?: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === "--stack" && value !== undefined) args.stack = value;
+    else if (flag === "--sample" && value !== undefined && /^[0-9]+$/.test(value)) args.sample = Number(value);
+    else throw new Error(`pocketbase:check: expected [--stack <name>] [--sample <rows, 1..1000>], got "${argv.join(" ")}".`);
+  }
+  return args;
+}
+
+/** The stack config as `pulumi config --json` prints it: "<project>:<key>" -> { value, secret }. */
+function stackConfig(stack: string | undefined): Record<string, string> {
+  const command = ["config", "--json", "--show-secrets", ...(stack !== undefined ? ["--stack", stack] : [])];
+  let out: string;
+  try {
+    out = execFileSync("pulumi", command, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
+    throw new Error(
+      `pocketbase:check: \`pulumi ${command.join(" ")}\` failed${stderr ? `: ${stderr}` : ""}\n` +
+        "Fix: select the stack (`pulumi stack select <name>` or --stack), export PULUMI_CONFIG_PASSPHRASE, " +
+        "or set POCKETBASE_URL, POCKETBASE_EMAIL and POCKETBASE_PASSWORD instead.",
+    );
+  }
+  const parsed = JSON.parse(out) as Record<string, { value?: unknown }>;
+  return Object.fromEntries(Object.entries(parsed).map(([key, entry]) => [key.slice(key.indexOf(":") + 1), String(entry.value ?? "")]));
+}
+
+export function settings(args: Args, env: NodeJS.ProcessEnv, config: (stack?: string) => Record<string, string>): ViewCheckOptions {
+  const fromEnv = env.POCKETBASE_URL && env.POCKETBASE_EMAIL && env.POCKETBASE_PASSWORD;
+  const stack = fromEnv ? {} : config(args.stack);
+  const pick = (envKey: string, key: string) => env[envKey] || stack[key] || undefined;
+  const [url, email, password] = [pick("POCKETBASE_URL", "pocketbaseUrl"), pick("POCKETBASE_EMAIL", "pocketbaseEmail"), pick("POCKETBASE_PASSWORD", "pocketbasePassword")];
+  if (!url || !email || !password) {
+    throw new Error("pocketbase:check: the stack config lacks pocketbaseUrl, pocketbaseEmail or pocketbasePassword.\nFix: set them with `pulumi config set` (the password with --secret), or export POCKETBASE_URL, POCKETBASE_EMAIL and POCKETBASE_PASSWORD.");
+  }
+  const view = pick("POCKETBASE_TENANT_VIEW", "tenantView");
+  const sources = pick("POCKETBASE_TENANT_SOURCES", "tenantSourceCollections");
+  return {
+    url,
+    email,
+    password,
+    ...(view ? { view } : {}),
+    ...(sources ? { sourceCollections: sources.split(",").map((name) => name.trim()).filter(Boolean) } : {}),
+    ...(args.sample !== undefined ? { sampleSize: args.sample } : {}),
+  };
+}
+
+export function format(findings: Finding[]): string {
+  const label = { ok: "ok      ", warning: "warning ", problem: "PROBLEM " };
+  const lines = findings.flatMap((finding) => [
+    `${label[finding.level]} ${finding.message}`,
+    ...(finding.fix !== undefined && finding.level !== "ok" ? [`         fix: ${finding.fix}`] : []),
+  ]);
+  const problems = findings.filter((finding) => finding.level === "problem").length;
+  const warnings = findings.filter((finding) => finding.level === "warning").length;
+  lines.push(problems > 0 ? `${problems} problem(s), ${warnings} warning(s): the program cannot run against this PocketBase as it is.` : `No problems (${warnings} warning(s)): the program can read its tenants here.`);
+  return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+  const options = settings(parseArgs(process.argv.slice(2)), process.env, stackConfig);
+  const findings = await checkTenantSource(options);
+  console.log(format(findings));
+  if (findings.some((finding) => finding.level === "problem")) process.exitCode = 1;
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 2;
+  });
+}
