@@ -6,7 +6,12 @@ _cf_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$_cf_root/scripts/versions.env"
 export CLOUDFREEDOM_TOOLS_DIR=${CLOUDFREEDOM_TOOLS_DIR:-$HOME/.cache/cloudfreedom-tools}
 export CLOUDFREEDOM_TOOLCHAIN="$CLOUDFREEDOM_TOOLS_DIR/toolchain-node$NODE_VERSION-pulumi$PULUMI_VERSION-lh$LANGHOST_SDK_VERSION-random$RANDOM_PLUGIN_VERSION-pb$POCKETBASE_VERSION"
-export PATH="$CLOUDFREEDOM_TOOLCHAIN/bin:$_cf_root/scripts/bin:$_cf_root/node_modules/.bin:$PATH"
+# tools/compose-resolve is keyed by the compose-go version and a hash of its source, so an edit (or another
+# worktree's version of it) gets its own build; `npm run setup` builds it.
+_cf_cr_hash=$(cd "$_cf_root/tools/compose-resolve" && cat go.mod go.sum $(ls ./*.go | grep -v _test.go) | sha256sum | cut -c1-12)
+export COMPOSE_RESOLVE_DIR="$CLOUDFREEDOM_TOOLS_DIR/compose-resolve-v$COMPOSE_GO_VERSION-$_cf_cr_hash"
+export COMPOSE_RESOLVE_BIN="$COMPOSE_RESOLVE_DIR/bin/compose-resolve"
+export PATH="$CLOUDFREEDOM_TOOLCHAIN/bin:$COMPOSE_RESOLVE_DIR/bin:$_cf_root/scripts/bin:$_cf_root/node_modules/.bin:$PATH"
 # Dynamic providers load their implementation from this checkout at run time (providers/runtime.ts).
 export CLOUDFREEDOM_ROOT="$_cf_root"
 export PULUMI_HOME=${PULUMI_HOME:-$CLOUDFREEDOM_TOOLCHAIN/pulumi-home}
@@ -20,4 +25,4 @@ export PULUMI_SKIP_CONFIRMATIONS=true
 # Programs are type-checked by `npm run typecheck` (part of `npm test`); the engine only transpiles.
 export PULUMI_NODEJS_TRANSPILE_ONLY=true
 mkdir -p "${PULUMI_BACKEND_URL#file://}" 2>/dev/null || true
-unset _cf_root
+unset _cf_root _cf_cr_hash

@@ -122,6 +122,16 @@ else
 fi
 done_step
 
+step "compose-resolve (compose-go v$COMPOSE_GO_VERSION)"
+cr_dir=$(CLOUDFREEDOM_TOOLS_DIR=$tools bash -c ". '$root/scripts/env.sh' && echo \$COMPOSE_RESOLVE_DIR")
+if [ -x "$cr_dir/bin/compose-resolve" ]; then
+  echo "    built for this source ($cr_dir)"
+else
+  logged "$tools/logs/compose-resolve.log" nice bash "$root/scripts/setup/build-compose-resolve.sh" "$cr_dir.tmp" "$COMPOSE_GO_VERSION"
+  rm -rf "$cr_dir"; mv "$cr_dir.tmp" "$cr_dir"
+fi
+done_step
+
 step "PocketBase v$POCKETBASE_VERSION"
 system_pb=$(PATH=${PATH#"$bin:"} command -v pocketbase || true)
 if [ -n "$system_pb" ] && [ "$("$system_pb" --version | awk '{print $3}')" = "$POCKETBASE_VERSION" ]; then
