@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { bearerToken } from "./auth";
 import type { ContainerHealth, DropBurst, FailBurst, Faults } from "./faults";
+import { handleEffective } from "./control-effective";
 import { reply, type Reply } from "./http";
 import type { Ability, TeamRole } from "./records";
 import type { EmulatorStore } from "./store";
@@ -68,7 +69,8 @@ function applyFaults(faults: Faults, body: JsonObject): void {
 /**
  * Control routes for scripts driving a standalone emulator (see controlDenied for who may call them):
  * GET /_emulator/state; GET|DELETE /_emulator/requests; POST|DELETE /_emulator/faults;
- * POST /_emulator/tokens; POST /_emulator/api-enabled; DELETE /_emulator/services/{uuid}; GET /_emulator/volumes.
+ * POST /_emulator/tokens; POST /_emulator/api-enabled; DELETE /_emulator/services/{uuid}; GET /_emulator/volumes;
+ * GET /_emulator/services/{uuid}/effective (control-effective.ts).
  */
 export function handleControl(deps: ControlDeps, req: IncomingMessage, path: string, raw: string, query: URLSearchParams): Reply {
   const denied = controlDenied(deps, req);
@@ -107,6 +109,8 @@ export function handleControl(deps: ControlDeps, req: IncomingMessage, path: str
     const service = query.get("service");
     return reply(200, service ? deps.store.findVolumes(service) : deps.store.volumes);
   }
+  const effective = handleEffective(deps.store, route);
+  if (effective) return effective;
   const outOfBand = /^DELETE \/services\/([^/]+)$/.exec(route);
   if (outOfBand) {
     return deps.store.deleteServiceOutOfBand(outOfBand[1]) ? reply(200, { deleted: true }) : reply(404, { deleted: false });

@@ -1,3 +1,4 @@
+import { deployService, type Deployment } from "./deploy";
 import type { Faults } from "./faults";
 import type { DeleteFlags, ServiceRecord } from "./records";
 import type { EmulatorStore } from "./store";
@@ -14,18 +15,25 @@ export function queueStart(store: EmulatorStore, service: ServiceRecord): void {
   const generation = ++service.lifecycleGeneration;
   const step = store.settings.lifecycleDelayMs;
   const current = () => service.lifecycleGeneration === generation && store.findService(service.uuid) === service;
+  let deployment: Promise<Deployment> | undefined;
   store.schedule(step, () => {
     if (!current()) return;
     service.activity = "starting";
+    // The job writes docker-compose.yml and .env and runs `docker compose up` (deploy.ts).
+    deployment = deployService(store, service);
   });
   store.schedule(step * 2, () => {
-    if (!current()) return;
-    service.activity = null;
-    const at = store.now();
-    for (const row of containers(service)) {
-      row.status = "running:healthy";
-      row.updatedAt = at;
-    }
+    void deployment?.then((done) => {
+      if (!current()) return;
+      service.deployment = done;
+      service.activity = null;
+      const at = store.now();
+      // A project compose refuses never starts a container: Coolify's job fails and every container stays exited.
+      for (const row of containers(service)) {
+        row.status = done.result.ok ? "running:healthy" : "exited";
+        row.updatedAt = at;
+      }
+    });
   });
 }
 

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     `root token: ${hint(emulator.token)}`,
     `server uuid: ${emulator.serverUuid}`,
     `destination uuid: ${emulator.destinationUuid}`,
-    `control routes: ${emulator.url}/_emulator/{state,requests,faults,tokens,api-enabled,volumes}`,
+    `control routes: ${emulator.url}/_emulator/{state,requests,faults,tokens,api-enabled,volumes,services/<uuid>/effective}`,
     isLoopback(new URL(emulator.url).hostname.replace(/^\[|\]$/g, ""))
       ? "  answered for loopback clients without a token (bound to loopback)"
       : "  not on loopback: every control request needs the root token (Authorization: Bearer <token>)",

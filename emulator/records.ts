@@ -144,6 +144,8 @@ export interface ServiceRecord {
   /** Bumped by every start/stop/restart so a superseded job's timers do nothing. */
   lifecycleGeneration: number;
   pendingDeletes: DeleteFlags[];
+  /** The files and compose load of the last start or restart (deploy.ts); undefined before the first. */
+  deployment?: import("./deploy").Deployment;
   createdAt: string;
   updatedAt: string;
   deletedAt: string | null;

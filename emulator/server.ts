@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { abilityDenied, authenticate, bearerToken, RateLimiter, throttleHeaders } from "./auth";
 import type { RequestContext } from "./context";
+import { assertResolverBuilt } from "./compose-resolver";
 import { CONTROL_PREFIX, handleControl, isLoopback } from "./control";
 import { Faults } from "./faults";
 import { ApiError, catchAllNotFound, reply, type Reply } from "./http";
@@ -147,6 +148,8 @@ function failureReply(status: number, retryAfterSeconds = 1): Reply {
 
 /** Starts a stateful Coolify 4.3.x API emulator, seeded with one usable server and its one destination. */
 export async function startCoolifyEmulator(options: EmulatorOptions = {}): Promise<CoolifyEmulator> {
+  // Every start loads the compose with the real loader (deploy.ts); without it no start could ever succeed.
+  assertResolverBuilt();
   const store = new EmulatorStore({
     lifecycleDelayMs: options.lifecycleDelayMs ?? 300,
     deleteDelayMs: options.deleteDelayMs ?? 300,

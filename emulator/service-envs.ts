@@ -26,11 +26,20 @@ function assertEnvValid(item: JsonObject): void {
 }
 
 /**
+ * Laravel's global TrimStrings and ConvertEmptyStringsToNull middleware (app/Http/Kernel.php) run before the
+ * controller: every request string is trimmed (Str::trim) and an empty one becomes null (notes §11.6).
+ */
+function requestString(value: string): string | null {
+  const trimmed = value.replace(/^[\s\uFEFF\u200B\u200E]+|[\s\uFEFF\u200B\u200E]+$/gu, "");
+  return trimmed === "" ? null : trimmed;
+}
+
+/**
  * Writes the fields of one POST/PATCH body. `value` is always overwritten, so an omitted value stores null
  * (coollabsio/coolify#9977, notes §7.6). `massAssign` adds the extra fillable keys bulk accepts.
  */
 function writeFields(ctx: RequestContext, row: EnvVarRecord, item: JsonObject, massAssign: boolean): void {
-  row.value = typeof item.value === "string" ? item.value : null;
+  row.value = typeof item.value === "string" ? requestString(item.value) : null;
   if (item.is_literal != null) row.isLiteral = toBoolean(item.is_literal, false);
   if (item.is_multiline != null) row.isMultiline = toBoolean(item.is_multiline, false);
   if (item.is_shown_once != null) row.isShownOnce = toBoolean(item.is_shown_once, false);

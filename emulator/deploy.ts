@@ -1,0 +1,52 @@
+// What a start does before the containers run: Coolify writes docker-compose.yml and .env into the service's
+// workdir and runs `docker compose up` (notes §7.4, §9). The emulator renders both files as Coolify 4.3 does and
+// loads them with the real compose loader; a refused project means the start fails, as on a real host.
+import { load } from "js-yaml";
+import { resolveCompose, type ResolvedService } from "./compose-resolver";
+import { coolifyDeployCompose, type DerivedRow } from "./deploy-compose";
+import { coolifyEnvFile } from "./env-file";
+import type { EnvVarRecord, ServiceRecord } from "./records";
+import type { EmulatorStore } from "./store";
+import { isObject } from "./validation";
+
+export type DeploymentResult =
+  | { ok: true; containers: Record<string, ResolvedService>; warnings: string[] }
+  | { ok: false; error: string };
+
+export interface Deployment {
+  at: string;
+  /** The two files as Coolify would write them; they hold secrets, so they are never served as a whole. */
+  composeYaml: string;
+  envText: string;
+  result: DeploymentResult;
+}
+
+/** Rows as the `.env` sees them: stored rows, updated or extended by the rows parse() derives while rendering. */
+function envRows(stored: EnvVarRecord[], derived: DerivedRow[]): DerivedRow[] {
+  const rows: DerivedRow[] = stored.map((row) => ({ ...row }));
+  for (const row of derived) {
+    const existing = rows.find((r) => r.key === row.key);
+    if (existing) existing.value = row.value;
+    else rows.push(row);
+  }
+  return rows;
+}
+
+/** Renders the service's deploy files and resolves them; never throws for a refused compose. */
+export async function deployService(store: EmulatorStore, service: ServiceRecord): Promise<Deployment> {
+  const at = store.now();
+  const environment = store.environments.find((e) => e.id === service.environmentId);
+  const project = store.projects.find((p) => p.id === service.projectId);
+  const document = load(service.dockerComposeRaw);
+  if (!isObject(document)) return { at, composeYaml: "", envText: "", result: { ok: false, error: "stored compose is not a mapping" } };
+  const files = coolifyDeployCompose(service, document, { projectName: project?.name ?? "", environmentName: environment?.name ?? "" });
+  const serviceNames = isObject(document.services) ? Object.keys(document.services) : [];
+  const envText = coolifyEnvFile(serviceNames, envRows(service.envs, files.derivedRows));
+  try {
+    const resolved = await resolveCompose({ composeYaml: files.composeYaml, envText, projectName: service.uuid });
+    const result: DeploymentResult = resolved.ok ? { ok: true, containers: resolved.services, warnings: resolved.warnings } : resolved;
+    return { at, composeYaml: files.composeYaml, envText, result };
+  } catch (error) {
+    return { at, composeYaml: files.composeYaml, envText, result: { ok: false, error: (error as Error).message } };
+  }
+}
