@@ -2,6 +2,7 @@
 // (bootstrap/helpers/parsers.php, services.php), its injected variables, labels, names and env_file (notes §9).
 import { dump } from "js-yaml";
 import { phpTrim, serviceNameKey } from "./env-file";
+import { generateMagicValue } from "./magic-vars";
 import type { EnvVarRecord, ServiceRecord, SubResourceRecord } from "./records";
 import { isObject, type JsonObject } from "./validation";
 
@@ -150,6 +151,21 @@ function inlineReferences(environment: Map<string, unknown>, rows: RowLookup): v
   }
 }
 
+// parsers.php serviceParser: every `$NAME` / `${NAME}` in a value that names a SERVICE_* variable makes Coolify
+// generate it (once), whatever else the value says; the PHP pattern works on bytes, so any non-ASCII counts as a
+// name character.
+const MAGIC_IN_VALUE = /\$\{?([a-zA-Z_\u0080-\uffff][a-zA-Z0-9_\u0080-\uffff]*)\}?/g;
+
+function generateMagicInValues(environment: Map<string, unknown>, rows: RowLookup): void {
+  for (const value of environment.values()) {
+    if (typeof value !== "string") continue;
+    for (const match of value.matchAll(MAGIC_IN_VALUE)) {
+      const name = match[1];
+      if (name.startsWith("SERVICE_") && !/^SERVICE_(URL|FQDN)_/.test(name) && !rows.find(name)) rows.firstOrCreate(name, generateMagicValue(name));
+    }
+  }
+}
+
 function defaultLabels(service: ServiceRecord, sub: SubResourceRecord, containerName: string, names: DeployNames): string[] {
   return [
     "coolify.managed=true",
@@ -200,6 +216,7 @@ export function coolifyDeployCompose(service: ServiceRecord, document: JsonObjec
     const sub = [...service.applications, ...service.databases].find((r) => r.name === name);
     const containerName = `${name}-${service.uuid}`;
     const environment = keyValues(source.environment);
+    generateMagicInValues(environment, rows);
     inlineReferences(environment, rows);
     for (const key of [...environment.keys()]) if (key.startsWith("SERVICE_FQDN_")) environment.delete(key);
     for (const [key, value] of environment) {

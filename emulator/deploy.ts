@@ -3,7 +3,7 @@
 // loads them with the real compose loader; a refused project means the start fails, as on a real host.
 import { load } from "js-yaml";
 import { resolveCompose, type ResolvedService } from "./compose-resolver";
-import { coolifyDeployCompose, type DerivedRow } from "./deploy-compose";
+import { coolifyDeployCompose, type DeployNames, type DerivedRow } from "./deploy-compose";
 import { coolifyEnvFile } from "./env-file";
 import type { EnvVarRecord, ServiceRecord } from "./records";
 import type { EmulatorStore } from "./store";
@@ -32,21 +32,28 @@ function envRows(stored: EnvVarRecord[], derived: DerivedRow[]): DerivedRow[] {
   return rows;
 }
 
+/** docker-compose.yml and .env as a start writes them, from the stored compose and rows. */
+export function deployFiles(service: ServiceRecord, names: DeployNames): { composeYaml: string; envText: string } | null {
+  const document = load(service.dockerComposeRaw);
+  if (!isObject(document)) return null;
+  const files = coolifyDeployCompose(service, document, names);
+  const serviceNames = isObject(document.services) ? Object.keys(document.services) : [];
+  return { composeYaml: files.composeYaml, envText: coolifyEnvFile(serviceNames, envRows(service.envs, files.derivedRows)) };
+}
+
 /** Renders the service's deploy files and resolves them; never throws for a refused compose. */
 export async function deployService(store: EmulatorStore, service: ServiceRecord): Promise<Deployment> {
   const at = store.now();
   const environment = store.environments.find((e) => e.id === service.environmentId);
   const project = store.projects.find((p) => p.id === service.projectId);
-  const document = load(service.dockerComposeRaw);
-  if (!isObject(document)) return { at, composeYaml: "", envText: "", result: { ok: false, error: "stored compose is not a mapping" } };
-  const files = coolifyDeployCompose(service, document, { projectName: project?.name ?? "", environmentName: environment?.name ?? "" });
-  const serviceNames = isObject(document.services) ? Object.keys(document.services) : [];
-  const envText = coolifyEnvFile(serviceNames, envRows(service.envs, files.derivedRows));
+  const files = deployFiles(service, { projectName: project?.name ?? "", environmentName: environment?.name ?? "" });
+  if (!files) return { at, composeYaml: "", envText: "", result: { ok: false, error: "stored compose is not a mapping" } };
+  const { composeYaml, envText } = files;
   try {
-    const resolved = await resolveCompose({ composeYaml: files.composeYaml, envText, projectName: service.uuid });
+    const resolved = await resolveCompose({ composeYaml, envText, projectName: service.uuid });
     const result: DeploymentResult = resolved.ok ? { ok: true, containers: resolved.services, warnings: resolved.warnings } : resolved;
-    return { at, composeYaml: files.composeYaml, envText, result };
+    return { at, composeYaml, envText, result };
   } catch (error) {
-    return { at, composeYaml: files.composeYaml, envText, result: { ok: false, error: (error as Error).message } };
+    return { at, composeYaml, envText, result: { ok: false, error: (error as Error).message } };
   }
 }

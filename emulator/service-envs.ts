@@ -29,7 +29,7 @@ function assertEnvValid(item: JsonObject): void {
  * Laravel's global TrimStrings and ConvertEmptyStringsToNull middleware (app/Http/Kernel.php) run before the
  * controller: every request string is trimmed (Str::trim) and an empty one becomes null (notes §11.6).
  */
-function requestString(value: string): string | null {
+export function requestString(value: string): string | null {
   const trimmed = value.replace(/^[\s\uFEFF\u200B\u200E]+|[\s\uFEFF\u200B\u200E]+$/gu, "");
   return trimmed === "" ? null : trimmed;
 }

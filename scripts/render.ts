@@ -1,11 +1,20 @@
 // Operator command: render one tenant stack without touching Coolify.
 //   npm run render -- --template llm-stack --plan pro --tenant acme [--version x.y.z] [--set key=value ...]
+//                     [--effective [--show-secrets]]
+// --effective prints, instead of the compose, one JSON object with each container's effective environment and
+// limits as Coolify 4.3 plus docker compose would produce them: the env rows as the Service provider sends them,
+// Coolify's parse, `.env` writer and compose rendering (the emulator's, emulator/preview.ts), loaded by the real
+// compose loader (tools/compose-resolve). Values holding a secret are masked unless --show-secrets; Coolify-generated
+// secrets are made up for the preview.
 // --set keys: `settings.<name>` (or a bare name), `secrets.<name>`, `limits.<cpus|memoryMb|pids>`, `models`
 // (comma list), `domains` (comma list), `platform.<aiRouterUrl|aiRouterKey|baseDomain>`. Values are parsed
 // as JSON when they parse (numbers, booleans, arrays), otherwise taken as strings.
 // Without --set the manifest's example inputs and clearly fake platform values are used.
 import { parseArgs } from "node:util";
-import { PLAN_TIERS, TemplateError, getTemplate, renderStack, type PlanTier, type RenderInput } from "../templates";
+import { resolveCompose } from "../emulator/compose-resolver";
+import { previewDeployment } from "../emulator/preview";
+import { envItems } from "../providers/service-model";
+import { PLAN_TIERS, TemplateError, getTemplate, renderStack, type PlanTier, type RenderedStack, type RenderInput } from "../templates";
 
 const SAMPLE_PLATFORM = {
   aiRouterUrl: "https://ai-router.example.invalid/v1",
@@ -28,7 +37,13 @@ function parseValue(raw: string): unknown {
   }
 }
 
-function buildInput(argv: string[]): RenderInput {
+interface Options {
+  input: RenderInput;
+  effective: boolean;
+  showSecrets: boolean;
+}
+
+function buildInput(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -37,6 +52,8 @@ function buildInput(argv: string[]): RenderInput {
       tenant: { type: "string" },
       version: { type: "string" },
       set: { type: "string", multiple: true },
+      effective: { type: "boolean", default: false },
+      "show-secrets": { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -66,13 +83,41 @@ function buildInput(argv: string[]): RenderInput {
     else if (scope === "platform" && name in input.platform) input.platform[name as keyof RenderInput["platform"]] = raw;
     else usage(`--set ${key}: unknown key`);
   }
-  return input;
+  if (values["show-secrets"] && !values.effective) usage("--show-secrets only applies to --effective");
+  return { input, effective: values.effective === true, showSecrets: values["show-secrets"] === true };
 }
 
-function main(): void {
+/** Each container's effective environment and limits; exits 1 with compose-go's error when compose refuses. */
+async function printEffective(input: RenderInput, stack: RenderedStack, showSecrets: boolean): Promise<void> {
+  const preview = previewDeployment({
+    composeYaml: stack.composeYaml,
+    rows: envItems(stack.env),
+    urls: stack.domainService ? [{ name: stack.domainService, url: input.domains.map((d) => `https://${d.replace(/^https:\/\//, "").replace(/\/$/, "")}:${stack.domainPort}`).join(",") }] : [],
+    names: { service: `cf-${input.tenant.slug}` },
+  });
+  const resolved = await resolveCompose(preview);
+  if (!resolved.ok) {
+    process.stderr.write(`compose refuses ${stack.templateRef} for tenant ${input.tenant.slug}: ${resolved.error}\n`);
+    process.exit(1);
+  }
+  // A variable is masked when its value holds any secret: a secret env row or a Coolify-generated value.
+  const secretKeys = new Set([...stack.secretEnvKeys, ...stack.generatedSecrets]);
+  const secrets = preview.service.envs.filter((r) => secretKeys.has(r.key) && r.value).map((r) => r.value as string);
+  const mask = (value: string | null) => (!showSecrets && value !== null && secrets.some((s) => value.includes(s)) ? MASK : value);
+  const containers = Object.fromEntries(Object.entries(resolved.services).map(([name, service]) => [name, {
+    image: service.image,
+    limits: service.limits,
+    environment: Object.fromEntries(Object.entries(service.environment).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, mask(v)])),
+  }]));
+  const out = { template: stack.templateRef, tenant: input.tenant.slug, plan: input.plan.tier, containers, warnings: resolved.warnings };
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}
+
+async function main(): Promise<void> {
   try {
-    const input = buildInput(process.argv.slice(2));
+    const { input, effective, showSecrets } = buildInput(process.argv.slice(2));
     const stack = renderStack(input);
+    if (effective) return await printEffective(input, stack, showSecrets);
     const secret = new Set(stack.secretEnvKeys);
     const lines = [
       `# ${stack.templateRef} for tenant ${input.tenant.slug} (plan ${input.plan.tier})`,
@@ -80,8 +125,11 @@ function main(): void {
       `# Coolify-generated secrets: ${stack.generatedSecrets.join(", ") || "(none)"}`,
       "# --- compose.yaml ---",
       stack.composeYaml.trimEnd(),
-      "# --- env (secret values masked) ---",
+      "# --- env rows (secret values masked) ---",
       ...Object.entries(stack.env).map(([key, value]) => `${key}=${secret.has(key) && value !== "" ? MASK : JSON.stringify(value)}`),
+      ...(Object.keys(stack.composeValues).length > 0
+        ? ["# --- values written into the compose, before encoding ---", ...Object.entries(stack.composeValues).map(([key, value]) => `${key}=${JSON.stringify(value)}`)]
+        : []),
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   } catch (error) {
@@ -93,4 +141,4 @@ function main(): void {
   }
 }
 
-main();
+void main();

@@ -3,14 +3,17 @@
 import * as path from "node:path";
 import { compareSemver, manifestSchema, renderVersion, TemplateError, type RenderedStack, type TemplateManifest, type TemplateVersion, type TenantRenderInput } from "../lib/templates";
 import llmStack100 from "./llm-stack/1.0.0/manifest";
+import llmStack110 from "./llm-stack/1.1.0/manifest";
 import openclaw100 from "./openclaw/1.0.0/manifest";
+import openclaw110 from "./openclaw/1.1.0/manifest";
 import telegramBot100 from "./telegram-bot/1.0.0/manifest";
 import telegramBot101 from "./telegram-bot/1.0.1/manifest";
+import telegramBot110 from "./telegram-bot/1.1.0/manifest";
 
 export * from "../lib/templates";
 
 /** Every template version the program can deploy. A new version is a new folder plus one line here. */
-const MANIFESTS: TemplateManifest[] = [openclaw100, telegramBot100, telegramBot101, llmStack100];
+const MANIFESTS: TemplateManifest[] = [openclaw100, openclaw110, telegramBot100, telegramBot101, telegramBot110, llmStack100, llmStack110];
 
 export const TEMPLATES_DIR = __dirname;
 

@@ -38,7 +38,7 @@ export function plainVariablesOf(compose: Record<string, unknown>): string[] {
  * Everything in a rendered compose that Coolify would mis-handle or that breaks the platform's rules
  * (templates.md §1, coolify-api.md §9). Empty when the compose is acceptable.
  */
-export function findCoolifyViolations(compose: Record<string, unknown>, templateRef: string): string[] {
+export function findCoolifyViolations(compose: Record<string, unknown>, templateRef: string, engine: 1 | 2 = 2): string[] {
   const problems: string[] = [];
   const services = asRecord(compose.services);
   const volumes = asRecord(compose.volumes) ?? {};
@@ -75,7 +75,13 @@ export function findCoolifyViolations(compose: Record<string, unknown>, template
     }
     const limits = asRecord(asRecord(asRecord(service.deploy)?.resources)?.limits);
     if (!limits || limits.cpus === undefined || limits.memory === undefined) problems.push(`services.${name}.deploy.resources.limits needs cpus and memory`);
-    if (typeof service.pids_limit !== "number") problems.push(`services.${name}.pids_limit is missing`);
+    if (engine === 1) {
+      if (typeof service.pids_limit !== "number") problems.push(`services.${name}.pids_limit is missing`);
+    } else {
+      // compose's consistency check refuses pids_limit beside deploy limits without the same pids (issue 9).
+      if (typeof limits?.pids !== "number") problems.push(`services.${name}.deploy.resources.limits.pids is missing`);
+      if ("pids_limit" in service) problems.push(`services.${name}.pids_limit is not allowed (set deploy.resources.limits.pids)`);
+    }
     checkLabels(name, service.labels, templateRef, problems);
     checkEnvironment(name, service.environment, serviceNames, problems);
     for (const mount of Array.isArray(service.volumes) ? service.volumes : []) {

@@ -3,3 +3,4 @@ export { PLAN_TIERS, defineManifest, manifestSchema, type EnvContext, type Limit
 export { compareSemver, loadCompose, type TemplateVersion } from "./template-version";
 export { renderVersion, type RenderedStack, type TenantRenderInput } from "./render";
 export { findCoolifyViolations, TEMPLATE_LABEL } from "./coolify-rules";
+export { EMPTY_VAR, encodeComposeValue } from "./compose-values";

@@ -75,7 +75,14 @@ export function normaliseRouterUrl(raw: string): string | null {
   return base.endsWith("/v1") ? base : `${base}/v1`;
 }
 
-/** Router keys go into env files: printable ASCII without spaces. */
+/**
+ * Router keys travel as Coolify env rows, which Coolify writes into the stack's `.env` quoted or escaped in ways
+ * compose does not undo (coolify-api.md §9): only characters no writer touches are accepted (letters, digits and
+ * `. _ ~ + / = : -`, which covers sk-…, base64 and url-safe tokens).
+ */
 export function isRouterKey(value: string): boolean {
-  return /^[\x21-\x7e]{8,512}$/.test(value);
+  return /^[A-Za-z0-9._~+/=:-]{8,512}$/.test(value);
 }
+
+/** An owner's e-mail address, as Open WebUI accepts it for its first admin account. */
+export const emailSchema = z.string().max(254).regex(/^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, "not an e-mail address");

@@ -19,7 +19,8 @@ export function scanInterpolation(value: string): ScanResult {
     }
     if (next !== "{") return { refs, error: `bare "$" at offset ${i} (write $$ for a literal dollar, \${NAME} for a variable)` };
     const close = value.indexOf("}", i);
-    const match = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(?::?[-?+])[^}$]*)?\}$/.exec(value.slice(i, close + 1));
+    // A default may hold `$$` (a literal dollar), which compose-values.ts's encoding uses.
+    const match = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(?::?[-?+])(?:[^}$]|\$\$)*)?\}$/.exec(value.slice(i, close + 1));
     if (close === -1 || !match) return { refs, error: `malformed interpolation at offset ${i}` };
     refs.push({ name: match[1] });
     i = close + 1;

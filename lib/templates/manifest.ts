@@ -3,7 +3,7 @@ import { z } from "zod";
 export const PLAN_TIERS = ["starter", "pro", "business"] as const;
 export type PlanTier = (typeof PLAN_TIERS)[number];
 
-/** Per-container limits: compose `deploy.resources.limits` (cpus, memory) and `pids_limit`. */
+/** Per-container limits: compose `deploy.resources.limits` (cpus, memory, and pids from engine 2; `pids_limit` before). */
 export interface Limits {
   cpus: number;
   memoryMb: number;
@@ -62,6 +62,12 @@ export interface TemplateManifest<S = unknown, T = unknown> {
   /** The container that takes the tenant domain(s), or null for stacks without HTTP ingress. */
   domain: { service: string; port: number } | null;
   services: Record<string, ServiceSpec>;
+  /**
+   * How the renderer delivers values. Absent (1): every value is an env row, pids as `pids_limit` (the 1.0.x
+   * versions, kept byte for byte). 2: non-secret values are written into the compose, encoded so they arrive exactly
+   * (lib/templates/compose-values.ts), secrets stay rows, and all limits sit in `deploy.resources.limits`.
+   */
+  engine?: 2;
   /** Coolify magic variables the compose relies on (generated once by Coolify, coolify-api.md §9). */
   generatedSecrets: string[];
   settings: z.ZodType<S>;
@@ -90,6 +96,7 @@ export const manifestSchema = z
     status: z.enum(["draft", "released"]),
     description: z.string().min(1),
     domain: z.object({ service: serviceName, port: z.number().int().min(1).max(65_535) }).strict().nullable(),
+    engine: z.literal(2).optional(),
     services: z.record(
       serviceName,
       z

@@ -1,5 +1,6 @@
 import { dump } from "js-yaml";
 import { z } from "zod";
+import { EMPTY_VAR, inlineValues } from "./compose-values";
 import { findCoolifyViolations, generatedSecretsOf, plainVariablesOf, TEMPLATE_LABEL } from "./coolify-rules";
 import { TemplateError } from "./errors";
 import { isDnsLabel, isHostName, isRouterKey, modelIdSchema, normaliseDomain, normaliseRouterUrl } from "./inputs";
@@ -23,10 +24,18 @@ export interface RenderedStack {
   /** `<id>@<version>`. */
   templateRef: string;
   compose: Record<string, unknown>;
-  /** js-yaml dump with sorted keys: byte-identical for identical input, and for every tenant of a plan. */
+  /**
+   * js-yaml dump with sorted keys: byte-identical for identical input. Engine 1 (the 1.0.x versions): identical for
+   * every tenant of a plan. Engine 2: also carries the tenant's non-secret values, encoded (compose-values.ts).
+   */
   composeYaml: string;
-  /** Tenant and platform values; travels as the Coolify service's env map (send every entry as literal). */
+  /**
+   * The Coolify service's env rows. Engine 1: every tenant and platform value (sent literal). Engine 2: only the
+   * secrets, whose alphabets are safe in every way Coolify writes a row, plus the empty CF_EMPTY.
+   */
   env: Record<string, string>;
+  /** Engine 2: the non-secret values written into the compose text, before encoding (for previews); else {}. */
+  composeValues: Record<string, string>;
   secretEnvKeys: string[];
   /** Compose service that takes the tenant domain(s); "" when the template has no HTTP ingress. */
   domainService: string;
@@ -75,14 +84,29 @@ export function renderVersion(entry: TemplateVersion, input: TenantRenderInput):
   if (issue) fail(issue.field, issue.problem, issue.fix);
 
   const built = composeFor(entry, tier, limits, templateRef, fail);
-  const env = manifest.env(ctx);
-  const missing = built.variables.filter((name) => !(name in env));
+  const values = manifest.env(ctx);
+  const missing = built.variables.filter((name) => name !== EMPTY_VAR && !(name in values));
   if (missing.length > 0) fail("env", `the compose references ${missing.join(", ")} but the manifest provides no value`, "fix the template's env()");
+
+  let compose = JSON.parse(built.json) as Record<string, unknown>;
+  let composeYaml = built.yaml;
+  let env = values;
+  let composeValues: Record<string, string> = {};
+  if (manifest.engine === 2) {
+    // Non-secret values go into the compose text, secrets stay rows (compose-values.ts explains why).
+    const secret = new Set(manifest.secretEnvKeys);
+    composeValues = Object.fromEntries(Object.entries(values).filter(([key]) => !secret.has(key)));
+    env = { ...Object.fromEntries(Object.entries(values).filter(([key]) => secret.has(key))), [EMPTY_VAR]: "" };
+    inlineValues(compose, composeValues);
+    compose = sortKeys(compose);
+    composeYaml = dump(compose, { lineWidth: -1, noRefs: true });
+  }
 
   return {
     templateRef,
-    compose: JSON.parse(built.json) as Record<string, unknown>,
-    composeYaml: built.yaml,
+    compose,
+    composeYaml,
+    composeValues: sortKeys(composeValues),
     env: sortKeys(env),
     secretEnvKeys: [...manifest.secretEnvKeys].sort(),
     domainService: manifest.domain?.service ?? "",
@@ -109,7 +133,7 @@ function composeFor(entry: TemplateVersion, tier: PlanTier, limits: Record<strin
   const cached = built.get(key);
   if (cached) return cached;
   const compose = buildCompose(loadCompose(entry), entry.manifest, tier, limits, templateRef);
-  const violations = findCoolifyViolations(compose, templateRef);
+  const violations = findCoolifyViolations(compose, templateRef, entry.manifest.engine ?? 1);
   if (violations.length > 0) fail("compose", violations.join("; "), "fix the template (a new version folder if it is released)");
   const result: BuiltCompose = {
     json: JSON.stringify(compose),
@@ -134,7 +158,7 @@ function failWithZod(fail: Fail, root: string, error: z.ZodError, fix: string): 
 function checkPlatform(platform: TenantRenderInput["platform"], fail: Fail): EnvContext<unknown, unknown>["platform"] {
   const aiRouterUrl = normaliseRouterUrl(String(platform?.aiRouterUrl ?? ""));
   if (!aiRouterUrl) fail("platform.aiRouterUrl", "not an http(s) URL without credentials, query or fragment", "set the AI Router base URL in the stack config");
-  if (!isRouterKey(String(platform?.aiRouterKey ?? ""))) fail("platform.aiRouterKey", "missing or not 8-512 printable characters without spaces", "set the tenant's AI Router key");
+  if (!isRouterKey(String(platform?.aiRouterKey ?? ""))) fail("platform.aiRouterKey", "missing, or not 8-512 letters, digits and . _ ~ + / = : -", "set the tenant's AI Router key");
   const baseDomain = String(platform?.baseDomain ?? "").toLowerCase();
   if (!isHostName(baseDomain)) fail("platform.baseDomain", "not a DNS name", "set the platform base domain, e.g. agents.example.com");
   return { aiRouterUrl, aiRouterKey: platform.aiRouterKey, baseDomain };
@@ -190,8 +214,13 @@ function buildCompose(
     const spec = manifest.services[name];
     const limit = limits[name];
     if (!spec || !limit) continue; // reported by findCoolifyViolations as a missing limit
-    service.deploy = { resources: { limits: { cpus: limit.cpus, memory: `${limit.memoryMb}M` } } };
-    service.pids_limit = limit.pids;
+    if (manifest.engine === 2) {
+      // One place for all three: compose refuses pids_limit beside deploy limits that lack the same pids.
+      service.deploy = { resources: { limits: { cpus: limit.cpus, memory: `${limit.memoryMb}M`, pids: limit.pids } } };
+    } else {
+      service.deploy = { resources: { limits: { cpus: limit.cpus, memory: `${limit.memoryMb}M` } } };
+      service.pids_limit = limit.pids;
+    }
     service.labels = { ...(service.labels as Record<string, string> | undefined), [TEMPLATE_LABEL]: templateRef };
     const extra = { ...spec.tiers?.[tier]?.environment };
     if (spec.nodeHeapPercent) extra.NODE_OPTIONS = `--max-old-space-size=${Math.floor((limit.memoryMb * spec.nodeHeapPercent) / 100)}`;

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { findCoolifyViolations, renderStack, TEMPLATE_LABEL } from "../../templates";
-import { exampleInput, MATRIX } from "./fixtures";
+import { exampleInput, LEGACY_VERSION, MATRIX } from "./fixtures";
 
-type Service = Record<string, unknown> & { environment?: string[]; labels?: Record<string, string>; volumes?: string[] };
+type Service = Record<string, unknown> & {
+  environment?: string[]; labels?: Record<string, string>; volumes?: string[]; deploy?: { resources: { limits: Record<string, unknown> } };
+};
 const servicesOf = (compose: Record<string, unknown>) => compose.services as Record<string, Service>;
 
 describe("Coolify rules on rendered stacks", () => {
@@ -11,13 +13,20 @@ describe("Coolify rules on rendered stacks", () => {
     expect(findCoolifyViolations(stack.compose, stack.templateRef)).toEqual([]);
   });
 
+  it.each(MATRIX)("%s/%s at 1.0.0 has no violations under the rules it was released with (pids_limit)", (template, tier) => {
+    const stack = renderStack(exampleInput(template, tier, "acme", LEGACY_VERSION));
+    expect(findCoolifyViolations(stack.compose, stack.templateRef, 1)).toEqual([]);
+    expect(findCoolifyViolations(stack.compose, stack.templateRef).join("\n")).toMatch(/pids_limit is not allowed/);
+  });
+
   it.each(MATRIX)("%s/%s: no ports, restart + healthcheck + limits + template label on every container", (template, tier) => {
     const stack = renderStack(exampleInput(template, tier));
     expect(stack.composeYaml).not.toMatch(/^\s*ports:/m);
     for (const service of Object.values(servicesOf(stack.compose))) {
       expect(service.restart).toBe("unless-stopped");
       expect(service.healthcheck).toHaveProperty("test");
-      expect(service).toHaveProperty("pids_limit");
+      expect(service).not.toHaveProperty("pids_limit");
+      expect(service.deploy?.resources.limits).toHaveProperty("pids");
       expect(service.labels?.[TEMPLATE_LABEL]).toBe(stack.templateRef);
       expect(String(service.image)).not.toMatch(/:(latest|main)$/);
     }
@@ -48,7 +57,7 @@ describe("Coolify rules on rendered stacks", () => {
   });
 
   const base = () => structuredClone(renderStack(exampleInput("llm-stack")).compose);
-  const ref = "llm-stack@1.0.0";
+  const ref = renderStack(exampleInput("llm-stack")).templateRef;
   it.each<[string, (compose: Record<string, unknown>) => void, RegExp]>([
     ["a host port", (c) => void (servicesOf(c).openwebui.ports = ["8080:8080"]), /openwebui\.ports is not allowed/],
     ["a hyphenated service name", (c) => void (servicesOf(c)["open-webui"] = servicesOf(c).openwebui), /lower-case letters\/digits/],
@@ -58,9 +67,10 @@ describe("Coolify rules on rendered stacks", () => {
     ["a bare $VAR", (c) => void servicesOf(c).litellm.environment!.push("X=$HOME"), /bare "\$"/],
     ["a latest tag", (c) => void (servicesOf(c).postgres.image = "postgres:latest"), /floating tag "latest"/],
     ["a missing healthcheck", (c) => void delete servicesOf(c).litellm.healthcheck, /litellm\.healthcheck\.test is missing/],
-    ["a missing pids limit", (c) => void delete servicesOf(c).litellm.pids_limit, /pids_limit is missing/],
+    ["a missing pids limit", (c) => void delete servicesOf(c).litellm.deploy!.resources.limits.pids, /deploy\.resources\.limits\.pids is missing/],
+    ["pids_limit beside deploy limits (compose refuses the pair)", (c) => void (servicesOf(c).litellm.pids_limit = 512), /pids_limit is not allowed/],
     ["a traefik label", (c) => void (servicesOf(c).openwebui.labels!["traefik.enable"] = "true"), /collides with labels Coolify generates/],
-    ["a wrong template label", (c) => void (servicesOf(c).openwebui.labels![TEMPLATE_LABEL] = "llm-stack@0.9.0"), /must be "llm-stack@1\.0\.0"/],
+    ["a wrong template label", (c) => void (servicesOf(c).openwebui.labels![TEMPLATE_LABEL] = "llm-stack@0.9.0"), /must be "llm-stack@1\.1\.0"/],
     ["a bind mount", (c) => void servicesOf(c).openwebui.volumes!.push("/etc:/host-etc"), /not a named volume mount/],
     ["an undeclared volume", (c) => void servicesOf(c).openwebui.volumes!.push("other:/x"), /volume "other" is not declared/],
     ["a top-level network", (c) => void (c.networks = { default: {} }), /top-level "networks" is not allowed/],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderStack, TemplateError, type RenderInput } from "../../templates";
+import { getTemplate, renderStack, TemplateError, type RenderInput } from "../../templates";
 import { exampleInput } from "./fixtures";
 
 function errorOf(input: RenderInput): TemplateError {
@@ -12,32 +12,35 @@ function errorOf(input: RenderInput): TemplateError {
   throw new Error("expected a TemplateError");
 }
 
+/** `<id>@<latest released version>`, the version exampleInput renders. */
+const ref = (id: string) => `${id}@${getTemplate(id).manifest.version}`;
+
 const TOKEN = "123456789:EXAMPLE_fake_token_do_not_use_000";
 
 describe("TemplateError names tenant, template and field", () => {
   it.each<[string, string, (input: RenderInput) => void, string, string]>([
     ["an unknown template", "openclaw", (i) => void (i.template = "wordpress"), "wordpress", "template"],
     ["an unknown version", "openclaw", (i) => void (i.version = "9.9.9"), "openclaw", "version"],
-    ["a slug that is not DNS-safe", "openclaw", (i) => void (i.tenant.slug = "Acme_Corp"), "openclaw@1.0.0", "tenant.slug"],
-    ["a slug with a trailing hyphen", "llm-stack", (i) => void (i.tenant.slug = "acme-"), "llm-stack@1.0.0", "tenant.slug"],
-    ["a bad Telegram token", "telegram-bot", (i) => void (i.tenant.secrets.telegramBotToken = "not-a-token"), "telegram-bot@1.0.0", "secrets.telegramBotToken"],
-    ["a missing Telegram token", "telegram-bot", (i) => void delete i.tenant.secrets.telegramBotToken, "telegram-bot@1.0.0", "secrets.telegramBotToken"],
-    ["a missing allowlist", "telegram-bot", (i) => void (i.tenant.settings.allowedUserIds = []), "telegram-bot@1.0.0", "settings.allowedUserIds"],
-    ["a non-numeric Telegram user id", "openclaw", (i) => void (i.tenant.settings.telegramAllowFrom = ["@alice"]), "openclaw@1.0.0", "settings.telegramAllowFrom[0]"],
-    ["a token without an allowlist", "openclaw", (i) => void (i.tenant.settings.telegramAllowFrom = []), "openclaw@1.0.0", "settings.telegramAllowFrom"],
-    ["an unknown setting", "llm-stack", (i) => void (i.tenant.settings.ollama = true), "llm-stack@1.0.0", "settings"],
-    ["a model outside the plan", "openclaw", (i) => void (i.tenant.settings.primaryModel = "claude-opus"), "openclaw@1.0.0", "settings.primaryModel"],
-    ["a model the bot image cannot use", "telegram-bot", (i) => void (i.plan.models = ["llama3.1:8b"]), "telegram-bot@1.0.0", "plan.models"],
-    ["an empty model list", "llm-stack", (i) => void (i.plan.models = []), "llm-stack@1.0.0", "plan.models"],
-    ["an unknown plan tier", "llm-stack", (i) => void (i.plan.tier = "gold" as never), "llm-stack@1.0.0", "plan.tier"],
-    ["a memory override below OpenClaw's floor", "openclaw", (i) => void (i.plan.limits = { memoryMb: 1024 }), "openclaw@1.0.0", "plan.limits.memoryMb"],
-    ["a bad domain", "llm-stack", (i) => void (i.domains = ["acme.agents.test.invalid", "http://evil.example:8080/x"]), "llm-stack@1.0.0", "domains[1]"],
-    ["a wildcard domain", "openclaw", (i) => void (i.domains = ["*.acme.example"]), "openclaw@1.0.0", "domains[0]"],
-    ["no domain for a web stack", "openclaw", (i) => void (i.domains = []), "openclaw@1.0.0", "domains"],
-    ["a domain for the bot", "telegram-bot", (i) => void (i.domains = ["bot.acme.example"]), "telegram-bot@1.0.0", "domains"],
-    ["a duplicate domain", "openclaw", (i) => void (i.domains = ["a.example.com", "https://A.example.com"]), "openclaw@1.0.0", "domains[1]"],
-    ["a router URL with credentials", "llm-stack", (i) => void (i.platform.aiRouterUrl = "https://u:p@router.example/v1"), "llm-stack@1.0.0", "platform.aiRouterUrl"],
-    ["an empty router key", "llm-stack", (i) => void (i.platform.aiRouterKey = ""), "llm-stack@1.0.0", "platform.aiRouterKey"],
+    ["a slug that is not DNS-safe", "openclaw", (i) => void (i.tenant.slug = "Acme_Corp"), ref("openclaw"), "tenant.slug"],
+    ["a slug with a trailing hyphen", "llm-stack", (i) => void (i.tenant.slug = "acme-"), ref("llm-stack"), "tenant.slug"],
+    ["a bad Telegram token", "telegram-bot", (i) => void (i.tenant.secrets.telegramBotToken = "not-a-token"), ref("telegram-bot"), "secrets.telegramBotToken"],
+    ["a missing Telegram token", "telegram-bot", (i) => void delete i.tenant.secrets.telegramBotToken, ref("telegram-bot"), "secrets.telegramBotToken"],
+    ["a missing allowlist", "telegram-bot", (i) => void (i.tenant.settings.allowedUserIds = []), ref("telegram-bot"), "settings.allowedUserIds"],
+    ["a non-numeric Telegram user id", "openclaw", (i) => void (i.tenant.settings.telegramAllowFrom = ["@alice"]), ref("openclaw"), "settings.telegramAllowFrom[0]"],
+    ["a token without an allowlist", "openclaw", (i) => void (i.tenant.settings.telegramAllowFrom = []), ref("openclaw"), "settings.telegramAllowFrom"],
+    ["an unknown setting", "llm-stack", (i) => void (i.tenant.settings.ollama = true), ref("llm-stack"), "settings"],
+    ["a model outside the plan", "openclaw", (i) => void (i.tenant.settings.primaryModel = "claude-opus"), ref("openclaw"), "settings.primaryModel"],
+    ["a model the bot image cannot use", "telegram-bot", (i) => void (i.plan.models = ["llama3.1:8b"]), ref("telegram-bot"), "plan.models"],
+    ["an empty model list", "llm-stack", (i) => void (i.plan.models = []), ref("llm-stack"), "plan.models"],
+    ["an unknown plan tier", "llm-stack", (i) => void (i.plan.tier = "gold" as never), ref("llm-stack"), "plan.tier"],
+    ["a memory override below OpenClaw's floor", "openclaw", (i) => void (i.plan.limits = { memoryMb: 1024 }), ref("openclaw"), "plan.limits.memoryMb"],
+    ["a bad domain", "llm-stack", (i) => void (i.domains = ["acme.agents.test.invalid", "http://evil.example:8080/x"]), ref("llm-stack"), "domains[1]"],
+    ["a wildcard domain", "openclaw", (i) => void (i.domains = ["*.acme.example"]), ref("openclaw"), "domains[0]"],
+    ["no domain for a web stack", "openclaw", (i) => void (i.domains = []), ref("openclaw"), "domains"],
+    ["a domain for the bot", "telegram-bot", (i) => void (i.domains = ["bot.acme.example"]), ref("telegram-bot"), "domains"],
+    ["a duplicate domain", "openclaw", (i) => void (i.domains = ["a.example.com", "https://A.example.com"]), ref("openclaw"), "domains[1]"],
+    ["a router URL with credentials", "llm-stack", (i) => void (i.platform.aiRouterUrl = "https://u:p@router.example/v1"), ref("llm-stack"), "platform.aiRouterUrl"],
+    ["an empty router key", "llm-stack", (i) => void (i.platform.aiRouterKey = ""), ref("llm-stack"), "platform.aiRouterKey"],
   ])("for %s", (_label, template, mutate, expectedTemplate, field) => {
     const input = exampleInput(template);
     if (template === "openclaw") input.tenant.secrets.telegramBotToken = TOKEN;

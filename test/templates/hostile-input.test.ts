@@ -1,7 +1,10 @@
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { renderStack, TemplateError, type RenderInput } from "../../templates";
-import { exampleInput } from "./fixtures";
+import { exampleInput, LEGACY_VERSION } from "./fixtures";
+
+// Engine 1 (the 1.0.0 releases) keeps its behaviour; engine 2 (1.1.0) is covered by value-encoding.test.ts.
+const legacyInput = (template: string, tier?: Parameters<typeof exampleInput>[1], slug?: string) => exampleInput(template, tier, slug, LEGACY_VERSION);
 
 /** Fragments that break naive YAML/.env/shell templating. */
 const NASTY = [
@@ -63,13 +66,13 @@ const MUTATIONS: Record<string, Mutation[]> = {
 describe("hostile tenant values cannot change the compose structure", () => {
   for (const [template, mutations] of Object.entries(MUTATIONS)) {
     it(`${template}: 600 hostile inputs either fail with TemplateError or render the benign compose text`, () => {
-      const benign = renderStack(exampleInput(template));
+      const benign = renderStack(legacyInput(template));
       const next = rng(0x5eed + template.length);
       let rendered = 0;
       for (let n = 0; n < 600; n++) {
         const [field, mutate] = mutations[n % mutations.length];
         const value = hostileString(next);
-        const input = exampleInput(template);
+        const input = legacyInput(template);
         mutate(input, value);
         let stack;
         try {
@@ -90,19 +93,25 @@ describe("hostile tenant values cannot change the compose structure", () => {
 
   it("carries accepted hostile text verbatim in env and nowhere in the compose", () => {
     const prompt = "'; ${SERVICE_PASSWORD_POSTGRES} &a *a\n---\n!!python/object:os.system\nports:\n  - 80:80 日本語🦀";
-    const input = exampleInput("telegram-bot");
+    const input = legacyInput("telegram-bot");
     input.tenant.settings.assistantPrompt = prompt;
-    input.platform.aiRouterKey = "k'${X}&a*a!!python/object---\"";
     const stack = renderStack(input);
     expect(stack.env.CF_ASSISTANT_PROMPT).toBe(prompt);
-    expect(stack.env.CF_AI_ROUTER_KEY).toBe(input.platform.aiRouterKey);
     expect(stack.composeYaml).not.toContain("日本語");
     expect(stack.composeYaml).not.toContain("python/object");
-    expect(stack.composeYaml).toBe(renderStack(exampleInput("telegram-bot")).composeYaml);
+    expect(stack.composeYaml).toBe(renderStack(legacyInput("telegram-bot")).composeYaml);
+  });
+
+  it("refuses a router key with characters Coolify's .env writers would mangle", () => {
+    for (const key of ["k'${X}&a*a!!python/object---\"", "sk-abc def-1234", "sk-\\abcdefgh", "sk-$abcdefgh", "sk-#abcdefgh"]) {
+      const input = legacyInput("telegram-bot");
+      input.platform.aiRouterKey = key;
+      expect(() => renderStack(input), key).toThrow(/platform\.aiRouterKey/);
+    }
   });
 
   it("keeps free text bounded: a 5,000 character WebUI name is rejected, not rendered", () => {
-    const input = exampleInput("llm-stack");
+    const input = legacyInput("llm-stack");
     input.tenant.settings.webuiName = "a".repeat(5000);
     expect(() => renderStack(input)).toThrow(TemplateError);
   });

@@ -13,7 +13,7 @@ const released = listTemplates().flatMap((id) => listVersions(id).map((version) 
 describe("template registry", () => {
   it("knows the three templates and their latest released versions", () => {
     expect(listTemplates()).toEqual(["llm-stack", "openclaw", "telegram-bot"]);
-    for (const id of listTemplates()) expect(latestVersion(id)).toBe("1.0.0");
+    for (const id of listTemplates()) expect(latestVersion(id)).toBe("1.1.0");
   });
 
   it("keeps each manifest in the folder named by its id and version, next to its compose.yaml", () => {
@@ -55,7 +55,7 @@ describe("released template versions are immutable", () => {
   for (const manifest of released) {
     for (const tier of PLAN_TIERS) {
       it(`${manifest.id}@${manifest.version} renders the recorded compose for ${tier}`, async () => {
-        const input = { ...exampleInput(manifest.id, tier), version: manifest.version };
+        const input = exampleInput(manifest.id, tier, "acme", manifest.version);
         await expect(renderStack(input).composeYaml).toMatchFileSnapshot(`./golden/${manifest.id}@${manifest.version}.${tier}.yaml`);
       });
     }
