@@ -36,13 +36,13 @@ describe("planTenants", () => {
       [tenant("bolt", "openclaw", { telegramAllowFrom: ids, secrets: { telegramBotToken: OTHER_BOT_TOKEN } }), tenant("chirp", "telegram-bot", { telegramAllowFrom: ids })],
       PLATFORM,
     );
-    expect(bolt.rendered.env.CF_TELEGRAM_ALLOW_FROM).toBe("100000001,100000002");
-    expect(chirp.rendered.env.CF_ALLOWED_USER_IDS).toBe("100000001,100000002");
+    expect(bolt.rendered.composeValues.CF_TELEGRAM_ALLOW_FROM).toBe("100000001,100000002");
+    expect(chirp.rendered.composeValues.CF_ALLOWED_USER_IDS).toBe("100000001,100000002");
   });
 
   it("keeps Telegram ids set in the tenant's settings over the PocketBase field", () => {
     const [chirp] = planTenants([tenant("chirp", "telegram-bot", { settings: { allowedUserIds: ["42"] }, telegramAllowFrom: ["100000001"] })], PLATFORM);
-    expect(chirp.rendered.env.CF_ALLOWED_USER_IDS).toBe("42");
+    expect(chirp.rendered.composeValues.CF_ALLOWED_USER_IDS).toBe("42");
   });
 
   it("renders the AI Router key as the placeholder, never a real key", () => {
