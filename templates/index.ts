@@ -9,11 +9,12 @@ import openclaw110 from "./openclaw/1.1.0/manifest";
 import telegramBot100 from "./telegram-bot/1.0.0/manifest";
 import telegramBot101 from "./telegram-bot/1.0.1/manifest";
 import telegramBot110 from "./telegram-bot/1.1.0/manifest";
+import telegramBot111 from "./telegram-bot/1.1.1/manifest";
 
 export * from "../lib/templates";
 
 /** Every template version the program can deploy. A new version is a new folder plus one line here. */
-const MANIFESTS: TemplateManifest[] = [openclaw100, openclaw110, telegramBot100, telegramBot101, telegramBot110, llmStack100, llmStack110];
+const MANIFESTS: TemplateManifest[] = [openclaw100, openclaw110, telegramBot100, telegramBot101, telegramBot110, telegramBot111, llmStack100, llmStack110];
 
 export const TEMPLATES_DIR = __dirname;
 

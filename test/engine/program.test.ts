@@ -59,7 +59,7 @@ describe("the program against PocketBase and Coolify", () => {
   });
 
   it("moves a tenant to another template version with an in-place update and one restart", async () => {
-    await updateTenant(await platform.admin(), "chirp", { template_version: "1.0.1" });
+    await updateTenant(await platform.admin(), "chirp", { template_version: "1.1.1" });
     platform.coolify.requests.length = 0;
     const up = await platform.program.stack.up();
     expect(up.summary.resourceChanges).toMatchObject({ update: 2 }); // the service and its write-back record
