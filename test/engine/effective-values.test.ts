@@ -1,7 +1,7 @@
 // Hostile tenant values deployed by `pulumi up` of the program against PocketBase and the emulator: what Coolify's
 // .env and compose rendering plus the real compose loader hand each container (GET /_emulator/services/{uuid}/effective).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AI_ROUTER_KEY, startPlatform, updateTenant, type Platform } from "../support/platform";
+import { startPlatform, updateTenant, type Platform } from "../support/platform";
 
 interface Effective {
   containers: Record<string, { environment: Record<string, string | null>; limits: { cpus: number; memoryBytes: number; pids: number } }>;
@@ -18,6 +18,9 @@ describe("hostile tenant values reach the containers exactly, through pulumi up"
     expect(res.status).toBe(200);
     return (await res.json()) as Effective;
   };
+
+  /** The tenant's own AI Router key, as the program sent it (an env row, never compose text). */
+  const routerKey = (name: string) => platform.coolify.store.findServices({ name })[0].envs.find((e) => e.key === "CF_AI_ROUTER_KEY")?.value;
 
   beforeAll(async () => {
     platform = await startPlatform();
@@ -36,7 +39,8 @@ describe("hostile tenant values reach the containers exactly, through pulumi up"
     const env = (await effective("cf-chirp")).containers.bot.environment;
     expect(env.ASSISTANT_PROMPT).toBe(PROMPT);
     expect(env.OPENAI_BASE_URL).toBe("https://ai.cloudfreedom.test/v1");
-    expect(env.OPENAI_API_KEY).toBe(AI_ROUTER_KEY);
+    expect(env.OPENAI_API_KEY).toBe(routerKey("cf-chirp"));
+    expect(env.OPENAI_API_KEY).toMatch(/^sk-/);
     expect(Object.keys(env).filter((k) => env[k]?.includes("evil.invalid"))).toEqual(["ASSISTANT_PROMPT"]);
     expect(Object.keys(env).filter((k) => k.includes("EVIL"))).toEqual([]);
   });
@@ -51,7 +55,8 @@ describe("hostile tenant values reach the containers exactly, through pulumi up"
     const env = (await effective("cf-bolt")).containers.openclaw.environment;
     const config = JSON.parse(env.OPENCLAW_CONFIG_JSON!) as { models: { providers: Record<string, { apiKey: string }> } };
     expect(config.models.providers.airouter.apiKey).toBe("${AI_ROUTER_API_KEY}");
-    expect(env.AI_ROUTER_API_KEY).toBe(AI_ROUTER_KEY);
+    expect(env.AI_ROUTER_API_KEY).toBe(routerKey("cf-bolt"));
+    expect(env.AI_ROUTER_API_KEY).toMatch(/^sk-/);
   });
 
   it("applies the plan's limits from PocketBase (starter plan, openclaw: 1 cpu, 2048 MiB, 256 pids)", async () => {
