@@ -3,7 +3,8 @@
 // naming it and its field, and no tenant (good or bad) is touched, nor torn down. Besides rendering, the
 // isolation policies judge every tenant (domain-policy.ts, tenant-policy.ts); their refusals are collected
 // per tenant like render errors.
-import { getTemplate, renderStack, TemplateError, type RenderedStack } from "../templates";
+import { z } from "zod";
+import { getTemplate, renderStack, TemplateError, type RenderedStack, type TemplateVersion } from "../templates";
 import type { Tenant } from "../lib/tenants/tenant";
 import { applyDomainPolicy, type DomainDecision, type DomainPlatform } from "./domain-policy";
 import { draftRefusals, routerKeyRefusals, sharedSecretRefusals, type TenantPolicyOptions } from "./tenant-policy";
@@ -35,9 +36,15 @@ export class TenantPlanError extends Error {
   }
 }
 
-/** PocketBase keeps Telegram ids in their own field; each template names the input differently. */
-function settingsOf(tenant: Tenant): Record<string, unknown> {
+/**
+ * PocketBase keeps Telegram ids and the owner's e-mail in their own fields; each template names the input
+ * differently, and only versions whose settings declare `ownerEmail` take it (llm-stack >= 1.1.0: the Open
+ * WebUI admin account).
+ */
+function settingsOf(tenant: Tenant, version: TemplateVersion): Record<string, unknown> {
   const settings = { ...tenant.settings };
+  const schema = version.manifest.settings;
+  if (tenant.ownerEmail !== undefined && schema instanceof z.ZodObject && "ownerEmail" in schema.shape) settings.ownerEmail ??= tenant.ownerEmail;
   if (tenant.telegramAllowFrom.length > 0) {
     if (tenant.template === "openclaw") settings.telegramAllowFrom ??= tenant.telegramAllowFrom;
     if (tenant.template === "telegram-bot") settings.allowedUserIds ??= tenant.telegramAllowFrom;
@@ -53,7 +60,7 @@ function planTenant(tenant: Tenant, platform: PlatformValues, domain: DomainDeci
   const rendered = renderStack({
     template: tenant.template,
     version: tenant.templateVersion,
-    tenant: { slug: tenant.slug, settings: settingsOf(tenant), secrets: tenant.secrets },
+    tenant: { slug: tenant.slug, settings: settingsOf(tenant, version), secrets: tenant.secrets },
     plan: { tier: tenant.plan.tier, models: tenant.plan.models, limits: tenant.plan.limits[tenant.template] },
     platform: { aiRouterUrl: platform.aiRouterUrl, aiRouterKey: ROUTER_KEY_PLACEHOLDER, baseDomain: platform.baseDomain },
     domains: hosts,

@@ -2,6 +2,7 @@
 // real engine, the Coolify emulator. A tenant refused by a policy stops the run without one Coolify write;
 // a custom domain attaches only once verified; a router key travels to its tenant only, as a secret.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROVISIONING_COLLECTION } from "../../lib/tenants/collections";
 import { DEMO_BOT_TOKEN, DEMO_ROUTER_KEYS } from "../../pocketbase/seed";
 import { ENGINE_TIMEOUT, failure } from "../support/engine";
 import { AI_ROUTER_KEY, startPlatform, updateTenant, type Platform } from "../support/platform";
@@ -19,7 +20,7 @@ describe("tenant isolation against PocketBase and Coolify", () => {
   const record = async (slug: string) => {
     const pb = await platform.admin();
     const tenant = await pb.collection("tenants").getFirstListItem(pb.filter("slug = {:slug}", { slug }));
-    return pb.collection("provisioning").getFirstListItem(pb.filter("tenant = {:id}", { id: tenant.id }));
+    return pb.collection(PROVISIONING_COLLECTION).getFirstListItem(pb.filter("tenant = {:id}", { id: tenant.id }));
   };
 
   beforeAll(async () => {

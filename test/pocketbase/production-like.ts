@@ -13,7 +13,7 @@ export const PRODUCTION_LIKE_MIGRATIONS = [PRODUCTION_SCHEMA_DIR, PRODUCT_MIGRAT
 export const PRODUCTION_SOURCE_COLLECTIONS = ["tenants", "subscriptions", "plans"];
 
 export const BOT_TOKEN = "987654321:AAProductionLikeTokenForChirpBot001";
-export const ROUTER_KEYS: Record<string, string> = { acme: "sk-tenant-acme-secret-0001", chirp: "sk-tenant-chirp-secret-0002" };
+export const ROUTER_KEYS: Record<string, string> = { acme: "sk-tenant-acme-secret-0001", bolt: "sk-tenant-bolt-secret-0003", chirp: "sk-tenant-chirp-secret-0002" };
 
 const PLANS = [
   { code: "basic", title: "Basic", price_cents: 900, agent_tier: "starter", agent_templates: ["openclaw", "telegram-bot"], ai_models: ["gpt-4o-mini"], agent_limits: { openclaw: { cpus: 1, memoryMb: 2048 } } },

@@ -45,6 +45,17 @@ describe("planTenants", () => {
     expect(chirp.rendered.composeValues.CF_ALLOWED_USER_IDS).toBe("42");
   });
 
+  it("hands the owner's e-mail to a template version that takes it (the Open WebUI admin), and to no other", () => {
+    const [acme, bolt] = planTenants(
+      [tenant("acme", "llm-stack", { ownerEmail: "owner@acme.example" }), tenant("bolt", "openclaw", { ownerEmail: "owner@bolt.example" })],
+      PLATFORM,
+    );
+    expect(acme.rendered.composeValues.CF_OWNER_EMAIL).toBe("owner@acme.example");
+    expect(JSON.stringify(bolt.rendered)).not.toContain("owner@bolt.example");
+    const [pinned] = planTenants([tenant("acme", "llm-stack", { ownerEmail: "owner@acme.example", templateVersion: "1.0.0" })], PLATFORM);
+    expect(JSON.stringify(pinned.rendered)).not.toContain("owner@acme.example");
+  });
+
   it("renders the AI Router key as the placeholder, never a real key", () => {
     const [acme] = planTenants([tenant("acme", "llm-stack")], PLATFORM);
     expect(acme.rendered.env.CF_AI_ROUTER_KEY).toBe(ROUTER_KEY_PLACEHOLDER);
