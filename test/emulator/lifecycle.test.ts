@@ -72,11 +72,14 @@ describe("emulator service lifecycle and queued delete", () => {
 
   it("queues a delete: GET stays 200 until the job runs, then 404; volumes removed by default", async () => {
     const uuid = await createService(emu, project);
+    // Long enough that the GET and second DELETE below land before the job on a loaded machine.
+    emu.faults.deleteDelayMs = 1500;
     const res = await call(emu, "DELETE", `/services/${uuid}`);
     expect(res.body).toEqual({ message: "Service deletion request queued." });
     expect((await call(emu, "GET", `/services/${uuid}`)).status).toBe(200);
     expect((await call(emu, "DELETE", `/services/${uuid}`)).status).toBe(200);
-    await waitFor(() => call(emu, "GET", `/services/${uuid}`), (r) => r.status === 404);
+    emu.faults.deleteDelayMs = null;
+    await waitFor(() => call(emu, "GET", `/services/${uuid}`), (r) => r.status === 404, 10_000);
     expect((await call(emu, "GET", `/services/${uuid}`)).body).toEqual({ message: "Service not found." });
     expect(emu.store.findVolumes(uuid).every((v) => v.removed)).toBe(true);
     expect((await call(emu, "DELETE", `/services/${uuid}`)).status).toBe(404);
