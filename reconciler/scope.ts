@@ -1,0 +1,90 @@
+// Which resources a run touches. Pure. A run is targeted when every change maps to known tenants and every
+// tenant that would be added or torn down is one of them; the run then excludes every other deployed tenant
+// (their components, and through --exclude-dependents their children). Excluding rather than targeting keeps
+// the teardown guard, the shared project and new tenants' resources (whose URNs do not exist yet) in the run,
+// and the membership rule keeps the guard's record of deployed tenants exact.
+import type { Tenant } from "../lib/tenants/tenant";
+import type { Change, RunRequest } from "./queue";
+
+export const TENANT_COMPONENT_TYPE = "cloudfreedom:tenant:Stack";
+
+export type Scope =
+  | { kind: "full"; reason: string }
+  | { kind: "targeted"; tenants: string[]; exclude: string[] }
+  | { kind: "none"; reason: string };
+
+/** The deployed state as the reconciler needs it, from `pulumi stack export`. */
+export interface Deployed {
+  /** Tenant slug -> URN of its component. */
+  components: Map<string, string>;
+  /** Resource URN -> parent URN. */
+  parents: Map<string, string>;
+  pendingOperations: number;
+}
+
+interface ExportedResource {
+  urn: string;
+  type: string;
+  parent?: string;
+}
+
+/** Reads tenant components, parents and pending operations from a stack export (`Deployment.deployment`). */
+export function readDeployed(deployment: unknown): Deployed {
+  const body = (deployment ?? {}) as { resources?: ExportedResource[]; pending_operations?: unknown[] };
+  const components = new Map<string, string>();
+  const parents = new Map<string, string>();
+  for (const resource of body.resources ?? []) {
+    if (resource.parent) parents.set(resource.urn, resource.parent);
+    if (resource.type === TENANT_COMPONENT_TYPE) components.set(urnName(resource.urn), resource.urn);
+  }
+  return { components, parents, pendingOperations: body.pending_operations?.length ?? 0 };
+}
+
+/** The name part of a URN (after the last "::"). */
+export function urnName(urn: string): string {
+  return urn.slice(urn.lastIndexOf("::") + 2);
+}
+
+/** The tenant slug a resource belongs to: the nearest tenant component up its parent chain. */
+export function tenantOfUrn(urn: string, parents: Map<string, string>): string | undefined {
+  for (let current: string | undefined = urn, hops = 0; current !== undefined && hops < 32; current = parents.get(current), hops++) {
+    const type = current.split("::")[2] ?? "";
+    if (type === TENANT_COMPONENT_TYPE) return urnName(current);
+  }
+  return undefined;
+}
+
+/** The slugs of the tenants a change concerns, or undefined when it cannot be mapped (then the run is full). */
+function tenantsOfChange(change: Change, tenants: Tenant[]): string[] | undefined {
+  if (change.collection === "tenants") {
+    const tenant = tenants.find((t) => t.id === change.id);
+    return tenant ? [tenant.slug] : undefined;
+  }
+  if (change.collection === "plans") return tenants.filter((t) => t.plan.id === change.id).map((t) => t.slug);
+  return undefined;
+}
+
+export function planScope(request: RunRequest, tenants: Tenant[] | undefined, deployed: Deployed | undefined): Scope {
+  if (request.full) return { kind: "full", reason: `${request.triggers.join("+")} run` };
+  if (tenants === undefined || deployed === undefined) return { kind: "full", reason: "tenants or state could not be read" };
+  if (deployed.pendingOperations > 0) return { kind: "full", reason: "the state has pending operations" };
+  const selected = new Set<string>();
+  for (const change of request.changes) {
+    const slugs = tenantsOfChange(change, tenants);
+    if (slugs === undefined) return { kind: "full", reason: `a change to ${change.collection}/${change.id} concerns no known tenant` };
+    for (const slug of slugs) selected.add(slug);
+  }
+  for (const named of request.tenants) {
+    const tenant = tenants.find((t) => t.slug === named || t.id === named);
+    if (tenant === undefined) return { kind: "full", reason: `the API named an unknown tenant "${named.slice(0, 64)}"` };
+    selected.add(tenant.slug);
+  }
+  const desired = new Set(tenants.filter((t) => t.status !== "cancelled").map((t) => t.slug));
+  const membership = [...[...desired].filter((slug) => !deployed.components.has(slug)), ...[...deployed.components.keys()].filter((slug) => !desired.has(slug))];
+  const unexplained = membership.filter((slug) => !selected.has(slug));
+  if (unexplained.length > 0) return { kind: "full", reason: `tenants ${unexplained.sort().join(", ")} are to be added or removed` };
+  if (selected.size === 0) return { kind: "none", reason: "the changes concern no tenant" };
+  const exclude = [...deployed.components].filter(([slug]) => !selected.has(slug)).map(([, urn]) => urn).sort();
+  if (exclude.length === 0) return { kind: "full", reason: "the changes concern every deployed tenant" };
+  return { kind: "targeted", tenants: [...selected].sort(), exclude };
+}
