@@ -29,6 +29,8 @@ interface RealtimeEvent {
 
 const OVERLAP_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+/** A session disconnected this long (the SDK's own reconnects failing, e.g. an expired login) is replaced. */
+const DISCONNECTED_MAX_MS = 30_000;
 
 /** PocketBase's stored form, "2026-01-02 03:04:05.678Z": comparable as text. */
 function pbTime(ms: number): string {
@@ -106,11 +108,26 @@ export function watchCollections(options: WatchOptions): Watcher {
     }
   };
   void run(0);
+  let disconnectedSince: number | undefined;
+  const watchdog = setInterval(() => {
+    if (stopped || session === undefined || session.realtime.isConnected) {
+      disconnectedSince = undefined;
+      return;
+    }
+    disconnectedSince ??= Date.now();
+    if (Date.now() - disconnectedSince < DISCONNECTED_MAX_MS) return;
+    disconnectedSince = undefined;
+    options.log("the realtime session stayed disconnected; starting a new one");
+    clearTimeout(renewTimer);
+    void run(0);
+  }, 5_000);
+  watchdog.unref();
 
   return {
     connected: () => session?.realtime.isConnected ?? false,
     stop: async () => {
       stopped = true;
+      clearInterval(watchdog);
       clearTimeout(renewTimer);
       clearTimeout(retryTimer);
       await session?.realtime.unsubscribe().catch(() => undefined);
