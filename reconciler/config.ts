@@ -17,6 +17,8 @@ export interface ReconcilerConfig {
   resubscribeMinutes: number;
   /** Timer runs refresh first (repairs drift: a service changed or deleted in Coolify by hand). */
   refreshOnTimer: boolean;
+  /** Events about known tenants run targeted; false makes every run full. */
+  targetedRuns: boolean;
   pocketbase: PocketBaseSource;
   /** Every secret value of the stack config, for scrubbing messages. */
   secrets: string[];
@@ -37,6 +39,7 @@ const KEYS = {
   reconcileDebounceSeconds: { schema: z.coerce.number().min(0), fallback: "5" },
   reconcileResubscribeMinutes: { schema: positive.max(29, "must stay under PocketBase's 30-minute cap"), fallback: "25" },
   reconcileRefreshOnTimer: { schema: z.enum(["true", "false"]), fallback: "true" },
+  reconcileTargetedRuns: { schema: z.enum(["true", "false"]), fallback: "true" },
   tenantSourceCollections: { schema: z.string().transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)).pipe(z.array(collectionName).min(1)), fallback: "tenants,plans" },
 } as const;
 
@@ -69,6 +72,7 @@ export function readReconcilerConfig(config: ConfigMap, overrides: { intervalMin
     sourceCollections: parsed.tenantSourceCollections as string[],
     resubscribeMinutes: parsed.reconcileResubscribeMinutes as number,
     refreshOnTimer: parsed.reconcileRefreshOnTimer === "true",
+    targetedRuns: parsed.reconcileTargetedRuns === "true",
     pocketbase: { url: url!, email: email!, password: password! },
     secrets: Object.values(config).filter((entry) => entry.secret && entry.value.length >= 4).map((entry) => entry.value),
   };

@@ -142,7 +142,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
     } catch (error) {
       say(`reading the stack state failed (${String(error)}); running in full`);
     }
-    const scope = planScope(request, tenants, deployed);
+    const scope = planScope(config.targetedRuns ? request : { ...request, full: true }, tenants, deployed);
     if (scope.kind === "none") {
       say(`nothing to run for ${request.triggers.join("+")}: ${scope.reason}`);
       return;
