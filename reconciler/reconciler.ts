@@ -94,12 +94,13 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
   const observe = async (scope: Scope, outcome: EngineOutcome, tenants: Tenant[]): Promise<void> => {
     const desired = tenants.filter((t) => t.status !== "cancelled");
     const inScope = scope.kind === "targeted" ? desired.filter((t) => scope.tenants.includes(t.slug)) : desired;
-    const outputs = ((await stack.outputs()).tenants?.value ?? {}) as Record<string, { status?: string }>;
+    // From the state rather than the stack outputs: a failed tenant can keep the program from registering outputs.
+    const recorded = readDeployed((await stack.exportStack()).deployment).serviceStatus;
     const failed = new Map(outcome.failures.filter((f) => f.tenant).map((f) => [f.tenant, f.message]));
     const now = new Date();
     const observations: Observation[] = inScope.map((t) => ({
       tenantId: t.id,
-      status: failed.has(t.slug) ? "failed" : (outputs[t.slug]?.status ?? "unknown"),
+      status: failed.has(t.slug) ? "failed" : (recorded.get(t.slug) ?? "unknown"),
       lastError: failed.get(t.slug) ?? "",
       observedAt: now.toISOString(),
     }));

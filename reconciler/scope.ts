@@ -7,6 +7,7 @@ import type { Tenant } from "../lib/tenants/tenant";
 import type { Change, RunRequest } from "./queue";
 
 export const TENANT_COMPONENT_TYPE = "cloudfreedom:tenant:Stack";
+const SERVICE_TYPE = "pulumi-nodejs:dynamic/coolify:Service";
 
 export type Scope =
   | { kind: "full"; reason: string }
@@ -19,6 +20,8 @@ export interface Deployed {
   components: Map<string, string>;
   /** Resource URN -> parent URN. */
   parents: Map<string, string>;
+  /** Tenant slug -> the status its Coolify service had when the state last recorded it. */
+  serviceStatus: Map<string, string>;
   pendingOperations: number;
 }
 
@@ -26,6 +29,7 @@ interface ExportedResource {
   urn: string;
   type: string;
   parent?: string;
+  outputs?: { status?: unknown };
 }
 
 /** Reads tenant components, parents and pending operations from a stack export (`Deployment.deployment`). */
@@ -37,7 +41,12 @@ export function readDeployed(deployment: unknown): Deployed {
     if (resource.parent) parents.set(resource.urn, resource.parent);
     if (resource.type === TENANT_COMPONENT_TYPE) components.set(urnName(resource.urn), resource.urn);
   }
-  return { components, parents, pendingOperations: body.pending_operations?.length ?? 0 };
+  const serviceStatus = new Map<string, string>();
+  for (const resource of body.resources ?? []) {
+    const tenant = resource.type === SERVICE_TYPE ? tenantOfUrn(resource.urn, parents) : undefined;
+    if (tenant !== undefined && typeof resource.outputs?.status === "string") serviceStatus.set(tenant, resource.outputs.status);
+  }
+  return { components, parents, serviceStatus, pendingOperations: body.pending_operations?.length ?? 0 };
 }
 
 /** The name part of a URN (after the last "::"). */

@@ -14,7 +14,7 @@ function tenant(slug: string, plan = "plan-pro", status: Tenant["status"] = "act
 }
 
 function deployed(...slugs: string[]): Deployed {
-  return { components: new Map(slugs.map((s) => [s, urn(s)])), parents: new Map(), pendingOperations: 0 };
+  return { components: new Map(slugs.map((s) => [s, urn(s)])), parents: new Map(), serviceStatus: new Map(), pendingOperations: 0 };
 }
 
 const change = (collection: string, id: string): RunRequest => ({ triggers: ["realtime"], full: false, changes: [{ collection, id, action: "update", seenAt: 0 }], tenants: [] });
@@ -60,17 +60,18 @@ describe("planScope", () => {
 });
 
 describe("reading the stack export", () => {
-  it("finds tenant components, parents and pending operations, and the tenant of a child resource", () => {
+  it("finds tenant components, parents, service statuses and pending operations, and the tenant of a child resource", () => {
     const state = readDeployed({
       resources: [
         { urn: "urn:pulumi:test::p::pulumi:pulumi:Stack::p-test", type: "pulumi:pulumi:Stack" },
         { urn: urn("acme"), type: "cloudfreedom:tenant:Stack", parent: "urn:pulumi:test::p::pulumi:pulumi:Stack::p-test" },
-        { urn: child("acme", "service"), type: "pulumi-nodejs:dynamic/coolify:Service", parent: urn("acme") },
+        { urn: child("acme", "service"), type: "pulumi-nodejs:dynamic/coolify:Service", parent: urn("acme"), outputs: { status: "running:healthy" } },
       ],
       pending_operations: [{ type: "creating" }],
     });
     expect([...state.components.keys()]).toEqual(["acme"]);
     expect(state.pendingOperations).toBe(1);
+    expect(state.serviceStatus).toEqual(new Map([["acme", "running:healthy"]]));
     expect(tenantOfUrn(child("acme", "service"), state.parents)).toBe("acme");
     expect(tenantOfUrn("urn:pulumi:test::p::pulumi-nodejs:dynamic/cloudfreedom:TeardownGuard::teardown-guard", state.parents)).toBeUndefined();
   });
