@@ -1,8 +1,8 @@
-// Which resources a run touches. Pure. A run is targeted when every change maps to known tenants and every
-// tenant that would be added or torn down is one of them; the run then excludes every other deployed tenant
-// (their components, and through --exclude-dependents their children). Excluding rather than targeting keeps
-// the teardown guard, the shared project and new tenants' resources (whose URNs do not exist yet) in the run,
-// and the membership rule keeps the guard's record of deployed tenants exact.
+// Which resources a run touches. Pure. A run is targeted when every change maps to known tenants, every tenant
+// that would be added is one of them, and none is to be torn down; the run then excludes every other deployed
+// tenant (their components, and through --exclude-dependents their children). Excluding rather than targeting
+// keeps the teardown guard, the shared project and new tenants' resources (whose URNs do not exist yet) in the
+// run, and the membership rules keep the guard's record of deployed tenants exact.
 import type { Tenant } from "../lib/tenants/tenant";
 import type { Change, RunRequest } from "./queue";
 
@@ -89,9 +89,12 @@ export function planScope(request: RunRequest, tenants: Tenant[] | undefined, de
     selected.add(tenant.slug);
   }
   const desired = new Set(tenants.filter((t) => t.status !== "cancelled").map((t) => t.slug));
-  const membership = [...[...desired].filter((slug) => !deployed.components.has(slug)), ...[...deployed.components.keys()].filter((slug) => !desired.has(slug))];
-  const unexplained = membership.filter((slug) => !selected.has(slug));
-  if (unexplained.length > 0) return { kind: "full", reason: `tenants ${unexplained.sort().join(", ")} are to be added or removed` };
+  // The engine deletes nothing in a run with excludes: it keeps every excluded resource's dependencies, the root
+  // stack among them, and with --exclude-dependents everything under the root. Teardowns therefore run in full.
+  const removed = [...deployed.components.keys()].filter((slug) => !desired.has(slug)).sort();
+  if (removed.length > 0) return { kind: "full", reason: `tenants ${removed.join(", ")} are to be torn down` };
+  const unexplained = [...desired].filter((slug) => !deployed.components.has(slug) && !selected.has(slug)).sort();
+  if (unexplained.length > 0) return { kind: "full", reason: `tenants ${unexplained.join(", ")} are to be added` };
   if (selected.size === 0) return { kind: "none", reason: "the changes concern no tenant" };
   const exclude = [...deployed.components].filter(([slug]) => !selected.has(slug)).map(([, urn]) => urn).sort();
   if (exclude.length === 0) return { kind: "full", reason: "the changes concern every deployed tenant" };

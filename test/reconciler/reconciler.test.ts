@@ -133,6 +133,15 @@ describe("the reconciler", () => {
     expect(reconciler.lastRun()).toMatchObject({ result: "succeeded" });
   }, ENGINE_TIMEOUT);
 
+  it("tears down a tenant cancelled in PocketBase, in a full run", async () => {
+    const delta = await pb.collection("tenants").getFirstListItem('slug = "delta"');
+    await pb.collection("tenants").update(delta.id, { status: "cancelled" });
+    await waitFor("cf-delta gone from Coolify", () => platform.coolify.store.findServices({ name: "cf-delta" }).length === 0 || undefined);
+    await reconciler.idle();
+    expect(reconciler.lastRun()).toMatchObject({ result: "succeeded", scope: "full", counts: { delete: 5 } });
+    expect(await provisioningOf(pb, "delta")).toBeUndefined();
+  }, ENGINE_TIMEOUT);
+
   it("lets the other tenants converge when one tenant's service fails", async () => {
     platform.coolify.faults.markContainer("bot", "degraded");
     await pb.collection("tenants").create({
