@@ -99,6 +99,9 @@ describe("the reconciler", () => {
 
   it("applies a change made while PocketBase was down, through the catch-up after it restarts", async () => {
     await platform.pocketbase.stop();
+    const down = await fetch(`${reconciler.url}/healthz`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ pocketbase: false, backend: true, loop: true });
     // Written into the stopped server's database: no realtime event can ever announce it, only the catch-up.
     const db = new DatabaseSync(join(platform.pocketbase.dataDir, "data.db"));
     const now = new Date().toISOString().replace("T", " ");
