@@ -39,13 +39,14 @@ function programFor(pocketbase: PocketBaseInstance, coolify: CoolifyEmulator, pr
 
 async function createTenant(pb: PocketBase, slug: string): Promise<string> {
   const plan = await pb.collection("plans").getFirstListItem('name = "starter"');
-  return (await pb.collection("tenants").create({ slug, name: slug, status: "active", plan: plan.id, template: "openclaw", settings: {} })).id;
+  const tenant = { slug, name: slug, status: "active", plan: plan.id, template: "openclaw", settings: {}, ai_router_key: `sk-bench-${slug}-router-key-not-real` };
+  return (await pb.collection("tenants").create(tenant)).id;
 }
 
 /** Seconds from now until the tenant's provisioning record is observed running:healthy. */
 async function untilHealthy(pb: PocketBase, tenantId: string, since: number): Promise<number> {
   for (;;) {
-    const list = await pb.collection("provisioning").getList(1, 1, { filter: pb.filter("tenant = {:id}", { id: tenantId }) });
+    const list = await pb.collection("agent_provisioning").getList(1, 1, { filter: pb.filter("tenant = {:id}", { id: tenantId }) });
     const record = list.items[0];
     if (record?.status === "running:healthy" && record.observed_at) return (Date.now() - since) / 1000;
     if (record?.status === "failed") throw new Error(`tenant ${tenantId} failed: ${record.last_error}`);

@@ -2,7 +2,9 @@
 // its own keys plus the PocketBase login the program uses. Every problem is reported at once with its fix.
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { z } from "zod";
+import { checkCollectionName, DEFAULT_TENANT_VIEW } from "../lib/tenants/collections";
 import type { PocketBaseSource } from "../lib/tenants/connection";
+import { tenantSourceCollections } from "../lib/tenants/sources";
 
 export const NAMESPACE = "cloudfreedom-agents";
 
@@ -11,8 +13,10 @@ export interface ReconcilerConfig {
   token: string;
   intervalMinutes: number;
   debounceSeconds: number;
-  /** PocketBase collections whose changes trigger a run (realtime + catch-up). */
+  /** PocketBase collections whose changes trigger a run (realtime + catch-up): config tenantSourceCollections. */
   sourceCollections: string[];
+  /** The tenant view the program reads (config tenantView). */
+  tenantView: string;
   /** A realtime session is renewed this often, under PocketBase's 30-minute connection cap. */
   resubscribeMinutes: number;
   /** Timer runs refresh first (repairs drift: a service changed or deleted in Coolify by hand). */
@@ -32,7 +36,6 @@ export class ReconcilerConfigError extends Error {
 }
 
 const positive = z.coerce.number().positive();
-const collectionName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be PocketBase collection names");
 
 const KEYS = {
   reconcileIntervalMinutes: { schema: positive, fallback: "15" },
@@ -40,7 +43,6 @@ const KEYS = {
   reconcileResubscribeMinutes: { schema: positive.max(29, "must stay under PocketBase's 30-minute cap"), fallback: "25" },
   reconcileRefreshOnTimer: { schema: z.enum(["true", "false"]), fallback: "true" },
   reconcileTargetedRuns: { schema: z.enum(["true", "false"]), fallback: "true" },
-  tenantSourceCollections: { schema: z.string().transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)).pipe(z.array(collectionName).min(1)), fallback: "tenants,plans" },
 } as const;
 
 /** Reads the reconciler's settings from `stack.getAllConfig()` (secrets decrypted); `overrides` win (CLI flags). */
@@ -53,6 +55,15 @@ export function readReconcilerConfig(config: ConfigMap, overrides: { intervalMin
     const result = (spec.schema as z.ZodType).safeParse(raw);
     if (result.success) parsed[key] = result.data;
     else problems.push(`${key} "${raw}" is invalid (${result.error.issues[0]?.message}): pulumi config set ${key} ${spec.fallback}`);
+  }
+  let tenantView = DEFAULT_TENANT_VIEW;
+  let sourceCollections: string[] = [];
+  try {
+    tenantView = checkCollectionName(get("tenantView") ?? DEFAULT_TENANT_VIEW, "tenantView");
+    const listed = get("tenantSourceCollections")?.split(",").map((name) => name.trim()).filter(Boolean);
+    sourceCollections = tenantSourceCollections(listed, tenantView);
+  } catch (error) {
+    problems.push(`${error instanceof Error ? error.message : String(error)}: pulumi config set tenantSourceCollections tenants,plans`);
   }
   const token = get("reconcilerToken");
   if (token === undefined || token.length < 16) {
@@ -69,7 +80,8 @@ export function readReconcilerConfig(config: ConfigMap, overrides: { intervalMin
     token: token!,
     intervalMinutes: overrides.intervalMinutes ?? (parsed.reconcileIntervalMinutes as number),
     debounceSeconds: parsed.reconcileDebounceSeconds as number,
-    sourceCollections: parsed.tenantSourceCollections as string[],
+    sourceCollections,
+    tenantView,
     resubscribeMinutes: parsed.reconcileResubscribeMinutes as number,
     refreshOnTimer: parsed.reconcileRefreshOnTimer === "true",
     targetedRuns: parsed.reconcileTargetedRuns === "true",

@@ -133,7 +133,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
     let tenants: Tenant[] | undefined;
     let deployed: Deployed | undefined;
     try {
-      tenants = await loadTenants(config.pocketbase);
+      tenants = await loadTenants({ ...config.pocketbase, view: config.tenantView });
       noteChanges(request.changes, tenants);
     } catch (error) {
       say(`reading tenants failed (${error instanceof Error ? error.message : String(error)}); running in full, where the program reports it`);

@@ -63,13 +63,21 @@ export function tenantOfUrn(urn: string, parents: Map<string, string>): string |
   return undefined;
 }
 
-/** The slugs of the tenants a change concerns, or undefined when it cannot be mapped (then the run is full). */
+/**
+ * The slugs of the tenants a change concerns, or undefined when it cannot be mapped (then the run is full). The
+ * mapping assumes the tenant view's `id` and `plan_id` are the record ids of `tenants` and `plans`, as in the demo
+ * view and the example; with other ids nothing maps and every run is full, which is slower but never wrong.
+ */
 function tenantsOfChange(change: Change, tenants: Tenant[]): string[] | undefined {
   if (change.collection === "tenants") {
     const tenant = tenants.find((t) => t.id === change.id);
     return tenant ? [tenant.slug] : undefined;
   }
-  if (change.collection === "plans") return tenants.filter((t) => t.plan.id === change.id).map((t) => t.slug);
+  // A plan no tenant is on (a new one, or a view whose plan ids are not the plans' record ids) runs in full.
+  if (change.collection === "plans") {
+    const onPlan = tenants.filter((t) => t.plan.id === change.id).map((t) => t.slug);
+    return onPlan.length > 0 ? onPlan : undefined;
+  }
   return undefined;
 }
 

@@ -1,12 +1,13 @@
 import type { RecordModel } from "pocketbase";
+import { PROVISIONING_COLLECTION } from "./collections";
 import { connect, toSourceError, type PocketBaseSource } from "./connection";
 
-// What the reconciler observed of each tenant after a run, written onto the tenant's `provisioning` record
+// What the reconciler observed of each tenant after a run, written onto the tenant's `agent_provisioning` record
 // outside Pulumi: when it looked (observed_at), the status it saw and the last error ("" once healthy again).
 // Pulumi's own write-back (providers/provisioning.ts) owns the other fields.
 
 export interface Observation {
-  /** The tenant's PocketBase record id. */
+  /** The tenant's record id in the tenant view. */
   tenantId: string;
   /** The service status from the run (e.g. "running:healthy"), or "failed" when the tenant's step failed. */
   status: string;
@@ -16,7 +17,7 @@ export interface Observation {
   observedAt: string;
 }
 
-const COLLECTION = "provisioning";
+const COLLECTION = PROVISIONING_COLLECTION;
 const ERROR_MAX = 4000;
 const CONCURRENCY = 8;
 

@@ -1,9 +1,10 @@
+import { PROVISIONING_RUNS_COLLECTION } from "./collections";
 import { connect, toSourceError, type PocketBaseSource } from "./connection";
 
 // The reconciler's audit trail: one record per run in `agent_provisioning_runs`. Never a secret: the caller
 // scrubs messages before they get here, and nothing else in a record comes from configuration.
 
-export const RUNS_COLLECTION = "agent_provisioning_runs";
+export const RUNS_COLLECTION = PROVISIONING_RUNS_COLLECTION;
 
 export type RunResult = "succeeded" | "failed" | "refused" | "cancelled";
 

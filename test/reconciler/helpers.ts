@@ -6,6 +6,9 @@ import type { Platform } from "../support/platform";
 
 export const TOKEN = "reconciler-test-token-0123456789abcdef";
 
+/** Every tenant needs its own AI Router key (the program refuses a shared one). */
+export const routerKey = (slug: string) => `sk-test-${slug}-router-key-not-real`;
+
 /** The environment the platform's stack runs in (its file:// backend and passphrase). */
 export function envOf(platform: Platform): Record<string, string> {
   return { ...(platform.program.stack.workspace as LocalWorkspace).envVars };
@@ -23,7 +26,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 export async function provisioningOf(pb: PocketBase, slug: string): Promise<RecordModel | undefined> {
   const tenant = await pb.collection("tenants").getFirstListItem(pb.filter("slug = {:slug}", { slug }));
-  const list = await pb.collection("provisioning").getList(1, 1, { filter: pb.filter("tenant = {:id}", { id: tenant.id }) });
+  const list = await pb.collection("agent_provisioning").getList(1, 1, { filter: pb.filter("tenant = {:id}", { id: tenant.id }) });
   return list.items[0];
 }
 

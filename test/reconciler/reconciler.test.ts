@@ -13,7 +13,7 @@ import { DEMO_BOT_TOKEN } from "../../pocketbase/seed";
 import { ENGINE_TIMEOUT } from "../support/engine";
 import { startPlatform, type Platform } from "../support/platform";
 import { repoRoot } from "../support/pulumi";
-import { envOf, planId, provisioningOf, runRecords, TOKEN, waitFor } from "./helpers";
+import { envOf, planId, provisioningOf, routerKey, runRecords, TOKEN, waitFor } from "./helpers";
 
 describe("the reconciler", () => {
   let platform: Platform;
@@ -50,7 +50,7 @@ describe("the reconciler", () => {
 
   it("brings a tenant created in PocketBase to running:healthy, with its record written, without a manual up", async () => {
     platform.coolify.requests.length = 0;
-    await pb.collection("tenants").create({ slug: "delta", name: "Delta", status: "active", plan: await planId(pb, "starter"), template: "openclaw", settings: {} });
+    await pb.collection("tenants").create({ slug: "delta", name: "Delta", status: "active", plan: await planId(pb, "starter"), template: "openclaw", settings: {}, ai_router_key: routerKey("delta") });
     const record = await waitFor("delta's observed record", async () => {
       const found = await provisioningOf(pb, "delta");
       return found?.status === "running:healthy" && found.observed_at ? found : undefined;
@@ -148,9 +148,9 @@ describe("the reconciler", () => {
   it("lets the other tenants converge when one tenant's service fails", async () => {
     platform.coolify.faults.markContainer("bot", "degraded");
     await pb.collection("tenants").create({
-      slug: "echo", name: "Echo", status: "active", plan: await planId(pb, "business"), template: "telegram-bot", settings: {}, telegram_bot_token: DEMO_BOT_TOKEN, telegram_allow_from: ["100000003"],
+      slug: "echo", name: "Echo", status: "active", plan: await planId(pb, "business"), template: "telegram-bot", settings: {}, telegram_bot_token: DEMO_BOT_TOKEN, telegram_allow_from: ["100000003"], ai_router_key: routerKey("echo"),
     });
-    await pb.collection("tenants").create({ slug: "fox", name: "Fox", status: "active", plan: await planId(pb, "starter"), template: "openclaw", settings: {} });
+    await pb.collection("tenants").create({ slug: "fox", name: "Fox", status: "active", plan: await planId(pb, "starter"), template: "openclaw", settings: {}, ai_router_key: routerKey("fox") });
     const echo = await waitFor("echo's failure recorded", async () => {
       const found = await provisioningOf(pb, "echo");
       return found?.status === "failed" ? found : undefined;
@@ -166,13 +166,13 @@ describe("the reconciler", () => {
   }, ENGINE_TIMEOUT);
 
   it("keeps every secret out of its run records and observations", async () => {
-    const stored = JSON.stringify([await runRecords(pb), await pb.collection("provisioning").getFullList({ fields: "status,last_error" })]);
+    const stored = JSON.stringify([await runRecords(pb), await pb.collection("agent_provisioning").getFullList({ fields: "status,last_error" })]);
     for (const secret of [TOKEN, platform.coolify.token, platform.pocketbase.password, DEMO_BOT_TOKEN]) expect(stored).not.toContain(secret);
   });
 
   it("stops on SIGTERM during a run with no pending operation or lock left, and the next start catches up", async () => {
     await reconciler.stop();
-    await pb.collection("tenants").create({ slug: "golf", name: "Golf", status: "active", plan: await planId(pb, "starter"), template: "openclaw", settings: {} });
+    await pb.collection("tenants").create({ slug: "golf", name: "Golf", status: "active", plan: await planId(pb, "starter"), template: "openclaw", settings: {}, ai_router_key: routerKey("golf") });
     platform.coolify.requests.length = 0;
     platform.coolify.faults.latencyMs = 300;
     const child = spawn("tsx", [join(repoRoot, "reconciler", "main.ts"), "--stack", "test", "--work-dir", platform.program.workDir, "--port", "0"], {

@@ -14,7 +14,7 @@ describe("the reconciler's records in PocketBase", () => {
     pocketbase = await startPocketBase({ seed: true });
     pb = await connect(pocketbase);
     ids = Object.fromEntries((await pb.collection("tenants").getFullList()).map((t) => [t.slug, t.id]));
-    await pb.collection("provisioning").create({ tenant: ids.acme, status: "running:healthy", urls: {}, credentials: { KEY: "kept" }, last_error: "old failure" });
+    await pb.collection("agent_provisioning").create({ tenant: ids.acme, status: "running:healthy", urls: {}, credentials: { KEY: "kept" }, last_error: "old failure" });
   });
   afterAll(async () => pocketbase?.stop());
 
@@ -25,7 +25,7 @@ describe("the reconciler's records in PocketBase", () => {
       { tenantId: ids.bolt, status: "failed", lastError: "Coolify service \"cf-bolt\" failed to start", observedAt },
       { tenantId: ids.chirp, status: "running:healthy", lastError: "", observedAt },
     ]);
-    const records = await pb.collection("provisioning").getFullList();
+    const records = await pb.collection("agent_provisioning").getFullList();
     const byTenant = Object.fromEntries(records.map((r) => [r.tenant, r]));
     expect(byTenant[ids.acme]).toMatchObject({ status: "running:healthy", last_error: "", observed_at: "2026-12-01 10:00:00.000Z", credentials: { KEY: "kept" } });
     expect(byTenant[ids.bolt]).toMatchObject({ status: "failed", last_error: 'Coolify service "cf-bolt" failed to start' });

@@ -52,9 +52,9 @@ describe("planScope", () => {
     expect(planScope(change("tenants", "idacme"), undefined, deployed("acme")).kind).toBe("full");
   });
 
-  it("runs in full when the changes concern every deployed tenant, and not at all when they concern none", () => {
+  it("runs in full when the changes concern every deployed tenant, or a plan no tenant is on", () => {
     expect(planScope(change("tenants", "idacme"), [tenants[0]], deployed("acme")).kind).toBe("full");
-    expect(planScope(change("plans", "plan-unused"), tenants, deployed("acme", "bolt", "chirp")).kind).toBe("none");
+    expect(planScope(change("plans", "plan-unused"), tenants, deployed("acme", "bolt", "chirp")).kind).toBe("full");
   });
 
   it("resolves API tenants by slug or id, and runs in full for a name it does not know", () => {
