@@ -4,7 +4,7 @@
 // them and releases the lock, so no pending operation is left behind.
 import { ConcurrentUpdateError, type EngineEvent, type OpMap, type Stack } from "@pulumi/pulumi/automation";
 import type { RunCounts, RunFailure, RunResult } from "../lib/tenants/runs";
-import { tenantOfUrn } from "./scope";
+import { TENANT_COMPONENT_TYPE, tenantOfUrn } from "./scope";
 
 export interface EngineRunOptions {
   /** Component URNs of tenants left out of this run (their children follow through --exclude-dependents). */
@@ -19,7 +19,10 @@ export interface EngineRunOptions {
 export interface EngineOutcome {
   /** "busy" when another update holds the stack: retry later, never the tenants' fault. */
   result: RunResult | "busy";
+  /** Tenants created, updated (any of their resources changed), deleted, or left the same. */
   counts: RunCounts;
+  /** The engine's own resource counts (a replace counts as an update). */
+  resources: RunCounts;
   failures: RunFailure[];
   /** Whether an up ran (false after a refused preview or a preview without changes). */
   updated: boolean;
@@ -38,13 +41,23 @@ export function plainMessage(text: string): string {
   return text.replace(/<\{%[^%]*%\}>/g, "").replace(/\u001b\[[0-9;]*m/g, "").trim();
 }
 
-/** Collects error diagnostics and parent links from the event stream. */
+const CHANGES = new Set(["create", "update", "delete", "replace", "create-replacement", "delete-replaced"]);
+
+/** Collects error diagnostics, parent links and each tenant's step operations from the event stream. */
 function collector(parents: Map<string, string>) {
   const errors: Array<{ urn?: string; message: string }> = [];
+  const tenantOps = new Map<string, { component?: string; changed: boolean }>();
   const onEvent = (event: EngineEvent) => {
     const meta = event.resourcePreEvent?.metadata;
     const parent = meta?.new?.parent || meta?.old?.parent;
     if (meta && parent) parents.set(meta.urn, parent);
+    const tenant = meta ? tenantOfUrn(meta.urn, parents) : undefined;
+    if (meta && tenant !== undefined) {
+      const ops = tenantOps.get(tenant) ?? { changed: false };
+      if (meta.type === TENANT_COMPONENT_TYPE) ops.component = meta.op;
+      if (CHANGES.has(meta.op)) ops.changed = true;
+      tenantOps.set(tenant, ops);
+    }
     const diagnostic = event.diagnosticEvent;
     if (diagnostic?.severity === "error") {
       const message = plainMessage(diagnostic.message);
@@ -61,7 +74,17 @@ function collector(parents: Map<string, string>) {
     }
     return [...perTenant].map(([tenant, messages]) => ({ tenant, message: messages.join("\n") }));
   };
-  return { onEvent, failures };
+  const tenantCounts = (): RunCounts => {
+    const counts = { ...EMPTY };
+    for (const ops of tenantOps.values()) {
+      if (ops.component === "create") counts.create += 1;
+      else if (ops.component === "delete") counts.delete += 1;
+      else if (ops.changed) counts.update += 1;
+      else counts.same += 1;
+    }
+    return counts;
+  };
+  return { onEvent, failures, tenantCounts };
 }
 
 function describeError(error: unknown): string {
@@ -75,7 +98,7 @@ export async function runEngine(stack: Stack, options: EngineRunOptions): Promis
   const scope = options.exclude.length > 0 ? { exclude: options.exclude, excludeDependents: true } : {};
   const common = { ...scope, refresh: options.refresh, signal: options.signal };
   const abortedOutcome = (updated: boolean, failures: RunFailure[] = []): EngineOutcome => ({
-    result: "cancelled", counts: EMPTY, failures, updated, message: "stopped by a signal; the steps in flight were completed and recorded",
+    result: "cancelled", counts: EMPTY, resources: EMPTY, failures, updated, message: "stopped by a signal; the steps in flight were completed and recorded",
   });
 
   if (options.signal.aborted) return abortedOutcome(false);
@@ -86,29 +109,30 @@ export async function runEngine(stack: Stack, options: EngineRunOptions): Promis
     changes = result.changeSummary;
   } catch (error) {
     if (options.signal.aborted) return abortedOutcome(false);
-    if (error instanceof ConcurrentUpdateError) return { result: "busy", counts: EMPTY, failures: [], updated: false, message: "another update holds the stack" };
+    if (error instanceof ConcurrentUpdateError) return { result: "busy", counts: EMPTY, resources: EMPTY, failures: [], updated: false, message: "another update holds the stack" };
     const failures = preview.failures();
     const message = failures.length > 0 ? failures.map((f) => (f.tenant ? `${f.tenant}: ${f.message}` : f.message)).join("\n") : describeError(error);
-    return { result: "refused", counts: EMPTY, failures: failures.length > 0 ? failures : [{ tenant: "", message }], updated: false, message: `preview refused, nothing changed: ${message}` };
+    return { result: "refused", counts: EMPTY, resources: EMPTY, failures: failures.length > 0 ? failures : [{ tenant: "", message }], updated: false, message: `preview refused, nothing changed: ${message}` };
   }
-  const counts = countsOf(changes);
-  if (counts.create + counts.update + counts.delete === 0 && !options.refresh) {
-    return { result: "succeeded", counts, failures: [], updated: false, message: "preview shows no changes" };
+  const planned = countsOf(changes);
+  if (planned.create + planned.update + planned.delete === 0 && !options.refresh) {
+    return { result: "succeeded", counts: preview.tenantCounts(), resources: planned, failures: [], updated: false, message: "preview shows no changes" };
   }
   if (options.signal.aborted) return abortedOutcome(false);
 
   const up = collector(options.parents);
   try {
     const result = await stack.up({ ...common, continueOnError: true, onEvent: up.onEvent });
-    return { result: "succeeded", counts: countsOf(result.summary.resourceChanges), failures: [], updated: true, message: "up succeeded" };
+    return { result: "succeeded", counts: up.tenantCounts(), resources: countsOf(result.summary.resourceChanges), failures: [], updated: true, message: "up succeeded" };
   } catch (error) {
     if (options.signal.aborted) return abortedOutcome(true, up.failures());
-    if (error instanceof ConcurrentUpdateError) return { result: "busy", counts: EMPTY, failures: [], updated: false, message: "another update holds the stack" };
+    if (error instanceof ConcurrentUpdateError) return { result: "busy", counts: EMPTY, resources: EMPTY, failures: [], updated: false, message: "another update holds the stack" };
     const failures = up.failures();
     const summary = await lastSummary(stack);
     return {
       result: "failed",
-      counts: summary ?? counts,
+      counts: up.tenantCounts(),
+      resources: summary ?? planned,
       failures: failures.length > 0 ? failures : [{ tenant: "", message: describeError(error) }],
       updated: true,
       message: `up failed for ${failures.map((f) => f.tenant || "the stack").join(", ") || "the stack"}; the other tenants were applied`,

@@ -52,6 +52,10 @@ function trigger(via: Trigger): RunRequest {
   return { triggers: [via], full: true, changes: [], tenants: [] };
 }
 
+function resourceText(counts: RunRecord["counts"]): string {
+  return `create ${counts.create}, update ${counts.update}, delete ${counts.delete}, same ${counts.same}`;
+}
+
 function scopeText(scope: Scope): string {
   if (scope.kind === "targeted") return `targeted: ${scope.tenants.join(", ")}`;
   return `${scope.kind}: ${scope.reason}`;
@@ -172,14 +176,14 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
       result,
       counts: outcome.counts,
       failures: outcome.failures.map((f) => ({ tenant: f.tenant, message: scrubSecrets(f.message, config.secrets) })),
-      message: scrubSecrets(`${scopeText(scope)}; ${outcome.message}`, config.secrets),
+      message: scrubSecrets(`${scopeText(scope)}; ${outcome.message}; resources: ${resourceText(outcome.resources)}`, config.secrets),
       scope: scope.kind,
     };
     end({ scope: scope.kind });
     metrics.runs.inc({ result, scope: scope.kind });
     finished.push(run);
     if (finished.length > 100) finished.shift();
-    say(`run ${result}: ${run.message} (create ${run.counts.create}, update ${run.counts.update}, delete ${run.counts.delete}, same ${run.counts.same})`);
+    say(`run ${result}: ${run.message}; tenants: ${resourceText(run.counts)}`);
     for (const failure of run.failures) say(`  ${failure.tenant || "stack"}: ${failure.message.split("\n")[0]}`);
     await recordRun(config.pocketbase, run).catch((error: unknown) => say(`recording the run failed: ${String(error)}`));
   }

@@ -8,7 +8,7 @@ export const RUNS_COLLECTION = PROVISIONING_RUNS_COLLECTION;
 
 export type RunResult = "succeeded" | "failed" | "refused" | "cancelled";
 
-/** Resource changes of a run, as the engine counts them (a replace counts as an update). */
+/** Tenants a run created, updated (any of their resources changed), deleted, or left the same. */
 export interface RunCounts {
   create: number;
   update: number;

@@ -15,6 +15,9 @@ import { startPlatform, type Platform } from "../support/platform";
 import { repoRoot } from "../support/pulumi";
 import { envOf, planId, provisioningOf, routerKey, runRecords, TOKEN, waitFor } from "./helpers";
 
+/** Fake but well-formed, and echo's own (two tenants may not share a bot). */
+const ECHO_BOT_TOKEN = "123456780:AAFakeEchoTokenForReconcilerTest001";
+
 describe("the reconciler", () => {
   let platform: Platform;
   let reconciler: Reconciler;
@@ -41,7 +44,7 @@ describe("the reconciler", () => {
   });
 
   it("deploys the seeded tenants at start and records the run and each tenant's observation", async () => {
-    expect(reconciler.lastRun()).toMatchObject({ trigger: "startup", result: "succeeded", counts: { create: 16 } });
+    expect(reconciler.lastRun()).toMatchObject({ trigger: "startup", result: "succeeded", counts: { create: 3, update: 0, delete: 0, same: 0 } });
     expect((await runRecords(pb)).map((r) => [r.trigger, r.result])).toEqual([["startup", "succeeded"]]);
     const acme = await provisioningOf(pb, "acme");
     expect(acme).toMatchObject({ status: "running:healthy", last_error: "" });
@@ -57,8 +60,8 @@ describe("the reconciler", () => {
     });
     expect(record.last_error).toBe("");
     expect(statusOf("cf-delta")).toBe("running:healthy");
-    // Targeted: only delta's five resources were created, and Coolify saw writes for nothing else.
-    expect(reconciler.lastRun()).toMatchObject({ trigger: "realtime", result: "succeeded", scope: "targeted", counts: { create: 5 } });
+    // Targeted: only delta was created, and Coolify saw writes for nothing else.
+    expect(reconciler.lastRun()).toMatchObject({ trigger: "realtime", result: "succeeded", scope: "targeted", counts: { create: 1, update: 0, delete: 0, same: 3 } });
     const delta = platform.coolify.store.findServices({ name: "cf-delta" })[0];
     const others = platform.writes().filter((w) => w.path.startsWith("/api/v1/services/") && !w.path.includes(delta.uuid));
     expect(others).toEqual([]);
@@ -141,14 +144,14 @@ describe("the reconciler", () => {
     await pb.collection("tenants").update(delta.id, { status: "cancelled" });
     await waitFor("cf-delta gone from Coolify", () => platform.coolify.store.findServices({ name: "cf-delta" }).length === 0 || undefined);
     await reconciler.idle();
-    expect(reconciler.lastRun()).toMatchObject({ result: "succeeded", scope: "full", counts: { delete: 5 } });
+    expect(reconciler.lastRun()).toMatchObject({ result: "succeeded", scope: "full", counts: { create: 0, update: 0, delete: 1, same: 3 } });
     expect(await provisioningOf(pb, "delta")).toBeUndefined();
   }, ENGINE_TIMEOUT);
 
   it("lets the other tenants converge when one tenant's service fails", async () => {
     platform.coolify.faults.markContainer("bot", "degraded");
     await pb.collection("tenants").create({
-      slug: "echo", name: "Echo", status: "active", plan: await planId(pb, "business"), template: "telegram-bot", settings: {}, telegram_bot_token: DEMO_BOT_TOKEN, telegram_allow_from: ["100000003"], ai_router_key: routerKey("echo"),
+      slug: "echo", name: "Echo", status: "active", plan: await planId(pb, "business"), template: "telegram-bot", settings: {}, telegram_bot_token: ECHO_BOT_TOKEN, telegram_allow_from: ["100000003"], ai_router_key: routerKey("echo"),
     });
     await pb.collection("tenants").create({ slug: "fox", name: "Fox", status: "active", plan: await planId(pb, "starter"), template: "openclaw", settings: {}, ai_router_key: routerKey("fox") });
     const echo = await waitFor("echo's failure recorded", async () => {
@@ -167,7 +170,7 @@ describe("the reconciler", () => {
 
   it("keeps every secret out of its run records and observations", async () => {
     const stored = JSON.stringify([await runRecords(pb), await pb.collection("agent_provisioning").getFullList({ fields: "status,last_error" })]);
-    for (const secret of [TOKEN, platform.coolify.token, platform.pocketbase.password, DEMO_BOT_TOKEN]) expect(stored).not.toContain(secret);
+    for (const secret of [TOKEN, platform.coolify.token, platform.pocketbase.password, DEMO_BOT_TOKEN, ECHO_BOT_TOKEN, routerKey("echo")]) expect(stored).not.toContain(secret);
   });
 
   it("stops on SIGTERM during a run with no pending operation or lock left, and the next start catches up", async () => {
