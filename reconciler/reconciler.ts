@@ -100,7 +100,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
     const inScope = scope.kind === "targeted" ? desired.filter((t) => scope.tenants.includes(t.slug)) : desired;
     // From the state rather than the stack outputs: a failed tenant can keep the program from registering outputs.
     const recorded = readDeployed((await stack.exportStack()).deployment).serviceStatus;
-    const failed = new Map(outcome.failures.filter((f) => f.tenant).map((f) => [f.tenant, f.message]));
+    const failed = new Map(outcome.failures.filter((f) => f.tenant).map((f) => [f.tenant, scrubSecrets(f.message, config.secrets)]));
     const now = new Date();
     const observations: Observation[] = inScope.map((t) => ({
       tenantId: t.id,
