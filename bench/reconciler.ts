@@ -1,12 +1,12 @@
 // Latency of the live loop: seconds from a tenant created in PocketBase to its provisioning record observed
-// `running:healthy`, with N tenants already deployed, for a targeted run (the other tenants excluded) and a
+// `running:healthy`, with N openclaw tenants already deployed, for a targeted run (the other tenants excluded) and a
 // full run (config reconcileTargetedRuns=false). Baseline, in the same bench run: a bare `pulumi up` of that one
 // tenant's resources (index.ts against a PocketBase holding only that tenant). Debounce is 0 here; the default
 // reconcileDebounceSeconds (5) adds its seconds to every event-driven run.
 import type PocketBase from "pocketbase";
 import { startCoolifyEmulator, type CoolifyEmulator } from "../emulator/server";
 import { connect } from "../lib/tenants/connection";
-import { DEMO_PLANS, seedDemo } from "../pocketbase/seed";
+import { DEMO_PLANS } from "../pocketbase/seed";
 import { startPocketBase, type PocketBaseInstance } from "../pocketbase/local-server";
 import { startReconciler } from "../reconciler/reconciler";
 import { AI_ROUTER_KEY } from "../test/support/platform";
@@ -81,8 +81,8 @@ async function measure(n: number): Promise<{ targeted: number; full: number }> {
   const reconcilerOptions = { stackName: "test", workDir: program.workDir, port: 0, envVars: { ...program.stack.workspace.envVars }, log: () => undefined };
   try {
     const pb = await connect(pocketbase);
-    await seedDemo(pb);
-    for (let i = 3; i < n; i++) await createTenant(pb, `tenant-${String(i).padStart(4, "0")}`);
+    for (const plan of DEMO_PLANS) await pb.collection("plans").create({ ...plan });
+    for (let i = 0; i < n; i++) await createTenant(pb, `tenant-${String(i).padStart(4, "0")}`);
     log(`reconciler: N=${n}: deploying the tenants`);
     await program.stack.up({ parallel: n >= 100 ? 32 : undefined });
 

@@ -6,6 +6,7 @@ import { checkCollectionName, DEFAULT_TENANT_VIEW } from "../lib/tenants/collect
 import type { PocketBaseSource } from "../lib/tenants/connection";
 import { tenantSourceCollections } from "../lib/tenants/sources";
 
+/** The project name, which namespaces the stack config keys. */
 export const NAMESPACE = "cloudfreedom-agents";
 
 export interface ReconcilerConfig {
@@ -46,9 +47,9 @@ const KEYS = {
 } as const;
 
 /** Reads the reconciler's settings from `stack.getAllConfig()` (secrets decrypted); `overrides` win (CLI flags). */
-export function readReconcilerConfig(config: ConfigMap, overrides: { intervalMinutes?: number } = {}): ReconcilerConfig {
+export function readReconcilerConfig(config: ConfigMap, overrides: { intervalMinutes?: number } = {}, namespace = NAMESPACE): ReconcilerConfig {
   const problems: string[] = [];
-  const get = (key: string) => config[`${NAMESPACE}:${key}`]?.value;
+  const get = (key: string) => config[`${namespace}:${key}`]?.value;
   const parsed: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(KEYS)) {
     const raw = get(key) ?? spec.fallback;
@@ -68,7 +69,7 @@ export function readReconcilerConfig(config: ConfigMap, overrides: { intervalMin
   const token = get("reconcilerToken");
   if (token === undefined || token.length < 16) {
     problems.push("reconcilerToken is missing or shorter than 16 characters: pulumi config set --secret reconcilerToken \"$(openssl rand -hex 32)\"");
-  } else if (config[`${NAMESPACE}:reconcilerToken`]?.secret !== true) {
+  } else if (config[`${namespace}:reconcilerToken`]?.secret !== true) {
     problems.push("reconcilerToken is stored in plain text: pulumi config set --secret reconcilerToken <token>");
   }
   const [url, email, password] = [get("pocketbaseUrl"), get("pocketbaseEmail"), get("pocketbasePassword")];

@@ -73,7 +73,8 @@ async function recoverPendingOperations(stack: Stack, log: (line: string) => voi
 export async function startReconciler(options: ReconcilerOptions): Promise<Reconciler> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${new Date().toISOString()} reconciler: ${line}\n`));
   const stack = await LocalWorkspace.selectStack({ stackName: options.stackName, workDir: options.workDir }, { envVars: options.envVars });
-  const config = readReconcilerConfig(await stack.getAllConfig(), { intervalMinutes: options.intervalMinutes });
+  const project = (await stack.workspace.projectSettings()).name;
+  const config = readReconcilerConfig(await stack.getAllConfig(), { intervalMinutes: options.intervalMinutes }, project);
   const say = (line: string) => log(scrubSecrets(line, config.secrets));
   const recovered = await recoverPendingOperations(stack, say);
 
