@@ -10,6 +10,7 @@ const MODULES: Array<{ name: string; load: () => Promise<{ run: Bench }> }> = [
   { name: "render", load: () => import("./render") },
   { name: "providers", load: () => import("./providers") },
   { name: "program", load: () => import("./program") },
+  { name: "reconciler", load: () => import("./reconciler") },
 ];
 
 function format(value: number | null, unit = ""): string {

@@ -1,0 +1,52 @@
+import type { RecordModel } from "pocketbase";
+import { PROVISIONING_COLLECTION } from "./collections";
+import { connect, toSourceError, type PocketBaseSource } from "./connection";
+
+// What the reconciler observed of each tenant after a run, written onto the tenant's `agent_provisioning` record
+// outside Pulumi: when it looked (observed_at), the status it saw and the last error ("" once healthy again).
+// Pulumi's own write-back (providers/provisioning.ts) owns the other fields.
+
+export interface Observation {
+  /** The tenant's record id in the tenant view. */
+  tenantId: string;
+  /** The service status from the run (e.g. "running:healthy"), or "failed" when the tenant's step failed. */
+  status: string;
+  /** The failure of the tenant's step, or "" when it converged. Never a secret (the caller scrubs it). */
+  lastError: string;
+  /** ISO 8601. */
+  observedAt: string;
+}
+
+const COLLECTION = PROVISIONING_COLLECTION;
+const ERROR_MAX = 4000;
+const CONCURRENCY = 8;
+
+/**
+ * Writes each observation onto the tenant's provisioning record. A tenant without a record (its first
+ * deployment failed before Pulumi wrote one) gets a record only when it failed, so the Admin Portal can show why.
+ */
+export async function writeObservations(source: PocketBaseSource, observations: Observation[]): Promise<void> {
+  if (observations.length === 0) return;
+  const pb = await connect(source);
+  let records: RecordModel[];
+  try {
+    records = await pb.collection(COLLECTION).getFullList({ fields: "id,tenant", batch: 1000 });
+  } catch (error) {
+    throw toSourceError(error, source, { operation: "listing provisioning records to write observations" });
+  }
+  const byTenant = new Map(records.map((record) => [String(record.tenant), record.id]));
+  const queue = [...observations];
+  const worker = async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      const body = { observed_at: next.observedAt, status: next.status.slice(0, 64), last_error: next.lastError.slice(0, ERROR_MAX) };
+      const id = byTenant.get(next.tenantId);
+      try {
+        if (id !== undefined) await pb.collection(COLLECTION).update(id, body);
+        else if (next.status === "failed") await pb.collection(COLLECTION).create({ tenant: next.tenantId, urls: {}, credentials: {}, ...body });
+      } catch (error) {
+        throw toSourceError(error, source, { operation: `writing the observation of tenant ${next.tenantId}`, tenant: next.tenantId });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, observations.length) }, worker));
+}

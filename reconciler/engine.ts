@@ -1,0 +1,151 @@
+// One reconcile of the stack through the Automation API: preview first (the teardown guard and every check
+// run there); a refused preview means no up. The up continues past a failed tenant (--continue-on-error) so
+// the other tenants converge. An abort sends the CLI an interrupt: it finishes the steps in flight, records
+// them and releases the lock, so no pending operation is left behind.
+import { ConcurrentUpdateError, type EngineEvent, type OpMap, type Stack } from "@pulumi/pulumi/automation";
+import type { RunCounts, RunFailure, RunResult } from "../lib/tenants/runs";
+import { TENANT_COMPONENT_TYPE, tenantOfUrn } from "./scope";
+
+export interface EngineRunOptions {
+  /** Component URNs of tenants left out of this run (their children follow through --exclude-dependents). */
+  exclude: string[];
+  refresh: boolean;
+  signal: AbortSignal;
+  /** URN -> parent URN of the deployed state; the run's own events add new resources. */
+  parents: Map<string, string>;
+  log: (line: string) => void;
+}
+
+export interface EngineOutcome {
+  /** "busy" when another update holds the stack: retry later, never the tenants' fault. */
+  result: RunResult | "busy";
+  /** Tenants created, updated (any of their resources changed), deleted, or left the same. */
+  counts: RunCounts;
+  /** The engine's own resource counts (a replace counts as an update). */
+  resources: RunCounts;
+  failures: RunFailure[];
+  /** Whether an up ran (false after a refused preview or a preview without changes). */
+  updated: boolean;
+  message: string;
+}
+
+const EMPTY: RunCounts = { create: 0, update: 0, delete: 0, same: 0 };
+
+export function countsOf(changes: OpMap | undefined): RunCounts {
+  const c = changes ?? {};
+  return { create: c.create ?? 0, update: (c.update ?? 0) + (c.replace ?? 0), delete: c.delete ?? 0, same: c.same ?? 0 };
+}
+
+/** Engine diagnostics as plain text: no colour markup, no trailing blank lines. */
+export function plainMessage(text: string): string {
+  return text.replace(/<\{%[^%]*%\}>/g, "").replace(/\u001b\[[0-9;]*m/g, "").trim();
+}
+
+const CHANGES = new Set(["create", "update", "delete", "replace", "create-replacement", "delete-replaced"]);
+
+/** Collects error diagnostics, parent links and each tenant's step operations from the event stream. */
+function collector(parents: Map<string, string>) {
+  const errors: Array<{ urn?: string; message: string }> = [];
+  const tenantOps = new Map<string, { component?: string; changed: boolean }>();
+  const onEvent = (event: EngineEvent) => {
+    const meta = event.resourcePreEvent?.metadata;
+    const parent = meta?.new?.parent || meta?.old?.parent;
+    if (meta && parent) parents.set(meta.urn, parent);
+    const tenant = meta ? tenantOfUrn(meta.urn, parents) : undefined;
+    if (meta && tenant !== undefined) {
+      const ops = tenantOps.get(tenant) ?? { changed: false };
+      if (meta.type === TENANT_COMPONENT_TYPE) ops.component = meta.op;
+      if (CHANGES.has(meta.op)) ops.changed = true;
+      tenantOps.set(tenant, ops);
+    }
+    const diagnostic = event.diagnosticEvent;
+    if (diagnostic?.severity === "error") {
+      const message = plainMessage(diagnostic.message);
+      if (message && !errors.some((e) => e.urn === diagnostic.urn && e.message === message)) errors.push({ urn: diagnostic.urn, message });
+    }
+  };
+  const failures = (): RunFailure[] => {
+    const perTenant = new Map<string, string[]>();
+    for (const { urn, message } of errors) {
+      const tenant = (urn && tenantOfUrn(urn, parents)) || "";
+      // The engine's closing summary ("update failed") says nothing a tenant's own error does not.
+      if (tenant === "" && /^(update|preview|refresh) failed$/i.test(message) && errors.length > 1) continue;
+      perTenant.set(tenant, [...(perTenant.get(tenant) ?? []), message]);
+    }
+    return [...perTenant].map(([tenant, messages]) => ({ tenant, message: messages.join("\n") }));
+  };
+  const tenantCounts = (): RunCounts => {
+    const counts = { ...EMPTY };
+    for (const ops of tenantOps.values()) {
+      if (ops.component === "create") counts.create += 1;
+      else if (ops.component === "delete") counts.delete += 1;
+      else if (ops.changed) counts.update += 1;
+      else counts.same += 1;
+    }
+    return counts;
+  };
+  return { onEvent, failures, tenantCounts };
+}
+
+function describeError(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  // A CommandError carries the CLI's whole output; its diagnostics are what matters, and those come as events.
+  const lines = plainMessage(text).split("\n").filter((l) => /error:/i.test(l));
+  return (lines.length > 0 ? lines.slice(0, 10).join("\n") : plainMessage(text).slice(0, 2000)).trim();
+}
+
+export async function runEngine(stack: Stack, options: EngineRunOptions): Promise<EngineOutcome> {
+  const scope = options.exclude.length > 0 ? { exclude: options.exclude, excludeDependents: true } : {};
+  const common = { ...scope, refresh: options.refresh, signal: options.signal };
+  const abortedOutcome = (updated: boolean, failures: RunFailure[] = []): EngineOutcome => ({
+    result: "cancelled", counts: EMPTY, resources: EMPTY, failures, updated, message: "stopped by a signal; the steps in flight were completed and recorded",
+  });
+
+  if (options.signal.aborted) return abortedOutcome(false);
+  const preview = collector(options.parents);
+  let changes: OpMap;
+  try {
+    const result = await stack.preview({ ...common, onEvent: preview.onEvent });
+    changes = result.changeSummary;
+  } catch (error) {
+    if (options.signal.aborted) return abortedOutcome(false);
+    if (error instanceof ConcurrentUpdateError) return { result: "busy", counts: EMPTY, resources: EMPTY, failures: [], updated: false, message: "another update holds the stack" };
+    const failures = preview.failures();
+    const message = failures.length > 0 ? failures.map((f) => (f.tenant ? `${f.tenant}: ${f.message}` : f.message)).join("\n") : describeError(error);
+    return { result: "refused", counts: EMPTY, resources: EMPTY, failures: failures.length > 0 ? failures : [{ tenant: "", message }], updated: false, message: `preview refused, nothing changed: ${message}` };
+  }
+  const planned = countsOf(changes);
+  if (planned.create + planned.update + planned.delete === 0 && !options.refresh) {
+    return { result: "succeeded", counts: preview.tenantCounts(), resources: planned, failures: [], updated: false, message: "preview shows no changes" };
+  }
+  if (options.signal.aborted) return abortedOutcome(false);
+
+  const up = collector(options.parents);
+  try {
+    const result = await stack.up({ ...common, continueOnError: true, onEvent: up.onEvent });
+    return { result: "succeeded", counts: up.tenantCounts(), resources: countsOf(result.summary.resourceChanges), failures: [], updated: true, message: "up succeeded" };
+  } catch (error) {
+    if (options.signal.aborted) return abortedOutcome(true, up.failures());
+    if (error instanceof ConcurrentUpdateError) return { result: "busy", counts: EMPTY, resources: EMPTY, failures: [], updated: false, message: "another update holds the stack" };
+    const failures = up.failures();
+    const summary = await lastSummary(stack);
+    return {
+      result: "failed",
+      counts: up.tenantCounts(),
+      resources: summary ?? planned,
+      failures: failures.length > 0 ? failures : [{ tenant: "", message: describeError(error) }],
+      updated: true,
+      message: `up failed for ${failures.map((f) => f.tenant || "the stack").join(", ") || "the stack"}; the other tenants were applied`,
+    };
+  }
+}
+
+/** The resource changes of the last update in the stack history (a failed up returns no summary). */
+async function lastSummary(stack: Stack): Promise<RunCounts | undefined> {
+  try {
+    const [last] = await stack.history(1);
+    return last ? countsOf(last.resourceChanges) : undefined;
+  } catch {
+    return undefined;
+  }
+}

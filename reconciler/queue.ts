@@ -1,0 +1,102 @@
+// One run at a time, at most one queued: every request that arrives while a run is going (or while events
+// are still being debounced) is merged into the single pending request.
+
+/** A change to a source record, from realtime or from the catch-up after a reconnect. */
+export interface Change {
+  collection: string;
+  id: string;
+  action: "create" | "update" | "delete";
+  /** When the reconciler learnt of it (ms since epoch), for the change-to-healthy metric. */
+  seenAt: number;
+}
+
+export type Trigger = "startup" | "timer" | "api" | "realtime" | "catch-up" | "retry";
+
+export interface RunRequest {
+  triggers: Trigger[];
+  /** A full run: every tenant (timer, startup, an API call without tenants, an event the reconciler cannot map). */
+  full: boolean;
+  changes: Change[];
+  /** Tenant slugs or record ids named by an API call. */
+  tenants: string[];
+}
+
+export function mergeRequests(a: RunRequest | undefined, b: RunRequest): RunRequest {
+  if (a === undefined) return { ...b, triggers: [...new Set(b.triggers)] };
+  return {
+    triggers: [...new Set([...a.triggers, ...b.triggers])],
+    full: a.full || b.full,
+    changes: [...a.changes, ...b.changes],
+    tenants: [...new Set([...a.tenants, ...b.tenants])],
+  };
+}
+
+export interface QueueOptions {
+  /** Quiet time after the last debounced submit before the request is ready. */
+  debounceMs: number;
+  /** A steady stream of events still runs after this long. */
+  maxWaitMs: number;
+  execute: (request: RunRequest) => Promise<void>;
+}
+
+export class RunQueue {
+  private pending: RunRequest | undefined;
+  private pendingSince = 0;
+  private ready = false;
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: QueueOptions) {}
+
+  /** Adds a request; debounced ones wait for a quiet period, others are ready at once. */
+  submit(request: RunRequest, debounce: boolean): void {
+    if (this.stopped) return;
+    if (this.pending === undefined) this.pendingSince = Date.now();
+    this.pending = mergeRequests(this.pending, request);
+    clearTimeout(this.timer);
+    if (!debounce) {
+      this.ready = true;
+    } else if (!this.ready) {
+      const wait = Math.min(this.options.debounceMs, Math.max(0, this.pendingSince + this.options.maxWaitMs - Date.now()));
+      this.timer = setTimeout(() => {
+        this.ready = true;
+        this.pump();
+      }, wait);
+    }
+    this.pump();
+  }
+
+  /** Requests waiting (0 or 1) plus the run in progress (0 or 1). */
+  get depth(): number {
+    return (this.pending ? 1 : 0) + (this.current ? 1 : 0);
+  }
+
+  get running(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** Resolves once nothing runs and nothing waits. */
+  async idle(): Promise<void> {
+    while (this.current || this.pending) await (this.current ?? new Promise((done) => setTimeout(done, 50)));
+  }
+
+  /** Drops what waits and returns the run in progress, if any. */
+  stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.pending = undefined;
+    return this.current ?? Promise.resolve();
+  }
+
+  private pump(): void {
+    if (this.current || !this.ready || !this.pending || this.stopped) return;
+    const request = this.pending;
+    this.pending = undefined;
+    this.ready = false;
+    this.current = this.options.execute(request).catch(() => undefined).finally(() => {
+      this.current = undefined;
+      this.pump();
+    });
+  }
+}

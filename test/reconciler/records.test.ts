@@ -1,0 +1,51 @@
+// What the reconciler writes to PocketBase (lib/tenants/observations.ts, lib/tenants/runs.ts), against a real one.
+import type PocketBase from "pocketbase";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect } from "../../lib/tenants/connection";
+import { writeObservations } from "../../lib/tenants/observations";
+import { recordRun, RUNS_COLLECTION } from "../../lib/tenants/runs";
+import { startPocketBase, type PocketBaseInstance } from "../../pocketbase/local-server";
+
+describe("the reconciler's records in PocketBase", () => {
+  let pocketbase: PocketBaseInstance;
+  let pb: PocketBase;
+  let ids: Record<string, string>;
+  beforeAll(async () => {
+    pocketbase = await startPocketBase({ seed: true });
+    pb = await connect(pocketbase);
+    ids = Object.fromEntries((await pb.collection("tenants").getFullList()).map((t) => [t.slug, t.id]));
+    await pb.collection("agent_provisioning").create({ tenant: ids.acme, status: "running:healthy", urls: {}, credentials: { KEY: "kept" }, last_error: "old failure" });
+  });
+  afterAll(async () => pocketbase?.stop());
+
+  it("writes observed time, status and last error onto existing records, and creates one only for a failed tenant", async () => {
+    const observedAt = "2026-12-01T10:00:00.000Z";
+    await writeObservations(pocketbase, [
+      { tenantId: ids.acme, status: "running:healthy", lastError: "", observedAt },
+      { tenantId: ids.bolt, status: "failed", lastError: "Coolify service \"cf-bolt\" failed to start", observedAt },
+      { tenantId: ids.chirp, status: "running:healthy", lastError: "", observedAt },
+    ]);
+    const records = await pb.collection("agent_provisioning").getFullList();
+    const byTenant = Object.fromEntries(records.map((r) => [r.tenant, r]));
+    expect(byTenant[ids.acme]).toMatchObject({ status: "running:healthy", last_error: "", observed_at: "2026-12-01 10:00:00.000Z", credentials: { KEY: "kept" } });
+    expect(byTenant[ids.bolt]).toMatchObject({ status: "failed", last_error: 'Coolify service "cf-bolt" failed to start' });
+    expect(byTenant[ids.chirp]).toBeUndefined();
+  });
+
+  it("appends a run record with its counts and failures, cutting an overlong message", async () => {
+    const id = await recordRun(pocketbase, {
+      trigger: "realtime+timer",
+      started: "2026-12-01T10:00:00.000Z",
+      ended: "2026-12-01T10:00:30.000Z",
+      result: "failed",
+      counts: { create: 5, update: 1, delete: 0, same: 15 },
+      failures: [{ tenant: "bolt", message: "x".repeat(5000) }],
+      message: "y".repeat(5000),
+    });
+    const run = await pb.collection(RUNS_COLLECTION).getOne(id);
+    expect(run).toMatchObject({ trigger: "realtime+timer", result: "failed", counts: { create: 5, update: 1, delete: 0, same: 15 }, started: "2026-12-01 10:00:00.000Z" });
+    expect(run.message).toHaveLength(4000);
+    expect(run.failures[0]).toMatchObject({ tenant: "bolt" });
+    expect(run.failures[0].message).toHaveLength(4000);
+  });
+});
