@@ -8,6 +8,11 @@ import { Service } from "../providers/service";
 import type { PlatformConfig } from "../lib/config";
 import { withRouterKey, type TenantPlan } from "./plan";
 
+/** The port in a Coolify URL is the container port Traefik forwards to (coolify-api.md §7.7). */
+function domainUrls(hosts: string[], port: number): string[] {
+  return hosts.map((host) => `https://${host}:${port}`);
+}
+
 export interface TenantStackArgs {
   plan: TenantPlan;
   config: PlatformConfig;
@@ -46,6 +51,8 @@ export class TenantStack extends pulumi.ComponentResource {
         healthTimeoutSeconds: config.healthTimeoutSeconds ?? 300,
         deleteVolumes: config.deleteVolumesOnTeardown ?? false,
         readGenerated: rendered.generatedSecrets,
+        // Sent with the create, so no PATCH and no restart follow the start; the Domain owns them afterwards.
+        initialUrls: rendered.domainService ? { [rendered.domainService]: domainUrls(hosts, rendered.domainPort) } : undefined,
       },
       child,
     );
@@ -57,7 +64,8 @@ export class TenantStack extends pulumi.ComponentResource {
           serviceUuid: service.uuid,
           container: rendered.domainService,
           applicationUuid: service.applications.apply((apps) => apps[rendered.domainService]),
-          urls: hosts.map((host) => `https://${host}:${rendered.domainPort}`),
+          knownFqdn: service.fqdns.apply((fqdns) => fqdns[rendered.domainService]),
+          urls: domainUrls(hosts, rendered.domainPort),
           restart: running,
         }, child)
       : undefined;

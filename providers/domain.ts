@@ -22,6 +22,9 @@ export interface DomainInputs {
   restart?: boolean;
   /** The container's service application uuid (the Service output `applications[container]`); saves a lookup. */
   applicationUuid?: string;
+  /** The container's fqdn as the Service last read it (its output `fqdns[container]`). When it already holds `urls`
+   * (the Service sent them with its create, and its start applied them), create sends nothing. Never diffed. */
+  knownFqdn?: string;
 }
 
 /** State after create/read. */
@@ -107,7 +110,8 @@ export const provider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutpu
   async create(inputs) {
     const conn = coolifyConnection();
     const appUuid = inputs.applicationUuid ?? (await applicationUuid(conn, inputs));
-    const fqdn = await apply(conn, appUuid, inputs, inputs.urls);
+    const inPlace = inputs.knownFqdn !== undefined && sameUrls(inputs.knownFqdn.split(",").filter(Boolean), inputs.urls);
+    const fqdn = inPlace ? inputs.knownFqdn! : await apply(conn, appUuid, inputs, inputs.urls);
     return { id: `${inputs.serviceUuid}/${inputs.container}`, outs: { ...inputs, applicationUuid: appUuid, fqdn } };
   },
 

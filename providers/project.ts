@@ -72,12 +72,19 @@ export const provider: pulumi.dynamic.ResourceProvider<ProjectInputs, ProjectOut
   async create(inputs) {
     const conn = coolifyConnection();
     const description = coolifyDescription(inputs);
-    const existing = (await coolify.listProjects(conn)).find((p) => isOurs(p, inputs));
+    // The list is fetched once per run (lib/coolify/list-cache.ts); after a lost answer it is fetched again.
+    const find = async (fresh: boolean) => (await coolify.listProjectsCached(conn, { fresh })).find((p) => isOurs(p, inputs));
+    const existing = await find(false);
     if (existing) {
       if (existing.description !== description) await coolify.updateProject(conn, existing.uuid, { description });
       return { id: existing.uuid, outs: toOutputs(existing.uuid, inputs, description) };
     }
-    const { uuid } = await coolify.createProject(conn, { name: inputs.name, description });
+    const uuid = await coolify.createProject(conn, { name: inputs.name, description }).then((p) => p.uuid, async (e: unknown) => {
+      // A POST is never replayed; when its answer was lost, the project may exist all the same (§11.1).
+      const recovered = e instanceof coolify.CoolifyApiError && e.status === 0 ? await find(true).catch(() => undefined) : undefined;
+      if (!recovered) throw e;
+      return recovered.uuid;
+    });
     return { id: uuid, outs: toOutputs(uuid, inputs, description) };
   },
 

@@ -39,6 +39,9 @@ export interface ServiceInputs {
   /** Coolify magic variables (e.g. `SERVICE_PASSWORD_64_ADMIN`) whose generated values to read back as the
    * secret output `generated`; needs a read:sensitive token, else they come back empty. */
   readGenerated?: string[];
+  /** Compose service name -> public URLs, sent with the create so that no PATCH and no restart follow the start.
+   * Create only: never diffed or patched here; the `Domain` resource owns the URLs after create. */
+  initialUrls?: Record<string, string[]>;
 }
 
 /** State after create/read. */
@@ -47,6 +50,8 @@ export interface ServiceOutputs extends ServiceInputs {
   status: string;
   /** Compose service name -> service application uuid (the containers that can take URLs). */
   applications: Record<string, string>;
+  /** Compose service name -> its fqdn as Coolify reported it (only containers that have one). */
+  fqdns: Record<string, string>;
   /** The generated values named by `readGenerated` (a secret). */
   generated: Record<string, string>;
 }
@@ -70,7 +75,7 @@ export function coolifyDescription(inputs: ServiceInputs): string {
   return [inputs.description, `${inputs.templateRef} ${ownershipMarker(inputs)}`].filter(Boolean).join(" ");
 }
 
-export function isOurs(service: coolify.Service, inputs: ServiceInputs): boolean {
+export function isOurs(service: coolify.ServiceSummary, inputs: ServiceInputs): boolean {
   return service.name === inputs.name && (service.description ?? "").includes(ownershipMarker(inputs));
 }
 
@@ -117,3 +122,8 @@ export function planUpdate(olds: ServiceInputs, news: ServiceInputs) {
   return { composeChanged, envChanged, restart, metaChanged: coolifyDescription(olds) !== coolifyDescription(news) || olds.name !== news.name };
 }
 
+/** The `urls` items of the create body (coolify-api.md §7.7): one comma-joined list per container. */
+export function initialUrlItems(inputs: ServiceInputs): coolify.ServiceUrl[] {
+  const entries = Object.entries(inputs.initialUrls ?? {}).filter(([, urls]) => urls.length > 0);
+  return entries.map(([name, urls]) => ({ name, url: urls.join(",") }));
+}

@@ -9,7 +9,7 @@ import { configure, coolifyConnection, providerTimings } from "./connection";
 import { changedKeys, sameCompose, sameValue } from "./diff";
 import { forwardTo } from "./runtime";
 import { readGenerated, syncEnvs } from "./service-envs";
-import { checkService, coolifyDescription, envItems, isOurs, planUpdate, withDefaults, type ServiceArgs, type ServiceInputs, type ServiceOutputs } from "./service-model";
+import { checkService, coolifyDescription, envItems, initialUrlItems, isOurs, planUpdate, withDefaults, type ServiceArgs, type ServiceInputs, type ServiceOutputs } from "./service-model";
 import { ServiceStatusError, waitForDeleted, waitForState } from "./service-status";
 
 const REPLACES = ["serverUuid", "projectUuid", "environmentName", "destinationUuid"] as const;
@@ -35,7 +35,8 @@ async function converge(conn: coolify.CoolifyConnection, uuid: string, inputs: S
 
 function toOutputs(inputs: ServiceInputs, service: coolify.Service, generated: Record<string, string>): ServiceOutputs {
   const applications = Object.fromEntries((service.applications ?? []).map((app) => [app.name, app.uuid]));
-  return { ...inputs, uuid: service.uuid, status: service.status ?? "unknown", applications, generated };
+  const fqdns = Object.fromEntries((service.applications ?? []).flatMap((app) => (app.fqdn ? [[app.name, app.fqdn]] : [])));
+  return { ...inputs, uuid: service.uuid, status: service.status ?? "unknown", applications, fqdns, generated };
 }
 
 /**
@@ -44,24 +45,35 @@ function toOutputs(inputs: ServiceInputs, service: coolify.Service, generated: R
  * purpose: the next diff then sees the env as changed, so the update rewrites it and restarts the service.
  */
 function partialState(e: ServiceStatusError, uuid: string, inputs: ServiceInputs): Error & { id: string; properties: Partial<ServiceOutputs>; reasons: string[] } {
-  const properties = { ...inputs, env: {}, uuid, status: e.status, applications: {}, generated: {} };
+  const properties = { ...inputs, env: {}, uuid, status: e.status, applications: {}, fqdns: {}, generated: {} };
   return Object.assign(e, { id: uuid, properties, reasons: [e.message] });
 }
 
+/** A domain conflict (409) or a refused URL (422 with a plain list, §7.7): the create was rolled back. */
+function urlsRefused(e: unknown): boolean {
+  return e instanceof coolify.CoolifyApiError && (e.status === 409 || (e.status === 422 && coolify.GENERAL_ERRORS_KEY in e.errors));
+}
+
 async function adoptOrCreate(conn: coolify.CoolifyConnection, inputs: ServiceInputs): Promise<{ uuid: string; adopted: boolean }> {
-  const find = async () => (await coolify.listServices(conn)).find((s) => isOurs(s, inputs));
+  // The list is fetched once per run (lib/coolify/list-cache.ts); after a lost answer it is fetched again.
+  const find = async (fresh = false) => (await coolify.listServicesCached(conn, { fresh })).find((s) => isOurs(s, inputs));
   const existing = await find();
   if (existing) return { uuid: existing.uuid, adopted: true };
+  const post = (urls: coolify.ServiceUrl[]) => coolify.createService(conn, {
+    project_uuid: inputs.projectUuid, environment_name: inputs.environmentName ?? "production", server_uuid: inputs.serverUuid,
+    ...(inputs.destinationUuid ? { destination_uuid: inputs.destinationUuid } : {}),
+    name: inputs.name, description: coolifyDescription(inputs), compose: inputs.compose, instant_deploy: false,
+    ...(urls.length > 0 ? { urls } : {}),
+  });
   try {
-    const created = await coolify.createService(conn, {
-      project_uuid: inputs.projectUuid, environment_name: inputs.environmentName ?? "production", server_uuid: inputs.serverUuid,
-      ...(inputs.destinationUuid ? { destination_uuid: inputs.destinationUuid } : {}),
-      name: inputs.name, description: coolifyDescription(inputs), compose: inputs.compose, instant_deploy: false,
-    });
+    const urls = initialUrlItems(inputs);
+    // Refused URLs (held by the service this one replaces, say) make Coolify drop the new service before it answers
+    // (§7.1 step 9): create it without them, and the Domain resource sets them or names the holder.
+    const created = await post(urls).catch((e: unknown) => (urls.length > 0 && urlsRefused(e) ? post([]) : Promise.reject(e)));
     return { uuid: created.uuid, adopted: false };
   } catch (e) {
     // A POST is never replayed; when its answer was lost, the service may exist all the same (§11.1).
-    const recovered = e instanceof coolify.CoolifyApiError && e.status === 0 ? await find().catch(() => undefined) : undefined;
+    const recovered = e instanceof coolify.CoolifyApiError && e.status === 0 ? await find(true).catch(() => undefined) : undefined;
     if (recovered) return { uuid: recovered.uuid, adopted: false };
     throw e;
   }
@@ -144,11 +156,12 @@ export class Service extends pulumi.dynamic.Resource {
   declare readonly uuid: pulumi.Output<string>;
   declare readonly status: pulumi.Output<string>;
   declare readonly applications: pulumi.Output<Record<string, string>>;
+  declare readonly fqdns: pulumi.Output<Record<string, string>>;
   declare readonly templateRef: pulumi.Output<string>;
   declare readonly generated: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = { ...args, env: pulumi.secret(args.env), uuid: undefined, status: undefined, applications: undefined, generated: undefined };
+    const props = { ...args, env: pulumi.secret(args.env), uuid: undefined, status: undefined, applications: undefined, fqdns: undefined, generated: undefined };
     super(forwardTo("service"), name, props, { ...opts, additionalSecretOutputs: ["env", "generated"] }, "coolify", "Service");
   }
 }

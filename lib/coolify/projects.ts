@@ -1,4 +1,6 @@
 import { apiPath, request, type CoolifyConnection } from "./client";
+import { isNotFound } from "./errors";
+import { ListCache, type ListOptions } from "./list-cache";
 import type { CreateProjectInput, Environment, EnvironmentDetail, MessageResponse, Project, ProjectDetail, UpdateNamedInput } from "./types";
 
 /**
@@ -7,6 +9,17 @@ import type { CreateProjectInput, Environment, EnvironmentDetail, MessageRespons
  */
 export function listProjects(conn: CoolifyConnection): Promise<Project[]> {
   return request<Project[]>(conn, "GET", "/projects");
+}
+
+const projects = new ListCache<Project>(listProjects);
+
+/**
+ * `listProjects` once per process and connection, kept in step with the creates, renames and deletes made through
+ * this client (list-cache.ts). Pass `fresh` after a lost answer.
+ * @throws CoolifyApiError
+ */
+export function listProjectsCached(conn: CoolifyConnection, options: ListOptions = {}): Promise<Project[]> {
+  return projects.list(conn, options);
 }
 
 /**
@@ -22,17 +35,21 @@ export function getProject(conn: CoolifyConnection, uuid: string): Promise<Proje
  * creates a duplicate, and a lost response is a status-0 error, so re-list by name before retrying.
  * @throws CoolifyApiError 422 on an invalid name or description.
  */
-export function createProject(conn: CoolifyConnection, input: CreateProjectInput): Promise<{ uuid: string }> {
-  return request<{ uuid: string }>(conn, "POST", "/projects", { body: input });
+export async function createProject(conn: CoolifyConnection, input: CreateProjectInput): Promise<{ uuid: string }> {
+  const created = await request<{ uuid: string }>(conn, "POST", "/projects", { body: input });
+  projects.remember(conn, { uuid: created.uuid, name: input.name, description: input.description ?? null });
+  return created;
 }
 
 /**
  * Renames or re-describes a project. `input` must not be empty (Coolify answers 400).
  * @throws CoolifyApiError 404, 422.
  */
-export function updateProject(conn: CoolifyConnection, uuid: string, input: UpdateNamedInput): Promise<Project> {
+export async function updateProject(conn: CoolifyConnection, uuid: string, input: UpdateNamedInput): Promise<Project> {
   // Answers 201, not 200 (coolify-api.md §5).
-  return request<Project>(conn, "PATCH", apiPath`/projects/${uuid}`, { body: input });
+  const updated = await request<Project>(conn, "PATCH", apiPath`/projects/${uuid}`, { body: input });
+  projects.patch(conn, uuid, input);
+  return updated;
 }
 
 /**
@@ -40,7 +57,13 @@ export function updateProject(conn: CoolifyConnection, uuid: string, input: Upda
  * @throws CoolifyApiError 404; 400 "Project has resources" while queued resource deletes run (retry, §5 and §11.3).
  */
 export async function deleteProject(conn: CoolifyConnection, uuid: string): Promise<void> {
-  await request<MessageResponse>(conn, "DELETE", apiPath`/projects/${uuid}`);
+  try {
+    await request<MessageResponse>(conn, "DELETE", apiPath`/projects/${uuid}`);
+  } catch (e) {
+    if (isNotFound(e)) projects.forget(conn, uuid);
+    throw e;
+  }
+  projects.forget(conn, uuid);
 }
 
 /**

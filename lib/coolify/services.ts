@@ -1,5 +1,7 @@
 import { apiPath, request, type CoolifyConnection } from "./client";
-import type { CreateServiceInput, MessageResponse, Service, ServiceDomains, UpdateServiceInput } from "./types";
+import { isNotFound } from "./errors";
+import { ListCache, type ListOptions } from "./list-cache";
+import type { CreateServiceInput, MessageResponse, Service, ServiceDomains, ServiceSummary, UpdateServiceInput } from "./types";
 
 /** Query flags of `DELETE /services/{uuid}`; each defaults to true, as in Coolify (coolify-api.md §7.5). */
 export interface DeleteServiceOptions {
@@ -34,6 +36,17 @@ export function listServices(conn: CoolifyConnection): Promise<Service[]> {
   return request<Service[]>(conn, "GET", "/services");
 }
 
+const services = new ListCache<ServiceSummary>(listServices);
+
+/**
+ * `listServices` once per process and connection, kept in step with the creates, renames and deletes made through
+ * this client (list-cache.ts); items we created carry only uuid, name and description. Pass `fresh` after a lost answer.
+ * @throws CoolifyApiError
+ */
+export function listServicesCached(conn: CoolifyConnection, options: ListOptions = {}): Promise<ServiceSummary[]> {
+  return services.list(conn, options);
+}
+
 /**
  * Gets a service with its applications, databases and aggregated `status`. Still 200 while a queued delete runs.
  * @throws CoolifyApiError 404.
@@ -48,9 +61,13 @@ export function getService(conn: CoolifyConnection, uuid: string): Promise<Servi
  * @throws CoolifyApiError 404 project/environment/server; 409 domain conflicts; 422 validation; 500 on YAML that
  * does not parse (§11.10).
  */
-export function createService(conn: CoolifyConnection, input: CreateServiceInput): Promise<ServiceDomains> {
+export async function createService(conn: CoolifyConnection, input: CreateServiceInput): Promise<ServiceDomains> {
   // connect_to_docker_network is rejected on create; set it with updateService (§7.1, §11.11).
-  return request<ServiceDomains>(conn, "POST", "/services", { body: toCreateServiceBody(input) });
+  const created = await request<ServiceDomains>(conn, "POST", "/services", { body: toCreateServiceBody(input) });
+  // Without a name Coolify makes one up (§7.1), so the cached list cannot be completed here.
+  if (input.name === undefined) services.invalidate(conn);
+  else services.remember(conn, { uuid: created.uuid, name: input.name, description: input.description ?? null });
+  return created;
 }
 
 /**
@@ -58,8 +75,17 @@ export function createService(conn: CoolifyConnection, input: CreateServiceInput
  * Changes reach containers on the next start/restart or with `instant_deploy`.
  * @throws CoolifyApiError 404, 409, 422; 400 for an empty input.
  */
-export function updateService(conn: CoolifyConnection, uuid: string, input: UpdateServiceInput): Promise<ServiceDomains> {
-  return request<ServiceDomains>(conn, "PATCH", apiPath`/services/${uuid}`, { body: toUpdateServiceBody(input) });
+export async function updateService(conn: CoolifyConnection, uuid: string, input: UpdateServiceInput): Promise<ServiceDomains> {
+  const renames = input.name !== undefined || input.description !== undefined;
+  try {
+    const updated = await request<ServiceDomains>(conn, "PATCH", apiPath`/services/${uuid}`, { body: toUpdateServiceBody(input) });
+    if (renames) services.patch(conn, uuid, { name: input.name, description: input.description });
+    return updated;
+  } catch (e) {
+    // Not atomic: a failed `urls` step leaves name and description saved (§7.3), so the cached ones may be stale.
+    if (renames) services.invalidate(conn);
+    throw e;
+  }
 }
 
 /**
@@ -74,7 +100,13 @@ export async function deleteService(conn: CoolifyConnection, uuid: string, optio
     docker_cleanup: options.dockerCleanup ?? true,
     delete_connected_networks: options.deleteConnectedNetworks ?? true,
   };
-  await request<MessageResponse>(conn, "DELETE", apiPath`/services/${uuid}`, { query });
+  try {
+    await request<MessageResponse>(conn, "DELETE", apiPath`/services/${uuid}`, { query });
+  } catch (e) {
+    if (isNotFound(e)) services.forget(conn, uuid);
+    throw e;
+  }
+  services.forget(conn, uuid);
 }
 
 /**

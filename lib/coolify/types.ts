@@ -121,6 +121,9 @@ export interface Service {
   deleted_at?: string | null;
 }
 
+/** What the cached service list keeps of a service: enough to recognise our own (lib/coolify/list-cache.ts). */
+export type ServiceSummary = Pick<Service, "uuid" | "name" | "description">;
+
 /** An item of `urls` on service create/update: a compose service key and its comma-separated URLs (§7.7). */
 export interface ServiceUrl {
   name: string;

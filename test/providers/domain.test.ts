@@ -48,6 +48,20 @@ describe("Domain provider", () => {
     expect(app(serviceUuid).fqdn).toBe(URL_A);
   });
 
+  it("sends nothing when the Service already put the URLs in place (knownFqdn), and sets them when it did not", async () => {
+    const { serviceUuid, app } = await service();
+    await setServiceApplicationUrls(h.conn, serviceUuid, app(serviceUuid).uuid, [URL_A]);
+    h.emulator.requests.length = 0;
+    const inputs: DomainInputs = { serviceUuid, container: "web", urls: ["https://Acme.agents.example.com"], applicationUuid: app(serviceUuid).uuid };
+    const { outs } = await p.create({ ...inputs, knownFqdn: URL_A });
+    expect(h.emulator.requests).toEqual([]);
+    expect(outs).toMatchObject({ fqdn: URL_A, applicationUuid: app(serviceUuid).uuid });
+
+    await p.create({ ...inputs, urls: ["https://b.example.com"], knownFqdn: URL_A });
+    expect(writes(h.emulator)).toEqual([`PATCH /api/v1/services/${serviceUuid}/applications/${app(serviceUuid).uuid}`, `POST /api/v1/services/${serviceUuid}/restart`]);
+    expect(app(serviceUuid).fqdn).toBe("https://b.example.com");
+  });
+
   it("reports no change for the same inputs, without calling Coolify", async () => {
     const { id, outs, inputs } = await created();
     expect(await p.diff(id, outs, { ...inputs })).toMatchObject({ changes: false, replaces: [] });

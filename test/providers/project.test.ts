@@ -76,6 +76,23 @@ describe("Project provider", () => {
     expect(outs!.coolifyDescription).toBe(`acme agents ${OWNERSHIP_MARKER}`);
   });
 
+  it("lists projects once for all creates of a process, and still adopts its own project on a second create", async () => {
+    const { id } = await p.create(inputs);
+    await p.create({ name: "Tenant bolt" });
+    expect((await p.create(inputs)).id).toBe(id);
+    expect(calls(h.emulator, "GET", /^\/api\/v1\/projects$/)).toHaveLength(1);
+    expect(calls(h.emulator, "POST", /^\/api\/v1\/projects$/)).toHaveLength(2);
+  });
+
+  it("recovers a project whose POST answer was lost by listing afresh, within the same call", async () => {
+    await p.create({ name: "Tenant first" }); // the list is cached from here on
+    h.emulator.faults.dropNext({ method: "POST", pathPrefix: "/api/v1/projects", count: 1, afterProcessing: true });
+    const { id } = await p.create(inputs);
+    expect(h.emulator.store.findProjects({ name: "Tenant acme" }).map((x) => x.uuid)).toEqual([id]);
+    expect(calls(h.emulator, "POST", /^\/api\/v1\/projects$/)).toHaveLength(2);
+    expect(calls(h.emulator, "GET", /^\/api\/v1\/projects$/)).toHaveLength(2);
+  });
+
   it("does not adopt a same-named project without the marker (someone else's)", async () => {
     const { uuid: theirs } = await createProject(h.conn, { name: "Tenant acme", description: "hand made" });
     const { id } = await p.create(inputs);

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createProject } from "../../lib/coolify";
 import { UNKNOWN } from "../../providers/diff";
 import { provider, type ServiceInputs, type ServiceOutputs } from "../../providers/service";
-import { calls, COMPOSE, COMPOSE_REFORMATTED, useEmulator, writes, type Harness } from "./harness";
+import { calls, COMPOSE, COMPOSE_REFORMATTED, seedService, useEmulator, writes, type Harness } from "./harness";
 
 const p = provider as Required<typeof provider>;
 const NONE = {} as ServiceInputs;
@@ -39,6 +39,37 @@ describe("Service provider", () => {
     expect(calls(h.emulator, "POST", /\/start$/)).toHaveLength(1);
     expect(outs).toMatchObject({ uuid: id, status: "running:healthy", applications: { web: expect.any(String) } });
     expect(record(id).envs.find((e) => e.key === "API_KEY")?.value).toBe("sk-1");
+  });
+
+  it("sends the initial URLs with the create, so no PATCH and no restart follow the start", async () => {
+    const inputs = { ...(await baseInputs(h)), initialUrls: { web: ["https://Acme.example.com:80"] } };
+    h.emulator.requests.length = 0;
+    const { id, outs } = await p.create(inputs);
+    const [post] = calls(h.emulator, "POST", /^\/api\/v1\/services$/);
+    expect(post.body).toMatchObject({ urls: [{ name: "web", url: "https://Acme.example.com:80" }] });
+    expect(writes(h.emulator)).toEqual(["POST /api/v1/services", `PATCH /api/v1/services/${id}/envs/bulk`, `POST /api/v1/services/${id}/start`]);
+    expect(outs!.fqdns).toEqual({ web: "https://acme.example.com:80" });
+    expect(await p.diff(id, outs!, { ...inputs, initialUrls: { web: ["https://other.example.com"] } })).toMatchObject({ changes: false });
+  });
+
+  it("creates without the URLs when another service holds them, leaving them to the Domain", async () => {
+    const { serviceUuid } = await seedService(h, "holder");
+    const holder = h.emulator.store.findService(serviceUuid)!.applications.find((a) => a.name === "web")!;
+    holder.fqdn = "https://acme.example.com";
+    const inputs = { ...(await baseInputs(h)), initialUrls: { web: ["https://acme.example.com"] } };
+    h.emulator.requests.length = 0;
+    const { id, outs } = await p.create(inputs);
+    expect(calls(h.emulator, "POST", /^\/api\/v1\/services$/).map((r) => r.status)).toEqual([409, 201]);
+    expect(h.emulator.store.findServices({ name: "acme-web" }).map((s) => s.uuid)).toEqual([id]);
+    expect(outs!.fqdns).toEqual({});
+    expect(holder.fqdn).toBe("https://acme.example.com");
+  });
+
+  it("lists services once for all creates of a process", async () => {
+    const inputs = await baseInputs(h);
+    await p.create(inputs);
+    await p.create({ ...inputs, name: "bolt-web" });
+    expect(calls(h.emulator, "GET", /^\/api\/v1\/services$/)).toHaveLength(1);
   });
 
   it("reports no change for the same inputs, for reformatted compose, and for spelled-out defaults", async () => {
@@ -166,6 +197,8 @@ describe("Service provider", () => {
     const { id } = await p.create(inputs);
     expect(h.emulator.store.findServices({ name: "acme-web" }).map((s) => s.uuid)).toEqual([id]);
     expect(calls(h.emulator, "POST", /^\/api\/v1\/services$/)).toHaveLength(1);
+    // The cached list, then a fresh one after the lost answer.
+    expect(calls(h.emulator, "GET", /^\/api\/v1\/services$/)).toHaveLength(2);
   });
 
   it("reads a service deleted outside Pulumi as gone, and keeps state otherwise", async () => {

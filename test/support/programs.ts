@@ -3,7 +3,8 @@ import { repoRoot } from "./pulumi";
 
 /**
  * Per tenant named in config `tenants` (comma list): a Project, a Service (nginx + postgres, env GREETING from
- * config and API_KEY from the secret `apiKey`) and a Domain `https://<tenant>.<baseDomain>:80` on `web`.
+ * config and API_KEY from the secret `apiKey`) and a Domain `https://<tenant>.<baseDomain>:80` on `web`, sent with
+ * the service's create as in program/tenant-stack.ts.
  * Exports `tenants.<name>` = { uuid, status, fqdn }.
  */
 export const TENANT_STACKS_SOURCE = `
@@ -31,6 +32,7 @@ const compose = [
 
 export const tenants: Record<string, unknown> = {};
 for (const tenant of cfg.require("tenants").split(",")) {
+  const urls = [\`https://\${tenant}.\${cfg.require("baseDomain")}:80\`];
   const project = new Project(\`\${tenant}-project\`, { name: \`Tenant \${tenant}\`, description: "engine test" });
   const service = new Service(\`\${tenant}-service\`, {
     name: \`\${tenant}-web\`,
@@ -40,12 +42,14 @@ for (const tenant of cfg.require("tenants").split(",")) {
     env: { GREETING: cfg.require("greeting"), API_KEY: cfg.requireSecret("apiKey") },
     templateRef: "test@1.0.0",
     healthTimeoutSeconds: 20,
+    initialUrls: { web: urls },
   });
   const domain = new Domain(\`\${tenant}-domain\`, {
     serviceUuid: service.uuid,
     container: "web",
     applicationUuid: service.applications.apply((apps) => apps.web),
-    urls: [\`https://\${tenant}.\${cfg.require("baseDomain")}:80\`],
+    knownFqdn: service.fqdns.apply((fqdns) => fqdns.web),
+    urls,
   });
   tenants[tenant] = { uuid: service.uuid, status: service.status, fqdn: domain.fqdn };
 }
