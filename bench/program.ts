@@ -12,17 +12,21 @@ import { DEMO_TENANTS, seedDemo } from "../pocketbase/seed";
 import { AI_ROUTER_KEY } from "../test/support/platform";
 import { startPocketBase, type PocketBaseInstance } from "../pocketbase/local-server";
 import { createProgram, repoRoot, type TestProgram } from "../test/support/pulumi";
-import { log, PARALLEL, sampleRss, sizes, timed, TRIVIAL_TENANTS_SOURCE, type RssPeaks } from "./support";
+import { classify, describeTypes, log, PARALLEL, sampleRss, sizes, stateBytes, timed, TRIVIAL_TENANTS_SOURCE, PROGRAMS_DIR, type RssPeaks, type StateFigures } from "./support";
 import { entry, type Bench, type BenchEntry } from "./types";
 
 const RATE_LIMIT = 1_000_000;
+/** Coolify's default API_RATE_LIMIT (coolify-api.md §3): what a BENCH_FULL run of a big N is held to. */
+const COOLIFY_DEFAULT_RATE_LIMIT = 200;
 const BASE_DOMAIN = "agents.cloudfreedom.test";
 const TEMPLATES = ["llm-stack", "openclaw", "telegram-bot"] as const;
 /** The setup `up` (creating everything) of big runs uses more engine parallelism; env BENCH_SETUP_PARALLEL. */
 const SETUP_PARALLEL = Number(process.env.BENCH_SETUP_PARALLEL) > 0 ? Number(process.env.BENCH_SETUP_PARALLEL) : 32;
 const BIG = 200;
-/** Above this N (env BENCH_PROGRAM_UP_MAX, default 100) no up runs: only the preview of an empty stack, labelled so. */
+/** Above this N (env BENCH_PROGRAM_UP_MAX, default 100) no up runs, only the preview of an empty stack, unless BENCH_FULL. */
 const UP_MAX = Number(process.env.BENCH_PROGRAM_UP_MAX) > 0 ? Number(process.env.BENCH_PROGRAM_UP_MAX) : 100;
+/** BENCH_FULL=1: above UP_MAX, a first up against the emulator at Coolify's default rate limit, then a no-op preview. */
+const FULL = process.env.BENCH_FULL === "1" || process.env.BENCH_FULL === "true";
 
 /** The generated tenant number i (i >= 3; 0..2 are the demo tenants acme, bolt, chirp). */
 function tenantRecord(i: number, plans: Record<string, string>): Record<string, unknown> {
@@ -63,13 +67,16 @@ interface Measured {
   firstUp: number;
   preview: number;
   noopUp: number;
+  firstUpRss?: RssPeaks;
   previewRss: RssPeaks;
   noopUpRss: RssPeaks;
   resources: number;
   previewOnly?: boolean;
+  /** Requests Coolify saw during the first up, by kind (index.ts only). */
+  upRequests?: ReturnType<typeof classify>;
+  state?: StateFigures;
 }
 
-/** First up (setup), then a no-op preview and a no-op up, each timed, the last two with RSS sampling. */
 /** Above UP_MAX: the preview of an empty stack (every resource a create), with RSS sampling; nothing is deployed. */
 async function measurePreviewOnly(program: TestProgram, n: number, label: string, beforePreview?: () => void): Promise<Measured> {
   beforePreview?.();
@@ -81,21 +88,31 @@ async function measurePreviewOnly(program: TestProgram, n: number, label: string
   return { firstUp: NaN, preview: preview.seconds, noopUp: NaN, previewRss, noopUpRss: previewRss, resources, previewOnly: true };
 }
 
-async function measure(program: TestProgram, n: number, label: string, beforeNoop?: () => void): Promise<Measured> {
-  if (n > UP_MAX) return measurePreviewOnly(program, n, label, beforeNoop);
+/**
+ * First up (creating everything), then a no-op preview and a no-op up (the latter skipped for a BENCH_FULL run above
+ * UP_MAX), each timed and RSS-sampled; `afterUp` sees the requests of the first up, `beforeNoop` runs before the rest.
+ */
+async function measure(program: TestProgram, n: number, label: string, hooks: { afterUp?: () => ReturnType<typeof classify>; beforeNoop?: () => void } = {}): Promise<Measured> {
+  const big = n > UP_MAX;
+  if (big && !FULL) return measurePreviewOnly(program, n, label, hooks.beforeNoop);
   const parallel = n >= BIG ? SETUP_PARALLEL : PARALLEL;
   log(`program: N=${n} ${label}: first up${parallel ? ` (--parallel ${parallel})` : ""}`);
+  let sampler = sampleRss();
   const up = await timed(() => program.stack.up({ parallel }));
+  const firstUpRss = sampler.stop();
   const changes = up.result.summary.resourceChanges ?? {};
   if (Object.keys(changes).some((k) => k !== "create")) throw new Error(`${label} first up: ${JSON.stringify(changes)}`);
   const resources = changes.create ?? 0;
+  const upRequests = hooks.afterUp?.();
+  const state = stateBytes(program);
 
-  beforeNoop?.();
+  hooks.beforeNoop?.();
   log(`program: N=${n} ${label}: no-op preview`);
-  let sampler = sampleRss();
+  sampler = sampleRss();
   const preview = await timed(() => program.stack.preview({ parallel: PARALLEL }));
   const previewRss = sampler.stop();
   if (preview.result.changeSummary.same !== resources) throw new Error(`${label} no-op preview: ${JSON.stringify(preview.result.changeSummary)}`);
+  if (big) return { firstUp: up.seconds, preview: preview.seconds, noopUp: NaN, firstUpRss, previewRss, noopUpRss: previewRss, resources, upRequests, state };
 
   log(`program: N=${n} ${label}: no-op up`);
   sampler = sampleRss();
@@ -103,11 +120,11 @@ async function measure(program: TestProgram, n: number, label: string, beforeNoo
   const noopUpRss = sampler.stop();
   const same = noop.result.summary.resourceChanges ?? {};
   if (same.same !== resources || Object.keys(same).length !== 1) throw new Error(`${label} no-op up: ${JSON.stringify(same)}`);
-  return { firstUp: up.seconds, preview: preview.seconds, noopUp: noop.seconds, previewRss, noopUpRss, resources };
+  return { firstUp: up.seconds, preview: preview.seconds, noopUp: noop.seconds, firstUpRss, previewRss, noopUpRss, resources, upRequests, state };
 }
 
 async function measureBaseline(n: number): Promise<Measured> {
-  const program = await createProgram({ project: `bench-trivial-tenants-${n}`, source: TRIVIAL_TENANTS_SOURCE, config: { count: String(n) } });
+  const program = await createProgram({ parentDir: PROGRAMS_DIR, project: `bench-trivial-tenants-${n}`, source: TRIVIAL_TENANTS_SOURCE, config: { count: String(n) } });
   try {
     return await measure(program, n, "baseline");
   } finally {
@@ -116,8 +133,10 @@ async function measureBaseline(n: number): Promise<Measured> {
 }
 
 async function measureProgram(n: number) {
+  // A BENCH_FULL run of a big N is held to Coolify's default limit, at the emulator and in the client.
+  const rateLimit = FULL && n > UP_MAX ? COOLIFY_DEFAULT_RATE_LIMIT : RATE_LIMIT;
   const pocketbase = await startPocketBase();
-  const coolify = await startCoolifyEmulator({ lifecycleDelayMs: 20, deleteDelayMs: 50, rateLimitPerMinute: RATE_LIMIT });
+  const coolify = await startCoolifyEmulator({ lifecycleDelayMs: 20, deleteDelayMs: 50, rateLimitPerMinute: rateLimit });
   let program: TestProgram | undefined;
   try {
     log(`program: N=${n}: seeding PocketBase`);
@@ -135,26 +154,28 @@ async function measureProgram(n: number) {
     if (plan.result.length !== n) throw new Error(`planTenants planned ${plan.result.length} tenants, expected ${n}`);
 
     program = await createProgram({
+      parentDir: PROGRAMS_DIR,
       project: `bench-program-${n}`,
       source: `module.exports = require(${JSON.stringify(`${repoRoot}/index.ts`)});\n`,
      
       config: {
         coolifyUrl: coolify.url,
         coolifyServerUuid: coolify.serverUuid,
-        coolifyRateLimit: String(RATE_LIMIT),
+        coolifyRateLimit: String(rateLimit),
         coolifyPollIntervalMs: "50",
         coolifyDeleteTimeoutSeconds: "20",
         baseDomain: BASE_DOMAIN,
         pocketbaseUrl: pocketbase.url,
         pocketbaseEmail: pocketbase.email,
         aiRouterUrl: "https://ai.cloudfreedom.test/v1",
-        healthTimeoutSeconds: "120",
+        // Status polls queue behind every other call in the client's throttle when it is held to 200/min.
+        healthTimeoutSeconds: rateLimit === RATE_LIMIT ? "120" : "1800",
       },
       secrets: { coolifyToken: coolify.token, pocketbasePassword: pocketbase.password, aiRouterKey: AI_ROUTER_KEY },
     });
     // The no-op preview and up should send nothing to Coolify: count from after the first up.
-    const measured = await measure(program, n, "index.ts", () => void (coolify.requests.length = 0));
-    return { ...measured, noopRequests: coolify.requests.length, load: median(loads), plan: plan.seconds };
+    const measured = await measure(program, n, "index.ts", { afterUp: () => classify(coolify.requests), beforeNoop: () => void (coolify.requests.length = 0) });
+    return { ...measured, noopRequests: coolify.requests.length, load: median(loads), plan: plan.seconds, rateLimit };
   } finally {
     program?.dispose();
     await coolify.close();
@@ -165,6 +186,7 @@ async function measureProgram(n: number) {
 export const run: Bench = async () => {
   const results: BenchEntry[] = [];
   for (const n of sizes("BENCH_PROGRAM_SIZES", [10, 100, 500], [10])) {
+    if (FULL && n > UP_MAX) log(`program: N=${n}: BENCH_FULL: first up against Coolify's default rate limit (${COOLIFY_DEFAULT_RATE_LIMIT}/min): expect well over 10 minutes`);
     const base = await measureBaseline(n);
     const real = await measureProgram(n);
     if (real.resources !== base.resources) throw new Error(`N=${n}: index.ts has ${real.resources} resources, the baseline ${base.resources}`);
@@ -174,23 +196,43 @@ export const run: Bench = async () => {
       entry(name, "PocketBase loadTenants (median of 3)", real.load, "s", null),
       entry(name, "planTenants (validate + render all)", real.plan, "s", null),
     ];
+    const rss = (what: string, real?: RssPeaks, base?: RssPeaks) => {
+      if (!real || !base) return;
+      rows.push(entry(name, `peak RSS, program node process, ${what}`, real.byRole.program, "MB", base.byRole.program));
+      rows.push(entry(name, `peak RSS, dynamic-provider process(es), ${what}`, real.byRole.provider, "MB", base.byRole.provider));
+      rows.push(entry(name, `peak RSS, pulumi CLI (engine), ${what}`, real.byRole.cli, "MB", base.byRole.cli));
+      rows.push(entry(name, `peak RSS, language host, ${what}`, real.byRole.langhost, "MB", base.byRole.langhost));
+      rows.push(entry(name, `peak RSS, whole pulumi process tree, ${what}`, real.tree, "MB", base.tree));
+    };
     if (real.previewOnly) {
-      const what = `(up skipped at N>${UP_MAX}: too slow on 2 cores)`;
+      const what = `(up skipped at N>${UP_MAX}: too slow on 2 cores; BENCH_FULL=1 runs it)`;
       rows.push(entry(name, `preview wall time, empty stack: every resource a create ${what} ${vs}`, real.preview, "s", base.preview));
       rows.push(entry(name, "Coolify requests during that preview", real.noopRequests, "count", null, { goal: "0", met: real.noopRequests === 0 }));
-      rows.push(entry(name, "peak RSS, program node process, that preview", real.previewRss.byRole.program, "MB", base.previewRss.byRole.program));
-      rows.push(entry(name, "peak RSS, dynamic-provider process(es), that preview", real.previewRss.byRole.provider, "MB", base.previewRss.byRole.provider));
-      rows.push(entry(name, "peak RSS, whole pulumi process tree, that preview", real.previewRss.tree, "MB", base.previewRss.tree));
+      rss("that preview", real.previewRss, base.previewRss);
     } else {
       const setup = n >= BIG ? `, --parallel ${SETUP_PARALLEL}` : "";
-      rows.push(entry(name, `first up wall time, creates everything${setup} ${vs}`, real.firstUp, "s", base.firstUp));
+      const limited = real.rateLimit === COOLIFY_DEFAULT_RATE_LIMIT ? `, Coolify at its default ${COOLIFY_DEFAULT_RATE_LIMIT} requests/min` : "";
+      rows.push(entry(name, `first up wall time, creates everything${setup}${limited} ${vs}`, real.firstUp, "s", base.firstUp));
+      if (real.upRequests) {
+        const all = Object.entries(real.upRequests).filter(([kind]) => kind !== "429").reduce((sum, [, count]) => sum + count, 0);
+        const polls = real.upRequests["GET status poll"];
+        const floor = (all / COOLIFY_DEFAULT_RATE_LIMIT) * 60;
+        rows.push(entry(name, "Coolify requests during the first up, per tenant, excl. status polls", (all - polls) / n, "req", null));
+        rows.push(entry(name, "Coolify status polls during the first up, per tenant", polls / n, "req", null));
+        rows.push(entry(name, `first up wall time vs the floor at ${COOLIFY_DEFAULT_RATE_LIMIT} requests/min (${all} requests / ${COOLIFY_DEFAULT_RATE_LIMIT} per min)`, real.firstUp, "s", floor));
+        rows.push(entry(name, "429 answers during the first up", real.upRequests["429"], "count", null, { goal: "0", met: real.upRequests["429"] === 0 }));
+      }
+      if (real.state && base.state) {
+        rows.push(entry(name, `state bytes per tenant ${vs}`, real.state.total / n, "B", base.state.total / n, { goal: "< 10 KB", met: real.state.total / n < 10_240 }));
+        rows.push(entry(name, `state bytes per resource: ${describeTypes(real.state, ["Project", "Service", "Domain", "ProvisioningRecord", "Stack"])}; baseline: ${describeTypes(base.state, ["Trivial"])}`,
+          real.state.total / real.resources, "B", base.state.total / base.resources));
+      }
+      rss("first up", real.firstUpRss, base.firstUpRss);
       rows.push(entry(name, `no-op preview wall time ${vs}`, real.preview, "s", base.preview));
-      rows.push(entry(name, `no-op up wall time ${vs}`, real.noopUp, "s", base.noopUp));
+      if (!Number.isNaN(real.noopUp)) rows.push(entry(name, `no-op up wall time ${vs}`, real.noopUp, "s", base.noopUp));
       rows.push(entry(name, "Coolify requests during no-op preview + no-op up", real.noopRequests, "count", null, { goal: "0", met: real.noopRequests === 0 }));
-      rows.push(entry(name, "peak RSS, program node process, no-op preview", real.previewRss.byRole.program, "MB", base.previewRss.byRole.program));
-      rows.push(entry(name, "peak RSS, program node process, no-op up", real.noopUpRss.byRole.program, "MB", base.noopUpRss.byRole.program));
-      rows.push(entry(name, "peak RSS, dynamic-provider process(es), no-op up", real.noopUpRss.byRole.provider, "MB", base.noopUpRss.byRole.provider));
-      rows.push(entry(name, "peak RSS, whole pulumi process tree, no-op up", real.noopUpRss.tree, "MB", base.noopUpRss.tree));
+      rss("no-op preview", real.previewRss, base.previewRss);
+      if (!Number.isNaN(real.noopUp)) rss("no-op up", real.noopUpRss, base.noopUpRss);
     }
     for (const row of rows) log(`${row.name} | ${row.metric} | ${row.value.toFixed(3)} ${row.unit} | baseline ${row.baseline?.toFixed(3) ?? "-"}`);
     results.push(...rows);

@@ -5,50 +5,19 @@
 //
 // The emulator takes 20 ms per lifecycle step; the emulator's and the client's rate limits are raised far above what
 // the run sends, so the throttle is not the bottleneck (bench/client-throttle.ts measures the throttle itself).
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { RequestLogEntry } from "../emulator/server";
 import { startCoolifyEmulator } from "../emulator/server";
 import { TENANT_STACKS_SOURCE } from "../test/support/programs";
-import { createProgram, type TestProgram } from "../test/support/pulumi";
+import { createProgram } from "../test/support/pulumi";
 import { entry, type Bench, type BenchEntry } from "./types";
-import { log, PARALLEL, sizes, timed, TRIVIAL_CHAINS_SOURCE } from "./support";
+import { classify, describeTypes, log, PARALLEL, PROGRAMS_DIR, sizes, stateBytes, timed, TRIVIAL_CHAINS_SOURCE } from "./support";
 
 const RATE_LIMIT = 1_000_000;
-const STATUS_POLL = /^\/api\/v1\/services\/[^/]+$/;
-const MAX_CREATE_REQUESTS_PER_TENANT = 6;
+const MAX_CREATE_REQUESTS_PER_TENANT = 4;
 const MAX_STATE_BYTES_PER_TENANT = 10_240;
 
 
-/** Requests per kind; GET /services/{uuid} during an up is the status poll (no refresh runs, so no read calls it). */
-function classify(requests: RequestLogEntry[]) {
-  const counts = { "GET status poll": 0, "GET other": 0, POST: 0, PATCH: 0, DELETE: 0, "429": 0 };
-  for (const r of requests) {
-    if (r.status === 429) counts["429"] += 1;
-    if (r.method === "GET") counts[STATUS_POLL.test(r.path) ? "GET status poll" : "GET other"] += 1;
-    else if (r.method === "POST" || r.method === "PATCH" || r.method === "DELETE") counts[r.method] += 1;
-  }
-  return counts;
-}
-
-/** `pulumi stack export` size, and the part of it that is serialized dynamic-provider code (`__provider`). */
-function stateBytes(program: TestProgram): { total: number; provider: number } {
-  // To a file: the export of 100 tenants is larger than execFileSync's output buffer.
-  const file = join(program.workDir, "..", "export.json");
-  program.cli(["stack", "export", "--file", file]);
-  const text = readFileSync(file, "utf8");
-  const state = JSON.parse(text) as { deployment: { resources?: Array<{ inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }> } };
-  let provider = 0;
-  for (const r of state.deployment.resources ?? []) {
-    for (const bag of [r.inputs, r.outputs]) {
-      if (typeof bag?.__provider === "string") provider += Buffer.byteLength(bag.__provider, "utf8");
-    }
-  }
-  return { total: Buffer.byteLength(text, "utf8"), provider };
-}
-
 async function measureBaseline(n: number) {
-  const program = await createProgram({ project: `bench-trivial-${n}`, source: TRIVIAL_CHAINS_SOURCE, config: { count: String(n) } });
+  const program = await createProgram({ parentDir: PROGRAMS_DIR, project: `bench-trivial-${n}`, source: TRIVIAL_CHAINS_SOURCE, config: { count: String(n) } });
   try {
     const up = await timed(() => program.stack.up({ parallel: PARALLEL }));
     const creates = up.result.summary.resourceChanges?.create ?? 0;
@@ -63,6 +32,7 @@ async function measureBaseline(n: number) {
 async function measureProviders(n: number) {
   const emulator = await startCoolifyEmulator({ lifecycleDelayMs: 20, deleteDelayMs: 50, rateLimitPerMinute: RATE_LIMIT });
   const program = await createProgram({
+    parentDir: PROGRAMS_DIR,
     project: `bench-providers-${n}`,
     source: TENANT_STACKS_SOURCE,
     config: {
@@ -121,6 +91,8 @@ export const run: Bench = async () => {
       met: real.state.total / n < MAX_STATE_BYTES_PER_TENANT,
     }));
     results.push(entry(name, "state bytes per tenant: serialized provider code (__provider), part of the above", real.state.provider / n, "B", base.state.provider / n));
+    results.push(entry(name, `state bytes per resource: ${describeTypes(real.state, ["Project", "Service", "Domain"])}; baseline: ${describeTypes(base.state, ["Trivial"])}`,
+      real.state.total / (3 * n), "B", base.state.total / (3 * n)));
     for (const row of results.slice(first)) log(`${row.name} | ${row.metric} | ${row.value.toFixed(3)} ${row.unit} | baseline ${row.baseline?.toFixed(3) ?? "-"}`);
   }
   return results;

@@ -1,6 +1,21 @@
 // Shared pieces of the engine benchmarks: sizes (BENCH_QUICK), wall-clock timing, /proc RSS sampling of the
 // pulumi process tree, and the baseline program of trivial dynamic resources.
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { TestProgram } from "../test/support/pulumi";
+
+/** Requests per kind; GET /services/{uuid} during an up is the status poll (no refresh runs, so no read calls it). */
+export function classify(requests: Array<{ method: string; path: string; status: number }>) {
+  const counts = { "GET status poll": 0, "GET other": 0, POST: 0, PATCH: 0, DELETE: 0, "429": 0 };
+  for (const r of requests) {
+    if (r.status === 429) counts["429"] += 1;
+    if (r.method === "GET") counts[STATUS_POLL.test(r.path) ? "GET status poll" : "GET other"] += 1;
+    else if (r.method === "POST" || r.method === "PATCH" || r.method === "DELETE") counts[r.method] += 1;
+  }
+  return counts;
+}
+
+const STATUS_POLL = /^\/api\/v1\/services\/[^/]+$/;
 
 /** BENCH_QUICK=1 runs the smallest sizes only. */
 export const QUICK = process.env.BENCH_QUICK === "1" || process.env.BENCH_QUICK === "true";
@@ -11,6 +26,13 @@ export function sizes(name: string, full: number[], quick: number[]): number[] {
   if (raw) return raw.split(",").map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
   return QUICK ? quick : full;
 }
+
+/**
+ * Where the benchmarks put their programs: inside the checkout (.local/ is ignored by git), so the source paths
+ * Pulumi records in state (`project:///../../../providers/service.ts#…`) are nearly as short as a real stack's and
+ * do not depend on where the checkout lives.
+ */
+export const PROGRAMS_DIR = join(__dirname, "..", ".local", "bench");
 
 /** Engine parallelism for every up/preview (env BENCH_PARALLEL); undefined keeps the CLI default (8). */
 export const PARALLEL = Number(process.env.BENCH_PARALLEL) > 0 ? Number(process.env.BENCH_PARALLEL) : undefined;
@@ -169,12 +191,15 @@ const cfg = new pulumi.Config();
  * second's), the same graph as bench/providers.ts's program.
  */
 export const TRIVIAL_CHAINS_SOURCE = `${TRIVIAL_PREAMBLE}
-const count = cfg.requireNumber("count");
-for (let i = 0; i < count; i++) {
-  const project = new Trivial(\`project-\${i}\`, {});
-  const service = new Trivial(\`service-\${i}\`, { projectId: project.id });
-  new Trivial(\`domain-\${i}\`, { serviceId: service.id });
-}
+// Registers after an await, like the measured programs (test/support/programs.ts, index.ts).
+export = async () => {
+  const count = await Promise.resolve(cfg.requireNumber("count"));
+  for (let i = 0; i < count; i++) {
+    const project = new Trivial(\`project-\${i}\`, {});
+    const service = new Trivial(\`service-\${i}\`, { projectId: project.id });
+    new Trivial(\`domain-\${i}\`, { serviceId: service.id });
+  }
+};
 `;
 
 /**
@@ -182,20 +207,101 @@ for (let i = 0; i < count; i++) {
  * service, a domain (except every third tenant, a telegram-bot without one) and a record, wired the same way.
  */
 export const TRIVIAL_TENANTS_SOURCE = `${TRIVIAL_PREAMBLE}
-const count = cfg.requireNumber("count");
-const guard = new Trivial("teardown-guard", {});
-const statuses: Record<string, pulumi.Output<string>> = {};
-for (let i = 0; i < count; i++) {
-  const slug = \`tenant-\${String(i).padStart(4, "0")}\`;
-  const component = new pulumi.ComponentResource("bench:tenant:Stack", slug, {}, { dependsOn: guard });
-  const child = { parent: component, dependsOn: guard };
-  const project = new Trivial(\`\${slug}-project\`, {}, child);
-  const service = new Trivial(\`\${slug}-service\`, { projectId: project.id }, child);
-  const domain = i % 3 === 2 ? undefined : new Trivial(\`\${slug}-domain\`, { serviceId: service.id }, child);
-  new Trivial(\`\${slug}-record\`, { serviceId: service.id }, { parent: component, dependsOn: domain ? [domain] : [service] });
-  component.registerOutputs({});
-  statuses[slug] = service.id;
-}
-export const tenants = statuses;
-export const tenantCount = count;
+// Registers after an await, as index.ts does once the tenants are loaded.
+export = async () => {
+  const count = await Promise.resolve(cfg.requireNumber("count"));
+  const guard = new Trivial("teardown-guard", {});
+  const statuses: Record<string, pulumi.Output<string>> = {};
+  for (let i = 0; i < count; i++) {
+    const slug = \`tenant-\${String(i).padStart(4, "0")}\`;
+    const component = new pulumi.ComponentResource("bench:tenant:Stack", slug, {}, { dependsOn: guard });
+    const child = { parent: component, dependsOn: guard };
+    const project = new Trivial(\`\${slug}-project\`, {}, child);
+    const service = new Trivial(\`\${slug}-service\`, { projectId: project.id }, child);
+    const domain = i % 3 === 2 ? undefined : new Trivial(\`\${slug}-domain\`, { serviceId: service.id }, child);
+    new Trivial(\`\${slug}-record\`, { serviceId: service.id }, { parent: component, dependsOn: domain ? [domain] : [service] });
+    component.registerOutputs({});
+    statuses[slug] = service.id;
+  }
+  return { tenants: statuses, tenantCount: count };
+};
 `;
+
+// ---------------------------------------------------------------------------------------------------------
+// Where the bytes of `pulumi stack export` go: per resource type, and per field of a resource (inputs, outputs,
+// the registration's stack trace, dependencies, the rest). `stack export` indents by 4 spaces, and a resource sits
+// 3 levels deep (deployment.resources[i]), so each figure is the field as it appears in the export, indentation
+// included.
+
+export interface StateFigures {
+  /** Bytes of the whole export. */
+  total: number;
+  /** Resource type (last part of the token, e.g. `Service`) -> count and bytes per resource, by part. */
+  byType: Record<string, { count: number; bytes: number; parts: Record<string, number> }>;
+  /** Bytes of serialized provider code (`__provider` in inputs and outputs), all resources. */
+  provider: number;
+}
+
+const PARTS = ["inputs", "outputs", "stackTrace", "propertyDependencies", "dependencies"] as const;
+
+function exported(value: unknown, depth: number): number {
+  const pad = " ".repeat(4 * depth);
+  return Buffer.byteLength(JSON.stringify(value, null, 4).replace(/\n/g, `\n${pad}`), "utf8");
+}
+
+export function stateFigures(text: string): StateFigures {
+  const state = JSON.parse(text) as { deployment: { resources?: Array<Record<string, unknown> & { type: string }> } };
+  const byType: StateFigures["byType"] = {};
+  let provider = 0;
+  for (const resource of state.deployment.resources ?? []) {
+    const type = resource.type.split(/[:/]/).pop() ?? resource.type;
+    const row = (byType[type] ??= { count: 0, bytes: 0, parts: Object.fromEntries([...PARTS, "other"].map((p) => [p, 0])) });
+    row.count += 1;
+    // The resource object, its indentation, and the ",\n" that separates it from the next one.
+    const bytes = exported(resource, 3) + 12 + 2;
+    row.bytes += bytes;
+    let parts = 0;
+    for (const part of PARTS) {
+      if (resource[part] === undefined) continue;
+      // `"key": value,\n` at depth 4.
+      const size = exported(resource[part], 4) + Buffer.byteLength(`"${part}": ,\n`) + 16;
+      row.parts[part] += size;
+      parts += size;
+    }
+    row.parts.other += bytes - parts;
+    for (const bag of [resource.inputs, resource.outputs] as Array<Record<string, unknown> | undefined>) {
+      if (typeof bag?.__provider === "string") provider += Buffer.byteLength(bag.__provider, "utf8");
+    }
+  }
+  for (const row of Object.values(byType)) {
+    row.bytes /= row.count;
+    for (const part of Object.keys(row.parts)) row.parts[part] /= row.count;
+  }
+  return { total: Buffer.byteLength(text, "utf8"), byType, provider };
+}
+
+/** `pulumi stack export`, measured by resource type and part (bench/support.ts). */
+export function stateBytes(program: TestProgram): StateFigures {
+  // To a file: the export of 100 tenants is larger than execFileSync's output buffer.
+  const file = join(program.workDir, "..", "export.json");
+  program.cli(["stack", "export", "--file", file]);
+  const text = readFileSync(file, "utf8");
+  if (process.env.BENCH_DEBUG) {
+    mkdirSync(join(__dirname, "results"), { recursive: true });
+    writeFileSync(join(__dirname, "results", `export-${basename(dirname(program.workDir))}.json`), text);
+  }
+  return stateFigures(text);
+}
+
+/** e.g. `Service 4,210 B (inputs 1,500, outputs 1,200, stackTrace 700, ...)`, for the entry's label. */
+export function describeTypes(figures: StateFigures, types: string[]): string {
+  const n = (x: number) => Math.round(x).toLocaleString("en-US");
+  return types
+    .filter((type) => figures.byType[type])
+    .map((type) => {
+      const row = figures.byType[type];
+      const parts = Object.entries(row.parts).filter(([, bytes]) => bytes > 0).map(([part, bytes]) => `${part} ${n(bytes)}`);
+      return `${type} ${n(row.bytes)} B (${parts.join(", ")})`;
+    })
+    .join("; ");
+}

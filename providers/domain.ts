@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as coolify from "../lib/coolify";
 import { configure, coolifyConnection } from "./connection";
 import { changedKeys, isUnknown, type CheckFailure } from "./diff";
-import { forwardTo } from "./runtime";
+import { hosted } from "./runtime";
 
 /** Plain, resolved inputs. */
 export interface DomainInputs {
@@ -94,6 +94,12 @@ async function apply(conn: coolify.CoolifyConnection, appUuid: string, inputs: D
   }
 }
 
+/** The state keeps `fqdn`, not the Service's view of it that create compared against. */
+function withoutKnown(inputs: DomainInputs): DomainInputs {
+  const { knownFqdn: _known, ...rest } = inputs;
+  return rest;
+}
+
 export const provider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutputs> = {
   configure,
 
@@ -112,7 +118,7 @@ export const provider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutpu
     const appUuid = inputs.applicationUuid ?? (await applicationUuid(conn, inputs));
     const inPlace = inputs.knownFqdn !== undefined && sameUrls(inputs.knownFqdn.split(",").filter(Boolean), inputs.urls);
     const fqdn = inPlace ? inputs.knownFqdn! : await apply(conn, appUuid, inputs, inputs.urls);
-    return { id: `${inputs.serviceUuid}/${inputs.container}`, outs: { ...inputs, applicationUuid: appUuid, fqdn } };
+    return { id: `${inputs.serviceUuid}/${inputs.container}`, outs: { ...withoutKnown(inputs), applicationUuid: appUuid, fqdn } };
   },
 
   async read(id, props) {
@@ -131,7 +137,7 @@ export const provider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutpu
   async update(_id, olds, news) {
     const conn = coolifyConnection();
     const fqdn = await apply(conn, olds.applicationUuid, news, news.urls);
-    return { outs: { ...news, applicationUuid: olds.applicationUuid, fqdn } };
+    return { outs: { ...withoutKnown(news), applicationUuid: olds.applicationUuid, fqdn } };
   },
 
   async delete(_id, props) {
@@ -145,12 +151,13 @@ export const provider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutpu
 };
 
 /** The URLs of one container of a Coolify service. */
-export class Domain extends pulumi.dynamic.Resource {
+export class Domain extends pulumi.CustomResource {
   declare readonly urls: pulumi.Output<string[]>;
   declare readonly fqdn: pulumi.Output<string>;
   declare readonly applicationUuid: pulumi.Output<string>;
 
   constructor(name: string, args: DomainArgs, opts?: pulumi.CustomResourceOptions) {
-    super(forwardTo("domain"), name, { applicationUuid: undefined, ...args, fqdn: undefined }, opts, "coolify", "Domain");
+    const [type, inputs] = hosted("domain", "coolify", "Domain", { applicationUuid: undefined, ...args, fqdn: undefined });
+    super(type, name, inputs, opts);
   }
 }

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as coolify from "../lib/coolify";
 import { configure, coolifyConnection, providerTimings, sleep } from "./connection";
 import { changedKeys, isUnknown, type CheckFailure } from "./diff";
-import { forwardTo } from "./runtime";
+import { hosted } from "./runtime";
 
 /** Plain, resolved inputs. */
 export interface ProjectInputs {
@@ -125,13 +125,14 @@ export const provider: pulumi.dynamic.ResourceProvider<ProjectInputs, ProjectOut
 };
 
 /** A Coolify project, adopted by name and ownership marker when it already exists. */
-export class Project extends pulumi.dynamic.Resource {
+export class Project extends pulumi.CustomResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly description: pulumi.Output<string | undefined>;
   declare readonly uuid: pulumi.Output<string>;
   declare readonly coolifyDescription: pulumi.Output<string>;
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
-    super(forwardTo("project"), name, { ...args, uuid: undefined, coolifyDescription: undefined }, opts, "coolify", "Project");
+    const [type, inputs] = hosted("project", "coolify", "Project", { ...args, uuid: undefined, coolifyDescription: undefined });
+    super(type, name, inputs, opts);
   }
 }

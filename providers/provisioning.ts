@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as provisioning from "../lib/tenants/provisioning";
 import { configure, pocketbaseSource } from "./connection";
 import { changedKeys } from "./diff";
-import { forwardTo } from "./runtime";
+import { hosted } from "./runtime";
 
 /** Plain, resolved inputs: the record as lib/tenants/provisioning writes it, for one tenant. */
 export type ProvisioningRecordInputs = { tenantId: string } & Required<Omit<provisioning.ProvisioningInput, "lastDeployed" | "statusReason" | "deleteAfter">> &
@@ -59,11 +59,12 @@ export const provider: pulumi.dynamic.ResourceProvider<ProvisioningRecordInputs,
 };
 
 /** The write-back record of one tenant in PocketBase. */
-export class ProvisioningRecord extends pulumi.dynamic.Resource {
+export class ProvisioningRecord extends pulumi.CustomResource {
   declare readonly lastDeployed: pulumi.Output<string>;
 
   constructor(name: string, args: ProvisioningRecordArgs, opts?: pulumi.CustomResourceOptions) {
     const props = { ...args, credentials: pulumi.secret(args.credentials), lastDeployed: undefined };
-    super(forwardTo("provisioning"), name, props, { ...opts, additionalSecretOutputs: ["credentials"] }, "cloudfreedom", "ProvisioningRecord");
+    const [type, inputs] = hosted("provisioning", "cloudfreedom", "ProvisioningRecord", props);
+    super(type, name, inputs, { ...opts, additionalSecretOutputs: ["credentials"] });
   }
 }

@@ -3,7 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import type * as coolify from "../lib/coolify";
-import { isUnknown, sameCompose, sameValue, type CheckFailure } from "./diff";
+import { composeDigest, digest, isDigest, isUnknown, sameCompose, sameValue, type CheckFailure } from "./diff";
 import type { DesiredState } from "./service-status";
 
 /** Plain, resolved inputs. */
@@ -126,4 +126,25 @@ export function planUpdate(olds: ServiceInputs, news: ServiceInputs) {
 export function initialUrlItems(inputs: ServiceInputs): coolify.ServiceUrl[] {
   const entries = Object.entries(inputs.initialUrls ?? {}).filter(([, urls]) => urls.length > 0);
   return entries.map(([name, urls]) => ({ name, url: urls.join(",") }));
+}
+
+/**
+ * What the state keeps of the inputs (the outputs' copy of them): the compose as a `digest`, each env value longer
+ * than a digest as its digest (the env stays a secret either way), and no `initialUrls` (create only). The inputs in
+ * state keep the full text, so a preview still shows a changed compose; diff, update and refresh compare against
+ * this. Idempotent, and unknowns stay unknown.
+ */
+export function stateOf<T extends ServiceInputs>(inputs: T): T {
+  const { initialUrls: _create, ...state } = inputs;
+  if (typeof inputs.compose === "string" && !isUnknown(inputs.compose)) state.compose = composeDigest(inputs.compose);
+  if (inputs.env && typeof inputs.env === "object") {
+    state.env = Object.fromEntries(Object.entries(inputs.env).map(([key, value]) => [key, envValueState(value)]));
+  }
+  return state as T;
+}
+
+function envValueState(value: string): string {
+  if (isUnknown(value) || isDigest(value)) return value;
+  const hashed = digest(value);
+  return value.length > hashed.length ? hashed : value;
 }

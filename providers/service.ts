@@ -6,10 +6,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as coolify from "../lib/coolify";
 import { configure, coolifyConnection, providerTimings } from "./connection";
-import { changedKeys, sameCompose, sameValue } from "./diff";
-import { forwardTo } from "./runtime";
+import { changedKeys, composeDigest, sameCompose, sameValue } from "./diff";
+import { hosted } from "./runtime";
 import { readGenerated, syncEnvs } from "./service-envs";
-import { checkService, coolifyDescription, envItems, initialUrlItems, isOurs, planUpdate, withDefaults, type ServiceArgs, type ServiceInputs, type ServiceOutputs } from "./service-model";
+import { checkService, coolifyDescription, envItems, initialUrlItems, isOurs, planUpdate, stateOf, withDefaults, type ServiceArgs, type ServiceInputs, type ServiceOutputs } from "./service-model";
 import { ServiceStatusError, waitForDeleted, waitForState } from "./service-status";
 
 const REPLACES = ["serverUuid", "projectUuid", "environmentName", "destinationUuid"] as const;
@@ -36,7 +36,7 @@ async function converge(conn: coolify.CoolifyConnection, uuid: string, inputs: S
 function toOutputs(inputs: ServiceInputs, service: coolify.Service, generated: Record<string, string>): ServiceOutputs {
   const applications = Object.fromEntries((service.applications ?? []).map((app) => [app.name, app.uuid]));
   const fqdns = Object.fromEntries((service.applications ?? []).flatMap((app) => (app.fqdn ? [[app.name, app.fqdn]] : [])));
-  return { ...inputs, uuid: service.uuid, status: service.status ?? "unknown", applications, fqdns, generated };
+  return { ...stateOf(inputs), uuid: service.uuid, status: service.status ?? "unknown", applications, fqdns, generated };
 }
 
 /**
@@ -45,7 +45,7 @@ function toOutputs(inputs: ServiceInputs, service: coolify.Service, generated: R
  * purpose: the next diff then sees the env as changed, so the update rewrites it and restarts the service.
  */
 function partialState(e: ServiceStatusError, uuid: string, inputs: ServiceInputs): Error & { id: string; properties: Partial<ServiceOutputs>; reasons: string[] } {
-  const properties = { ...inputs, env: {}, uuid, status: e.status, applications: {}, fqdns: {}, generated: {} };
+  const properties = { ...stateOf(inputs), env: {}, uuid, status: e.status, applications: {}, fqdns: {}, generated: {} };
   return Object.assign(e, { id: uuid, properties, reasons: [e.message] });
 }
 
@@ -87,7 +87,7 @@ export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOut
   },
 
   async diff(_id, oldInputs, newInputs) {
-    const [olds, news] = [withDefaults(oldInputs), withDefaults(newInputs)];
+    const [olds, news] = [withDefaults(stateOf(oldInputs)), withDefaults(stateOf(newInputs))];
     const replaces = changedKeys<ServiceInputs>(olds, news, [...REPLACES]).map(String);
     const changed = [...replaces, ...changedKeys<ServiceInputs>(olds, news, [...PATCHED]).map(String)];
     if (!sameCompose(olds.compose, news.compose)) changed.push("compose");
@@ -113,7 +113,7 @@ export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOut
       const current = toOutputs(props!, service, props!.generated ?? {});
       // The compose is visible only to a read:sensitive token (§2); without it, keep ours.
       const compose = service.docker_compose_raw && !sameCompose(service.docker_compose_raw, props!.compose) ? service.docker_compose_raw : props!.compose;
-      return { id, props: { ...current, name: service.name, compose } };
+      return { id, props: { ...current, name: service.name, compose: composeDigest(compose) } };
     } catch (e) {
       if (coolify.isNotFound(e)) return { id: "", props: {} as ServiceOutputs };
       throw e;
@@ -123,7 +123,7 @@ export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOut
   async update(id, oldState, news) {
     const olds = oldState as ServiceOutputs;
     const conn = coolifyConnection();
-    const plan = planUpdate(olds, news);
+    const plan = planUpdate(stateOf(olds), stateOf(news));
     if (plan.metaChanged || plan.composeChanged) {
       await coolify.updateService(conn, id, {
         ...(plan.metaChanged ? { name: news.name, description: coolifyDescription(news) } : {}),
@@ -151,7 +151,7 @@ export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOut
 };
 
 /** A compose stack on Coolify, started and waited for until healthy. */
-export class Service extends pulumi.dynamic.Resource {
+export class Service extends pulumi.CustomResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly uuid: pulumi.Output<string>;
   declare readonly status: pulumi.Output<string>;
@@ -162,7 +162,9 @@ export class Service extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
     const props = { ...args, env: pulumi.secret(args.env), uuid: undefined, status: undefined, applications: undefined, fqdns: undefined, generated: undefined };
-    super(forwardTo("service"), name, props, { ...opts, additionalSecretOutputs: ["env", "generated"] }, "coolify", "Service");
+    const [type, inputs] = hosted("service", "coolify", "Service", props);
+    // `env` needs no entry: the engine keeps an output secret when the input of that name was.
+    super(type, name, inputs, { ...opts, additionalSecretOutputs: ["generated"] });
   }
 }
 

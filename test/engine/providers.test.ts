@@ -38,6 +38,9 @@ describe("Coolify providers through the real engine", () => {
     expect(emulator.store.findServices({ name: "acme-web" })).toHaveLength(1);
     expect(count(emulator, "POST", /^\/api\/v1\/services$/)).toBe(1);
     expect(count(emulator, "PATCH", /\/envs\/bulk$/)).toBe(1);
+    // The URLs went with the service's POST: the Domain sent nothing, and nothing was restarted.
+    expect(count(emulator, "PATCH", /\/applications\//)).toBe(0);
+    expect(count(emulator, "POST", /\/restart$/)).toBe(0);
   });
 
   it("sends zero write requests on a second preview and up", async () => {

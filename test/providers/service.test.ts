@@ -1,7 +1,7 @@
 // The Service provider called directly against the emulator: the per-provider checklist (style.md "Tests")
 // plus env sync, restarts, stop, volumes on delete and lost-response recovery.
 import { describe, expect, it } from "vitest";
-import { createProject } from "../../lib/coolify";
+import { createProject, updateService } from "../../lib/coolify";
 import { UNKNOWN } from "../../providers/diff";
 import { provider, type ServiceInputs, type ServiceOutputs } from "../../providers/service";
 import { calls, COMPOSE, COMPOSE_REFORMATTED, seedService, useEmulator, writes, type Harness } from "./harness";
@@ -79,6 +79,40 @@ describe("Service provider", () => {
     const explicit = { environmentName: "production", desiredState: "running", waitForHealthy: true, deleteVolumes: false } as const;
     expect(await p.diff(id, outs, { ...inputs, ...explicit })).toMatchObject({ changes: false, replaces: [] });
     expect(h.emulator.requests).toEqual([]);
+  });
+
+  it("keeps a digest of the compose and of long env values in its state, not their text", async () => {
+    const config = JSON.stringify({ models: Array.from({ length: 20 }, (_, i) => `model-${i}`) });
+    const { id, outs, inputs } = await created({ env: { GREETING: "hello", API_KEY: "sk-1", CONFIG: config }, initialUrls: { web: ["https://acme.example.com"] } });
+    expect(outs.compose).toMatch(/^sha256:[0-9a-f]{16}$/);
+    expect(outs.env).toEqual({ GREETING: "hello", API_KEY: "sk-1", CONFIG: expect.stringMatching(/^sha256:[0-9a-f]{16}$/) });
+    expect(JSON.stringify(outs)).not.toMatch(/nginx|model-1|initialUrls/);
+    expect(await p.diff(id, outs, { ...inputs, env: { ...inputs.env, CONFIG: config.replace("model-7", "model-8") } })).toMatchObject({ changes: true });
+    // A changed value still shows, a reformatted compose still does not.
+    expect(await p.diff(id, outs, { ...inputs, env: { ...inputs.env, API_KEY: "sk-2" } })).toMatchObject({ changes: true });
+    expect(await p.diff(id, outs, { ...inputs, compose: COMPOSE.replace("postgres:16.4", "postgres:16.5") })).toMatchObject({ changes: true });
+    expect(await p.diff(id, outs, { ...inputs, compose: COMPOSE_REFORMATTED })).toMatchObject({ changes: false });
+  });
+
+  it("reads state written before the digests (full compose and env) without a change, and updates from it", async () => {
+    const { id, outs, inputs } = await created();
+    const legacy = { ...outs, compose: COMPOSE, env: { ...inputs.env } };
+    expect(await p.diff(id, legacy, { ...inputs })).toMatchObject({ changes: false });
+    const { outs: updated } = await p.update(id, legacy, { ...inputs, env: { ...inputs.env, GREETING: "bonjour" } });
+    expect(calls(h.emulator, "PATCH", /\/envs\/bulk$/).map((r) => r.body)).toEqual([{ data: [{ key: "GREETING", value: "bonjour", is_literal: true, is_multiline: false }] }]);
+    expect(updated!.compose).toBe(outs.compose);
+  });
+
+  it("notices a compose changed in Coolify on refresh and puts ours back on update", async () => {
+    const { id, outs, inputs } = await created();
+    await updateService(h.conn, id, { compose: COMPOSE.replace("nginx:1.27.3", "nginx:1.29.0") });
+    const { props } = await p.read(id, outs);
+    expect(props!.compose).toMatch(/^sha256:/);
+    expect(await p.diff(id, props!, { ...inputs })).toMatchObject({ changes: true, replaces: [] });
+    h.emulator.requests.length = 0;
+    await p.update(id, props!, { ...inputs });
+    expect(h.emulator.store.findService(id)!.dockerComposeRaw).toContain("nginx:1.27.3");
+    expect(calls(h.emulator, "POST", /\/restart$/)).toHaveLength(1);
   });
 
   it("sees a real compose change", async () => {
@@ -204,7 +238,7 @@ describe("Service provider", () => {
   it("reads a service deleted outside Pulumi as gone, and keeps state otherwise", async () => {
     const { id, outs } = await created();
     const read = await p.read(id, outs);
-    expect(read).toMatchObject({ id, props: { compose: COMPOSE, status: "running:healthy" } });
+    expect(read).toMatchObject({ id, props: { compose: outs.compose, status: "running:healthy" } });
     h.emulator.store.deleteServiceOutOfBand(id);
     expect(await p.read(id, outs)).toMatchObject({ id: "" });
   });

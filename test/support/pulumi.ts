@@ -21,6 +21,8 @@ export interface ProgramOptions {
   stackName?: string;
   /** Program folder; default a new temporary one. */
   workDir?: string;
+  /** Where the temporary folder goes; default the system's. */
+  parentDir?: string;
 }
 
 export interface TestProgram {
@@ -39,7 +41,8 @@ export function randomPluginInstalled(): boolean {
 }
 
 export async function createProgram(options: ProgramOptions): Promise<TestProgram> {
-  const base = mkdtempSync(join(tmpdir(), `${options.project}-`));
+  if (options.parentDir) mkdirSync(options.parentDir, { recursive: true });
+  const base = mkdtempSync(join(options.parentDir ?? tmpdir(), `${options.project}-`));
   const workDir = options.workDir ?? join(base, "program");
   const backendDir = join(base, "state");
   mkdirSync(workDir, { recursive: true });
