@@ -44,7 +44,8 @@ function tenantRecord(i: number, plans: Record<string, string>): Record<string, 
   };
 }
 
-async function seed(pocketbase: PocketBaseInstance, n: number): Promise<void> {
+/** Seeds PocketBase with the demo data and n-3 generated tenants (exported for one-off profiling runs). */
+export async function seed(pocketbase: PocketBaseInstance, n: number): Promise<void> {
   const pb = await connect(pocketbase);
   const { plans } = await seedDemo(pb);
   if (n < DEMO_TENANTS.length) throw new Error(`program bench needs at least ${DEMO_TENANTS.length} tenants (the demo ones)`);
@@ -75,12 +76,14 @@ interface Measured {
   /** Requests Coolify saw during the first up, by kind (index.ts only). */
   upRequests?: ReturnType<typeof classify>;
   state?: StateFigures;
+  /** BENCH_FULL above UP_MAX: the preview of the empty stack, before the first up. */
+  emptyPreview?: { seconds: number; rss: RssPeaks };
 }
 
 /** Above UP_MAX: the preview of an empty stack (every resource a create), with RSS sampling; nothing is deployed. */
 async function measurePreviewOnly(program: TestProgram, n: number, label: string, beforePreview?: () => void): Promise<Measured> {
   beforePreview?.();
-  log(`program: N=${n} ${label}: preview of an empty stack (no up at this N)`);
+  log(`program: N=${n} ${label}: preview of an empty stack`);
   const sampler = sampleRss();
   const preview = await timed(() => program.stack.preview({ parallel: PARALLEL }));
   const previewRss = sampler.stop();
@@ -95,6 +98,8 @@ async function measurePreviewOnly(program: TestProgram, n: number, label: string
 async function measure(program: TestProgram, n: number, label: string, hooks: { afterUp?: () => ReturnType<typeof classify>; beforeNoop?: () => void } = {}): Promise<Measured> {
   const big = n > UP_MAX;
   if (big && !FULL) return measurePreviewOnly(program, n, label, hooks.beforeNoop);
+  const empty = big ? await measurePreviewOnly(program, n, label) : undefined;
+  const emptyPreview = empty && { seconds: empty.preview, rss: empty.previewRss };
   const parallel = n >= BIG ? SETUP_PARALLEL : PARALLEL;
   log(`program: N=${n} ${label}: first up${parallel ? ` (--parallel ${parallel})` : ""}`);
   let sampler = sampleRss();
@@ -112,7 +117,7 @@ async function measure(program: TestProgram, n: number, label: string, hooks: { 
   const preview = await timed(() => program.stack.preview({ parallel: PARALLEL }));
   const previewRss = sampler.stop();
   if (preview.result.changeSummary.same !== resources) throw new Error(`${label} no-op preview: ${JSON.stringify(preview.result.changeSummary)}`);
-  if (big) return { firstUp: up.seconds, preview: preview.seconds, noopUp: NaN, firstUpRss, previewRss, noopUpRss: previewRss, resources, upRequests, state };
+  if (big) return { firstUp: up.seconds, preview: preview.seconds, noopUp: NaN, firstUpRss, previewRss, noopUpRss: previewRss, resources, upRequests, state, emptyPreview };
 
   log(`program: N=${n} ${label}: no-op up`);
   sampler = sampleRss();
@@ -210,6 +215,10 @@ export const run: Bench = async () => {
       rows.push(entry(name, "Coolify requests during that preview", real.noopRequests, "count", null, { goal: "0", met: real.noopRequests === 0 }));
       rss("that preview", real.previewRss, base.previewRss);
     } else {
+      if (real.emptyPreview && base.emptyPreview) {
+        rows.push(entry(name, `preview wall time, empty stack: every resource a create ${vs}`, real.emptyPreview.seconds, "s", base.emptyPreview.seconds));
+        rss("preview of the empty stack", real.emptyPreview.rss, base.emptyPreview.rss);
+      }
       const setup = n >= BIG ? `, --parallel ${SETUP_PARALLEL}` : "";
       const limited = real.rateLimit === COOLIFY_DEFAULT_RATE_LIMIT ? `, Coolify at its default ${COOLIFY_DEFAULT_RATE_LIMIT} requests/min` : "";
       rows.push(entry(name, `first up wall time, creates everything${setup}${limited} ${vs}`, real.firstUp, "s", base.firstUp));

@@ -13,6 +13,7 @@ import { classify, describeTypes, log, PARALLEL, PROGRAMS_DIR, sizes, stateBytes
 
 const RATE_LIMIT = 1_000_000;
 const MAX_CREATE_REQUESTS_PER_TENANT = 4;
+const ADOPTION_LISTS = 2;
 const MAX_STATE_BYTES_PER_TENANT = 10_240;
 
 
@@ -78,9 +79,10 @@ export const run: Bench = async () => {
     results.push(entry(name, "no-op preview requests to Coolify", real.previewRequests, "count", null, { goal: "0", met: real.previewRequests === 0 }));
     const perTenant = (count: number) => count / n;
     const nonPoll = real.upRequests["GET other"] + real.upRequests.POST + real.upRequests.PATCH + real.upRequests.DELETE;
-    results.push(entry(name, "create requests per tenant, excl. status polls", perTenant(nonPoll), "req", null, {
-      goal: `<= ${MAX_CREATE_REQUESTS_PER_TENANT}`,
-      met: perTenant(nonPoll) <= MAX_CREATE_REQUESTS_PER_TENANT,
+    // The two adoption lists (projects, services) are fetched once per run, so they count once, not per tenant.
+    results.push(entry(name, "create requests per tenant, excl. status polls (the run's 2 adoption lists included)", perTenant(nonPoll), "req", null, {
+      goal: `<= ${MAX_CREATE_REQUESTS_PER_TENANT} + ${ADOPTION_LISTS}/N`,
+      met: nonPoll <= MAX_CREATE_REQUESTS_PER_TENANT * n + ADOPTION_LISTS,
     }));
     for (const kind of ["GET other", "POST", "PATCH", "DELETE", "GET status poll"] as const) {
       results.push(entry(name, `create requests per tenant: ${kind}`, perTenant(real.upRequests[kind]), "req", null));
