@@ -99,7 +99,8 @@ describe("Service provider", () => {
     const legacy = { ...outs, compose: COMPOSE, env: { ...inputs.env } };
     expect(await p.diff(id, legacy, { ...inputs })).toMatchObject({ changes: false });
     const { outs: updated } = await p.update(id, legacy, { ...inputs, env: { ...inputs.env, GREETING: "bonjour" } });
-    expect(calls(h.emulator, "PATCH", /\/envs\/bulk$/).map((r) => r.body)).toEqual([{ data: [{ key: "GREETING", value: "bonjour", is_literal: true, is_multiline: false }] }]);
+    expect(calls(h.emulator, "PATCH", /\/envs\/bulk$/).map((r) => r.body)).toEqual([{ data: [{ key: "GREETING", value: "[redacted]", is_literal: true, is_multiline: false }] }]);
+    expect(record(id).envs.find((e) => e.key === "GREETING")?.value).toBe("bonjour");
     expect(updated!.compose).toBe(outs.compose);
   });
 
