@@ -78,6 +78,25 @@ interface Measured {
   state?: StateFigures;
   /** BENCH_FULL above UP_MAX: the preview of the empty stack, before the first up. */
   emptyPreview?: { seconds: number; rss: RssPeaks };
+  /** Above UP_MAX: the same preview again with PULUMI_SKIP_CHECKPOINTS=true. */
+  skipCheckpoints?: { seconds: number; rss: RssPeaks };
+}
+
+/**
+ * The preview of the empty stack once more, with PULUMI_SKIP_CHECKPOINTS=true: the engine then no longer serializes
+ * (and encrypts the secrets of) the whole in-memory snapshot after every step, which a preview does too although it
+ * persists nothing (pulumi 3.274, backend/snapshot.go; the diy backend discards what it serialized).
+ */
+async function previewSkippingCheckpoints(program: TestProgram, n: number, label: string): Promise<{ seconds: number; rss: RssPeaks }> {
+  log(`program: N=${n} ${label}: preview of an empty stack, PULUMI_SKIP_CHECKPOINTS=true`);
+  process.env.PULUMI_SKIP_CHECKPOINTS = "true";
+  try {
+    const sampler = sampleRss();
+    const preview = await timed(() => program.stack.preview({ parallel: PARALLEL }));
+    return { seconds: preview.seconds, rss: sampler.stop() };
+  } finally {
+    delete process.env.PULUMI_SKIP_CHECKPOINTS;
+  }
 }
 
 /** Above UP_MAX: the preview of an empty stack (every resource a create), with RSS sampling; nothing is deployed. */
@@ -88,7 +107,8 @@ async function measurePreviewOnly(program: TestProgram, n: number, label: string
   const preview = await timed(() => program.stack.preview({ parallel: PARALLEL }));
   const previewRss = sampler.stop();
   const resources = preview.result.changeSummary.create ?? 0;
-  return { firstUp: NaN, preview: preview.seconds, noopUp: NaN, previewRss, noopUpRss: previewRss, resources, previewOnly: true };
+  const skipCheckpoints = await previewSkippingCheckpoints(program, n, label);
+  return { firstUp: NaN, preview: preview.seconds, noopUp: NaN, previewRss, noopUpRss: previewRss, resources, previewOnly: true, skipCheckpoints };
 }
 
 /**
@@ -100,6 +120,7 @@ async function measure(program: TestProgram, n: number, label: string, hooks: { 
   if (big && !FULL) return measurePreviewOnly(program, n, label, hooks.beforeNoop);
   const empty = big ? await measurePreviewOnly(program, n, label) : undefined;
   const emptyPreview = empty && { seconds: empty.preview, rss: empty.previewRss };
+  const skipCheckpoints = empty?.skipCheckpoints;
   const parallel = n >= BIG ? SETUP_PARALLEL : PARALLEL;
   log(`program: N=${n} ${label}: first up${parallel ? ` (--parallel ${parallel})` : ""}`);
   let sampler = sampleRss();
@@ -117,7 +138,7 @@ async function measure(program: TestProgram, n: number, label: string, hooks: { 
   const preview = await timed(() => program.stack.preview({ parallel: PARALLEL }));
   const previewRss = sampler.stop();
   if (preview.result.changeSummary.same !== resources) throw new Error(`${label} no-op preview: ${JSON.stringify(preview.result.changeSummary)}`);
-  if (big) return { firstUp: up.seconds, preview: preview.seconds, noopUp: NaN, firstUpRss, previewRss, noopUpRss: previewRss, resources, upRequests, state, emptyPreview };
+  if (big) return { firstUp: up.seconds, preview: preview.seconds, noopUp: NaN, firstUpRss, previewRss, noopUpRss: previewRss, resources, upRequests, state, emptyPreview, skipCheckpoints };
 
   log(`program: N=${n} ${label}: no-op up`);
   sampler = sampleRss();
@@ -242,6 +263,10 @@ export const run: Bench = async () => {
       rows.push(entry(name, "Coolify requests during no-op preview + no-op up", real.noopRequests, "count", null, { goal: "0", met: real.noopRequests === 0 }));
       rss("no-op preview", real.previewRss, base.previewRss);
       if (!Number.isNaN(real.noopUp)) rss("no-op up", real.noopUpRss, base.noopUpRss);
+    }
+    if (real.skipCheckpoints && base.skipCheckpoints) {
+      rows.push(entry(name, `preview wall time, empty stack, PULUMI_SKIP_CHECKPOINTS=true ${vs}`, real.skipCheckpoints.seconds, "s", base.skipCheckpoints.seconds));
+      rss("preview of the empty stack, PULUMI_SKIP_CHECKPOINTS=true", real.skipCheckpoints.rss, base.skipCheckpoints.rss);
     }
     for (const row of rows) log(`${row.name} | ${row.metric} | ${row.value.toFixed(3)} ${row.unit} | baseline ${row.baseline?.toFixed(3) ?? "-"}`);
     results.push(...rows);
