@@ -1,33 +1,67 @@
 // CloudFreedom agent platform: one Coolify stack per PocketBase tenant. Composition only; see README.
 import * as pulumi from "@pulumi/pulumi";
 import { readConfig, valueOf } from "./lib/config";
-import { asOperatorError } from "./program/operator-error";
-import { planTenants } from "./program/plan";
-import { TenantStack } from "./program/tenant-stack";
+import { listProvisioning } from "./lib/tenants/provisioning";
 import { loadTenants } from "./lib/tenants/load";
+import { DEFAULT_GRACE_DAYS, planLifecycle } from "./program/lifecycle";
+import { asOperatorError } from "./program/operator-error";
+import { checkPassphrase, stackSettings } from "./program/passphrase";
+import { planTenants, reasonOf } from "./program/plan";
+import { holdOrRefuse, runFailures, TenantRunError } from "./program/report";
+import { serviceName, TenantStack, type TenantSpec } from "./program/tenant-stack";
 import { Project } from "./providers/project";
 import { TeardownGuard } from "./providers/teardown-guard";
+import type { Tenant } from "./lib/tenants/tenant";
 
 export = () => declare().catch((error: unknown) => Promise.reject(asOperatorError(error)));
 
 async function declare() {
   const config = readConfig();
+  const stackName = pulumi.getStack();
+  checkPassphrase(stackName, process.env, stackSettings(stackName));
   // Fails closed: an unreachable or inconsistent PocketBase stops the run before anything is declared,
   // so nothing is torn down for lack of a tenant list.
-  const tenants = await loadTenants({ url: config.pocketbaseUrl, email: config.pocketbaseEmail, password: await valueOf(config.pocketbasePassword), view: config.tenantView });
-  const plans = planTenants(tenants, config);
+  const source = { url: config.pocketbaseUrl, email: config.pocketbaseEmail, password: await valueOf(config.pocketbasePassword), view: config.tenantView };
+  const tenants = await loadTenants(source);
+  const records = await listProvisioning(source);
+  const lifecycle = planLifecycle(tenants, records, config.teardownGraceDays ?? DEFAULT_GRACE_DAYS, Date.now());
+  const { plans, invalid } = planTenants(lifecycle.deploy.map((d) => d.tenant), config);
+  const { held, refused } = holdOrRefuse(invalid, records);
+  const declared: Array<{ tenant: Tenant; spec: TenantSpec }> = [
+    ...plans.map((plan) => ({ tenant: plan.tenant, spec: { plan } })),
+    ...held.map(({ invalid, hasDomain }) => ({ tenant: invalid.tenant, spec: { hold: { reason: reasonOf(invalid), hasDomain } } })),
+  ];
+  const owner = `${pulumi.getOrganization()}/${pulumi.getProject()}/${stackName}`;
 
   const guard = new TeardownGuard("teardown-guard", {
-    tenants: plans.map((p) => p.tenant.slug).sort(),
-    cancelled: tenants.filter((t) => t.status === "cancelled").map((t) => t.slug).sort(),
+    declared: Object.fromEntries(declared.map(({ tenant }) => [tenant.id, { slug: tenant.slug, service: serviceName(tenant.slug) }])),
+    cancelled: tenants.filter((t) => t.status === "cancelled").map((t) => t.id).sort(),
     budget: config.teardownBudget,
     allow: config.allowTeardown,
+    owner,
+    placement: { server: config.coolifyServerUuid, environment: config.coolifyEnvironment ?? "production", sharedProject: config.sharedProject ?? "", destination: config.coolifyDestinationUuid ?? "" },
+    allowReplace: config.allowReplace,
   });
-  const shared = config.sharedProject ? new Project("shared-project", { name: config.sharedProject, description: "CloudFreedom tenants" }, { dependsOn: guard }) : undefined;
-  const stacks = plans.map((plan) => new TenantStack({ plan, config, sharedProjectUuid: shared?.uuid }, { dependsOn: guard }));
+  const shared = config.sharedProject
+    ? new Project("shared-project", { name: config.sharedProject, description: "CloudFreedom tenants", owner, claimFrom: config.claimFrom }, { dependsOn: guard })
+    : undefined;
+  const deleteAfter = new Map(lifecycle.deploy.map((d) => [d.tenant.id, d.deleteAfter]));
+  const stacks = declared.map(({ tenant, spec }) =>
+    new TenantStack({ tenant, spec, config, owner, sharedProjectUuid: shared?.uuid, deleteAfter: deleteAfter.get(tenant.id) }, { dependsOn: guard }));
+
+  for (const { invalid } of held) pulumi.log.warn(`tenant ${invalid.tenant.slug} is held at its last applied spec: ${reasonOf(invalid)}`);
+  for (const invalid of refused) pulumi.log.warn(`tenant ${invalid.tenant.slug} is refused (never deployed): ${reasonOf(invalid)}`);
+  // Fails an up at its end, once every tenant step has run, if any tenant did not converge (see program/report.ts).
+  const outcome = pulumi.all(stacks.map((stack, i) => pulumi.all([stack.done, stack.problem]).apply(([, problem]) => ({ slug: declared[i].tenant.slug, problem }))))
+    .apply((outcomes) => {
+      const failures = runFailures(outcomes, refused);
+      if (failures.length > 0 && !pulumi.runtime.isDryRun()) throw asOperatorError(new TenantRunError(failures));
+      return failures.length === 0 ? "converged" : `${failures.length} tenant(s) did not converge`;
+    });
 
   return {
-    tenants: Object.fromEntries(stacks.map((stack, i) => [plans[i].tenant.slug, { urls: stack.urls, status: stack.status, serviceUuid: stack.serviceUuid }])),
-    tenantCount: plans.length,
+    tenants: Object.fromEntries(stacks.map((stack, i) => [declared[i].tenant.slug, { urls: stack.urls, status: stack.status, serviceUuid: stack.serviceUuid }])),
+    tenantCount: declared.length,
+    outcome,
   } satisfies Record<string, pulumi.Input<unknown>>;
 }

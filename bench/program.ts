@@ -177,7 +177,7 @@ async function measureProgram(n: number) {
     }
     if (tenants.length !== n) throw new Error(`loadTenants returned ${tenants.length} tenants, expected ${n}`);
     const plan = await timed(async () => planTenants(tenants, { aiRouterUrl: "https://ai.cloudfreedom.test/v1", baseDomain: BASE_DOMAIN, coolifyUrl: coolify.url, pocketbaseUrl: pocketbase.url }));
-    if (plan.result.length !== n) throw new Error(`planTenants planned ${plan.result.length} tenants, expected ${n}`);
+    if (plan.result.plans.length !== n) throw new Error(`planTenants planned ${plan.result.plans.length} tenants, expected ${n}`);
 
     program = await createProgram({
       parentDir: PROGRAMS_DIR,

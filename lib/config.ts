@@ -47,6 +47,7 @@ const PLAIN = {
   tenantSourceCollections: { schema: collectionNames, example: "tenants,subscriptions,plans", required: false },
   aiRouterUrl: { schema: url, example: "https://ai.cloudfreedom.de/v1", required: true },
   teardownBudget: { schema: z.coerce.number().int().min(0), example: "1", required: false },
+  teardownGraceDays: { schema: z.coerce.number().min(0), example: "7", required: false },
   deleteVolumesOnTeardown: { schema: flag, example: "false", required: false },
   waitForHealthy: { schema: flag, example: "true", required: false },
   healthTimeoutSeconds: { schema: positive, example: "300", required: false },
@@ -81,6 +82,10 @@ export interface PlatformConfig extends PlainValues {
   pocketbasePassword: pulumi.Output<string>;
   /** Tenant slugs this run may tear down beyond the budget: env CLOUDFREEDOM_ALLOW_TEARDOWN (comma list or `*`). */
   allowTeardown: string[];
+  /** Tenant slugs whose service this run may replace: env CLOUDFREEDOM_ALLOW_REPLACE (comma list or `*`). */
+  allowReplace: string[];
+  /** The stack (`<organisation>/<project>/<stack>`) whose Coolify objects this run may take over: env CLOUDFREEDOM_CLAIM_FROM. */
+  claimFrom?: string;
 }
 
 /** Reads and validates the stack config; throws one `ConfigError` listing every problem and its fix. */
@@ -104,8 +109,12 @@ export function readConfig(config: pulumi.Config = new pulumi.Config(), env: Nod
     else if (!OPTIONAL_SECRET[key as keyof typeof SECRET]?.(plain)) problems.push(`${key} is missing: pulumi config set --secret ${key} ${shellWord(example)}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const allow = (env.CLOUDFREEDOM_ALLOW_TEARDOWN ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  return { ...(plain as unknown as PlatformConfig), ...(secrets as Pick<PlatformConfig, keyof typeof SECRET>), allowTeardown: allow };
+  const list = (value: string | undefined) => (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const claimFrom = env.CLOUDFREEDOM_CLAIM_FROM?.trim();
+  return {
+    ...(plain as unknown as PlatformConfig), ...(secrets as Pick<PlatformConfig, keyof typeof SECRET>),
+    allowTeardown: list(env.CLOUDFREEDOM_ALLOW_TEARDOWN), allowReplace: list(env.CLOUDFREEDOM_ALLOW_REPLACE), ...(claimFrom ? { claimFrom } : {}),
+  };
 }
 
 /** The example as one shell word, so the command pastes as is (`<...>` and spaces would not). */

@@ -1,8 +1,9 @@
 // From PocketBase tenants to what each tenant stack declares: pure and synchronous, so every tenant is
-// validated and rendered before any resource is declared. One bad tenant stops the run with an error
-// naming it and its field, and no tenant (good or bad) is touched, nor torn down. Besides rendering, the
-// isolation policies judge every tenant (domain-policy.ts, tenant-policy.ts); their refusals are collected
-// per tenant like render errors.
+// validated and rendered before any resource is declared. Besides rendering, the isolation policies judge
+// every tenant (domain-policy.ts, tenant-policy.ts); their refusals are collected per tenant like render
+// errors. A bad tenant does not stop the run: it comes back in `invalid` with the errors naming it, its
+// field and the fix, and the program holds it at its last applied spec (or refuses it, if it was never
+// applied) while every other tenant converges.
 import { z } from "zod";
 import { getTemplate, renderStack, TemplateError, type RenderedStack, type TemplateVersion } from "../templates";
 import type { Tenant } from "../lib/tenants/tenant";
@@ -29,9 +30,25 @@ export interface TenantPlan {
 /** Stands in for the AI Router key while rendering; `withRouterKey` swaps the secret in. */
 export const ROUTER_KEY_PLACEHOLDER = "cf-router-key-placeholder";
 
+/** A tenant that cannot be planned, with every render error and policy refusal naming it. */
+export interface InvalidTenant {
+  tenant: Tenant;
+  errors: TemplateError[];
+}
+
+export interface FleetPlan {
+  plans: TenantPlan[];
+  invalid: InvalidTenant[];
+}
+
+/** Why a tenant cannot be planned, in one line. */
+export function reasonOf(invalid: InvalidTenant): string {
+  return invalid.errors.map((e) => e.message).join("; ");
+}
+
 export class TenantPlanError extends Error {
   constructor(readonly errors: TemplateError[]) {
-    super(`${errors.length} tenant(s) cannot be rendered; nothing was changed:\n${errors.map((e) => `  - ${e.message}`).join("\n")}`);
+    super(`${errors.length} tenant(s) cannot be rendered:\n${errors.map((e) => `  - ${e.message}`).join("\n")}`);
     this.name = "TenantPlanError";
   }
 }
@@ -73,15 +90,16 @@ function planTenant(tenant: Tenant, platform: PlatformValues, domain: DomainDeci
 }
 
 /**
- * Plans every tenant that is to be deployed (active or suspended); cancelled ones are left out and claim
- * nothing. Throws TenantPlanError listing every render error and policy refusal, each naming its tenant.
+ * Plans every tenant that is to be deployed (active or suspended; program/lifecycle.ts hands a cancelled tenant
+ * in its grace period over as suspended); cancelled ones are left out and claim nothing. Every render error and
+ * policy refusal lands in `invalid`, by tenant.
  */
-export function planTenants(tenants: Tenant[], platform: PlatformValues): TenantPlan[] {
+export function planTenants(tenants: Tenant[], platform: PlatformValues): FleetPlan {
   const deployed = tenants.filter((t) => t.status !== "cancelled");
   const domains = applyDomainPolicy(deployed, platform, takesHosts);
   const fleet = [...domains.refusals, ...sharedSecretRefusals(deployed)];
   const plans: TenantPlan[] = [];
-  const errors: TemplateError[] = [];
+  const invalid: InvalidTenant[] = [];
   for (const tenant of deployed) {
     const refused: TemplateError[] = fleet.filter((e) => e.tenant === tenant.slug);
     try {
@@ -92,10 +110,9 @@ export function planTenants(tenants: Tenant[], platform: PlatformValues): Tenant
       if (!(e instanceof TemplateError)) throw e;
       refused.push(e);
     }
-    errors.push(...refused);
+    if (refused.length > 0) invalid.push({ tenant, errors: refused });
   }
-  if (errors.length > 0) throw new TenantPlanError(errors);
-  return plans;
+  return { plans, invalid };
 }
 
 /** Whether the tenant's template has a web container to put hosts on; an unknown template is refused later. */

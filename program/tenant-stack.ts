@@ -1,11 +1,16 @@
 // One tenant's resources: its Coolify project (unless a shared one is configured), the compose service
 // rendered from its template and plan, the public URLs of its domain container, and its write-back record.
+// Resources are named by the tenant's PocketBase id, which never changes, so a slug rename is an in-place
+// update; the aliases carry stacks over from the slug-based names used before. A tenant that became invalid
+// is held: the same resources are declared with every input ignored (Pulumi keeps the last applied ones), so
+// nothing is updated or deleted, and only its record says why.
 import * as pulumi from "@pulumi/pulumi";
 import { Domain } from "../providers/domain";
 import { Project } from "../providers/project";
 import { ProvisioningRecord } from "../providers/provisioning";
 import { Service } from "../providers/service";
 import type { PlatformConfig } from "../lib/config";
+import type { Tenant } from "../lib/tenants/tenant";
 import { withRouterKey, type TenantPlan } from "./plan";
 
 /** The port in a Coolify URL is the container port Traefik forwards to (coolify-api.md §7.7). */
@@ -13,76 +18,112 @@ function domainUrls(hosts: string[], port: number): string[] {
   return hosts.map((host) => `https://${host}:${port}`);
 }
 
+/** What to declare: the rendered plan, or a hold at the last applied spec (with what the record says exists). */
+export type TenantSpec = { plan: TenantPlan } | { hold: { reason: string; hasDomain: boolean } };
+
 export interface TenantStackArgs {
-  plan: TenantPlan;
+  tenant: Tenant;
+  spec: TenantSpec;
   config: PlatformConfig;
+  /** `<organisation>/<project>/<stack>`, written into every ownership marker. */
+  owner: string;
   /** The shared project's uuid, when config `sharedProject` is set. */
   sharedProjectUuid?: pulumi.Output<string>;
+  /** A cancelled tenant in its grace period: stopped, and deleted after this time (ISO 8601). */
+  deleteAfter?: string;
 }
+
+/** The Coolify service name of a tenant. */
+export const serviceName = (slug: string) => `cf-${slug}`;
 
 export class TenantStack extends pulumi.ComponentResource {
   readonly serviceUuid: pulumi.Output<string>;
   readonly status: pulumi.Output<string>;
+  /** Why the tenant did not converge ("" when it did): held, or not in its desired state. */
+  readonly problem: pulumi.Output<string>;
+  /** Resolves once the write-back record is written: the tenant's last step. */
+  readonly done: pulumi.Output<string>;
   readonly urls: string[];
 
   constructor(args: TenantStackArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { tenant, rendered, hosts } = args.plan;
-    const { config } = args;
-    super("cloudfreedom:tenant:Stack", tenant.slug, {}, opts);
+    const { tenant, config, spec } = args;
+    super("cloudfreedom:tenant:Stack", tenant.id, {}, { ...opts, aliases: [{ name: tenant.slug }] });
+    const hold = "hold" in spec ? spec.hold : undefined;
+    const plan = "plan" in spec ? spec.plan : undefined;
     // Children wait for what the stack waits for (the teardown guard): a component's dependsOn alone does not hold them.
-    const child = { parent: this, dependsOn: opts?.dependsOn };
+    // A held tenant keeps every input as last applied.
+    const child = (kind: string) => ({
+      parent: this, dependsOn: opts?.dependsOn, aliases: [{ name: `${tenant.slug}-${kind}` }], ...(hold ? { ignoreChanges: ["*"] } : {}),
+    });
 
-    const projectUuid = args.sharedProjectUuid ?? new Project(`${tenant.slug}-project`, { name: `Tenant ${tenant.slug}`, description: `CloudFreedom tenant ${tenant.slug}` }, child).uuid;
-    const running = tenant.status === "active";
+    const projectUuid = args.sharedProjectUuid ??
+      new Project(`${tenant.id}-project`, { name: `Tenant ${tenant.slug}`, description: `CloudFreedom tenant ${tenant.slug}`, owner: args.owner, claimFrom: config.claimFrom }, child("project")).uuid;
+    const running = tenant.status === "active" && !args.deleteAfter;
+    const rendered = plan?.rendered;
     const service = new Service(
-      `${tenant.slug}-service`,
+      `${tenant.id}-service`,
       {
-        name: `cf-${tenant.slug}`,
+        name: serviceName(tenant.slug),
         description: `CloudFreedom tenant ${tenant.slug}`,
         projectUuid,
         environmentName: config.coolifyEnvironment ?? "production",
         serverUuid: config.coolifyServerUuid,
         destinationUuid: config.coolifyDestinationUuid,
-        compose: rendered.composeYaml,
-        env: envOf(args.plan, config),
-        templateRef: rendered.templateRef,
+        // Held: placeholders, never sent (every input is ignored in favour of the last applied one).
+        compose: rendered?.composeYaml ?? "services: {}",
+        env: plan ? envOf(plan, config) : {},
+        templateRef: rendered?.templateRef ?? "held",
         desiredState: running ? "running" : "stopped",
         waitForHealthy: config.waitForHealthy ?? true,
         healthTimeoutSeconds: config.healthTimeoutSeconds ?? 300,
         deleteVolumes: config.deleteVolumesOnTeardown ?? false,
-        readGenerated: rendered.generatedSecrets,
+        readGenerated: rendered?.generatedSecrets ?? [],
         // Sent with the create, so no PATCH and no restart follow the start; the Domain owns them afterwards.
-        initialUrls: rendered.domainService ? { [rendered.domainService]: domainUrls(hosts, rendered.domainPort) } : undefined,
+        initialUrls: rendered?.domainService ? { [rendered.domainService]: domainUrls(plan!.hosts, rendered.domainPort) } : undefined,
+        owner: args.owner,
+        claimFrom: config.claimFrom,
+        tenant: tenant.slug,
+        allowReplace: config.allowReplace.includes("*") || config.allowReplace.includes(tenant.slug),
+        onUnhealthy: "record",
       },
-      child,
+      child("service"),
     );
 
     // The port in a Coolify URL is the container port Traefik forwards to (coolify-api.md §7.7).
+    const hosts = plan?.hosts ?? [];
     this.urls = hosts.map((host) => `https://${host}`);
-    const domain = rendered.domainService
-      ? new Domain(`${tenant.slug}-domain`, {
+    const domain = rendered?.domainService || hold?.hasDomain
+      ? new Domain(`${tenant.id}-domain`, {
           serviceUuid: service.uuid,
-          container: rendered.domainService,
-          applicationUuid: service.applications.apply((apps) => apps[rendered.domainService]),
-          knownFqdn: service.fqdns.apply((fqdns) => fqdns[rendered.domainService]),
-          urls: domainUrls(hosts, rendered.domainPort),
+          container: rendered?.domainService ?? "held",
+          applicationUuid: service.applications.apply((apps) => apps[rendered?.domainService ?? ""]),
+          knownFqdn: service.fqdns.apply((fqdns) => (fqdns ?? {})[rendered?.domainService ?? ""]),
+          urls: domainUrls(hosts, rendered?.domainPort ?? 0),
           restart: running,
-        }, child)
+          owner: args.owner,
+        }, child("domain"))
       : undefined;
 
-    new ProvisioningRecord(`${tenant.slug}-record`, {
+    this.problem = hold ? pulumi.output(`held: ${hold.reason}`) : service.problem.apply((p) => p ?? "");
+    const record = new ProvisioningRecord(`${tenant.id}-record`, {
       tenantId: tenant.id,
       coolifyProjectUuid: projectUuid,
       coolifyServiceUuid: service.uuid,
-      templateRef: rendered.templateRef,
-      status: service.status,
-      statusReason: args.plan.statusReason,
+      templateRef: rendered?.templateRef ?? "held",
+      status: hold ? "held" : service.status,
+      statusReason: this.problem.apply((problem) => problem || (args.deleteAfter ? "pending deletion" : plan?.statusReason ?? "")),
+      deleteAfter: args.deleteAfter ?? "",
       urls: Object.fromEntries(this.urls.map((url, i) => [i === 0 ? "primary" : `custom${i}`, url])),
       credentials: service.generated,
-    }, { parent: this, dependsOn: domain ? [domain] : [service] });
+    }, {
+      ...child("record"), dependsOn: domain ? [domain] : [service],
+      // Held: only status, reason and delete date change; the rest stays as last written.
+      ...(hold ? { ignoreChanges: ["coolifyProjectUuid", "coolifyServiceUuid", "templateRef", "urls", "credentials"] } : {}),
+    });
 
     this.serviceUuid = service.uuid;
-    this.status = service.status;
+    this.status = hold ? pulumi.output("held") : service.status;
+    this.done = record.lastDeployed;
     this.registerOutputs({ serviceUuid: this.serviceUuid, status: this.status });
   }
 }

@@ -63,4 +63,13 @@ export function providerTimings(): ProviderTimings {
   };
 }
 
+/**
+ * This run's `deleteVolumesOnTeardown` (env CLOUDFREEDOM_DELETE_VOLUMES), or undefined when unset. A delete only
+ * sees the state of the run that created or last updated the resource; this is how it follows the run that deletes.
+ */
+export function runDeleteVolumes(): boolean | undefined {
+  const value = setting("deleteVolumesOnTeardown", "CLOUDFREEDOM_DELETE_VOLUMES");
+  return value === undefined || value === "" ? undefined : value === "true";
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

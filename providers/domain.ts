@@ -1,12 +1,15 @@
 // The public URLs of one container of a Coolify service (coolify-api.md §7.7): GET /services/{uuid}/applications,
 // PATCH /services/{uuid}/applications/{app_uuid} with `url` (force_domain_override in the query), then
 // POST /services/{uuid}/restart so Traefik picks up the new labels. The ID is `<service uuid>/<container>`.
-// serviceUuid and container force a replacement; urls are patched in place. Delete clears the URLs.
+// serviceUuid and container force a replacement; urls are patched in place. Delete clears the URLs, unless the
+// service now carries another stack's marker.
 import * as pulumi from "@pulumi/pulumi";
 import * as coolify from "../lib/coolify";
 import { configure, coolifyConnection } from "./connection";
 import { changedKeys, isUnknown, type CheckFailure } from "./diff";
+import { ForeignOwnerError, isOwnedBy, type StackName } from "./ownership";
 import { hosted } from "./runtime";
+import { serviceOwner } from "./service-model";
 
 /** Plain, resolved inputs. */
 export interface DomainInputs {
@@ -25,6 +28,8 @@ export interface DomainInputs {
   /** The container's fqdn as the Service last read it (its output `fqdns[container]`). When it already holds `urls`
    * (the Service sent them with its create, and its start applied them), create sends nothing. Never diffed. */
   knownFqdn?: string;
+  /** The stack that declares the service (its marker must name it before a delete clears the URLs). */
+  owner?: StackName;
 }
 
 /** State after create/read. */
@@ -75,6 +80,12 @@ export function sameUrls(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((url, i) => norm(url) === norm(b[i]));
 }
 
+/** URLs to write again: changed inputs, or a create that failed after writing them (no fqdn recorded). */
+function needsApply(olds: DomainOutputs, news: DomainInputs): boolean {
+  const unapplied = olds.fqdn === "" && (news.urls ?? []).length > 0;
+  return unapplied || changedKeys<DomainInputs>(olds, news, ["serviceUuid", "container", "urls", "forceOverride", "restart"]).length > 0;
+}
+
 async function applicationUuid(conn: coolify.CoolifyConnection, inputs: DomainInputs): Promise<string> {
   const apps = await coolify.listServiceApplications(conn, inputs.serviceUuid);
   const app = apps.find((a) => a.name === inputs.container);
@@ -84,14 +95,26 @@ async function applicationUuid(conn: coolify.CoolifyConnection, inputs: DomainIn
   return app.uuid;
 }
 
+/** A failure after the URLs were written. */
+class AppliedError extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
 async function apply(conn: coolify.CoolifyConnection, appUuid: string, inputs: DomainInputs, urls: string[] | null): Promise<string> {
+  let app: coolify.ServiceApplication;
   try {
-    const app = await coolify.setServiceApplicationUrls(conn, inputs.serviceUuid, appUuid, urls, { forceDomainOverride: inputs.forceOverride ?? false });
-    if (inputs.restart ?? true) await coolify.restartService(conn, inputs.serviceUuid);
-    return app.fqdn ?? "";
+    app = await coolify.setServiceApplicationUrls(conn, inputs.serviceUuid, appUuid, urls, { forceDomainOverride: inputs.forceOverride ?? false });
   } catch (e) {
     throw e instanceof coolify.CoolifyApiError && coolify.isConflict(e) ? conflictError(e, inputs) : e;
   }
+  try {
+    if (inputs.restart ?? true) await coolify.restartService(conn, inputs.serviceUuid);
+  } catch (e) {
+    throw new AppliedError(e instanceof Error ? e : new Error(String(e)));
+  }
+  return app.fqdn ?? "";
 }
 
 /** The state keeps `fqdn`, not the Service's view of it that create compared against. */
@@ -109,16 +132,25 @@ export const provider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutpu
 
   async diff(_id, olds, news) {
     const replaces = changedKeys<DomainInputs>(olds, news, ["serviceUuid", "container"]).map(String);
-    const changed = changedKeys<DomainInputs>(olds, news, ["serviceUuid", "container", "urls", "forceOverride", "restart"]);
-    return { changes: changed.length > 0, replaces, deleteBeforeReplace: true };
+    // `owner` alone is stored without touching Coolify (see update).
+    const changed = changedKeys<DomainInputs>(olds, news, ["owner"]).length > 0 || needsApply(olds as DomainOutputs, news);
+    return { changes: changed, replaces, deleteBeforeReplace: true };
   },
 
   async create(inputs) {
     const conn = coolifyConnection();
     const appUuid = inputs.applicationUuid ?? (await applicationUuid(conn, inputs));
+    const id = `${inputs.serviceUuid}/${inputs.container}`;
     const inPlace = inputs.knownFqdn !== undefined && sameUrls(inputs.knownFqdn.split(",").filter(Boolean), inputs.urls);
-    const fqdn = inPlace ? inputs.knownFqdn! : await apply(conn, appUuid, inputs, inputs.urls);
-    return { id: `${inputs.serviceUuid}/${inputs.container}`, outs: { ...withoutKnown(inputs), applicationUuid: appUuid, fqdn } };
+    if (inPlace) return { id, outs: { ...withoutKnown(inputs), applicationUuid: appUuid, fqdn: inputs.knownFqdn! } };
+    try {
+      const fqdn = await apply(conn, appUuid, inputs, inputs.urls);
+      return { id, outs: { ...withoutKnown(inputs), applicationUuid: appUuid, fqdn } };
+    } catch (e) {
+      // URLs set but the restart failed: record the domain (partial state, `fqdn` empty so the next up re-applies).
+      if (!(e instanceof AppliedError)) throw e;
+      throw Object.assign(e.cause, { id, properties: { ...withoutKnown(inputs), applicationUuid: appUuid, fqdn: "" }, reasons: [e.cause.message] });
+    }
   },
 
   async read(id, props) {
@@ -135,14 +167,22 @@ export const provider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutpu
   },
 
   async update(_id, olds, news) {
+    if (!needsApply(olds, news)) return { outs: { ...olds, ...withoutKnown(news), applicationUuid: olds.applicationUuid, fqdn: olds.fqdn } };
     const conn = coolifyConnection();
-    const fqdn = await apply(conn, olds.applicationUuid, news, news.urls);
+    const fqdn = await apply(conn, olds.applicationUuid, news, news.urls).catch((e: unknown) => {
+      throw e instanceof AppliedError ? e.cause : e;
+    });
     return { outs: { ...withoutKnown(news), applicationUuid: olds.applicationUuid, fqdn } };
   },
 
   async delete(_id, props) {
     const conn = coolifyConnection();
     try {
+      // The URLs belong to the service: never clear them on a service another stack has claimed.
+      const owner = serviceOwner(await coolify.getService(conn, props.serviceUuid));
+      if (owner.marked && owner.stack && !isOwnedBy(owner, props.owner)) {
+        throw new ForeignOwnerError(`the URLs of Coolify service ${props.serviceUuid}`, owner.stack, props.owner, "clear");
+      }
       await coolify.setServiceApplicationUrls(conn, props.serviceUuid, props.applicationUuid, null);
     } catch (e) {
       if (!coolify.isNotFound(e)) throw e;

@@ -4,6 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import type * as coolify from "../lib/coolify";
 import { composeDigest, digest, isDigest, isUnknown, sameCompose, sameValue, type CheckFailure } from "./diff";
+import { ownerOf, type Owner, type StackName } from "./ownership";
 import type { DesiredState } from "./service-status";
 
 /** Plain, resolved inputs. */
@@ -42,6 +43,19 @@ export interface ServiceInputs {
   /** Compose service name -> public URLs, sent with the create so that no PATCH and no restart follow the start.
    * Create only: never diffed or patched here; the `Domain` resource owns the URLs after create. */
   initialUrls?: Record<string, string[]>;
+  /** The stack that declares the service (`<organisation>/<project>/<stack>`), written into the marker. Not patched:
+   * a change only rewrites the marker. */
+  owner?: StackName;
+  /** Adopt a service carrying this stack's marker (CLOUDFREEDOM_CLAIM_FROM); a deliberate migration. */
+  claimFrom?: string;
+  /** The tenant (slug) the service belongs to, for messages. */
+  tenant?: string;
+  /** This run may replace the service (CLOUDFREEDOM_ALLOW_REPLACE names the tenant or `*`). Default false:
+   * a replacement is a teardown (new uuid, empty volumes, new generated secrets) and is refused. */
+  allowReplace?: boolean;
+  /** `fail` (default): a service that does not reach its desired state fails the step. `record`: the step
+   * succeeds with the observed status and `problem`, and the next update restarts it; the caller reports it. */
+  onUnhealthy?: "fail" | "record";
 }
 
 /** State after create/read. */
@@ -54,6 +68,8 @@ export interface ServiceOutputs extends ServiceInputs {
   fqdns: Record<string, string>;
   /** The generated values named by `readGenerated` (a secret). */
   generated: Record<string, string>;
+  /** Why the service is not in its desired state (`onUnhealthy: record`), else "". */
+  problem?: string;
 }
 
 /** Inputs of the `Service` resource. */
@@ -67,16 +83,30 @@ export type ServiceArgs = { [K in keyof Omit<ServiceInputs, "env">]: pulumi.Inpu
  * never adopts the service it replaces.
  */
 export function ownershipMarker(inputs: ServiceInputs): string {
-  const destination = inputs.destinationUuid ? ` destination=${inputs.destinationUuid}` : "";
-  return `[cloudfreedom-agents project=${inputs.projectUuid} env=${inputs.environmentName ?? "production"} server=${inputs.serverUuid}${destination}]`;
+  const stack = inputs.owner ? `stack=${inputs.owner} ` : "";
+  return `[cloudfreedom-agents ${stack}${placementOf(inputs)}]`;
 }
+
+/** Where the service lives: the part of the marker a replacement changes. */
+function placementOf(inputs: ServiceInputs): string {
+  const destination = inputs.destinationUuid ? ` destination=${inputs.destinationUuid}` : "";
+  return `project=${inputs.projectUuid} env=${inputs.environmentName ?? "production"} server=${inputs.serverUuid}${destination}`;
+}
+
+const MARKER = /\[cloudfreedom-agents (?:stack=(?<stack>\S+) )?(?<placement>project=[^\]]*)\]/;
 
 export function coolifyDescription(inputs: ServiceInputs): string {
   return [inputs.description, `${inputs.templateRef} ${ownershipMarker(inputs)}`].filter(Boolean).join(" ");
 }
 
-export function isOurs(service: coolify.ServiceSummary, inputs: ServiceInputs): boolean {
-  return service.name === inputs.name && (service.description ?? "").includes(ownershipMarker(inputs));
+/** Who owns a Coolify service, by its marker. */
+export function serviceOwner(service: Pick<coolify.ServiceSummary, "description">): Owner {
+  return ownerOf(service.description, MARKER);
+}
+
+/** A service of the same name, marked by us (any stack), at the same placement: what a create may adopt. */
+export function isCandidate(service: coolify.ServiceSummary, inputs: ServiceInputs): boolean {
+  return service.name === inputs.name && MARKER.exec(service.description ?? "")?.groups?.placement === placementOf(inputs);
 }
 
 export function envItems(env: Record<string, string>): coolify.ServiceEnvInput[] {
@@ -119,7 +149,12 @@ export function planUpdate(olds: ServiceInputs, news: ServiceInputs) {
   const composeChanged = !sameCompose(olds.compose, news.compose);
   const envChanged = !sameValue(olds.env, news.env);
   const restart = composeChanged || envChanged || !sameValue(olds.redeployTrigger, news.redeployTrigger);
-  return { composeChanged, envChanged, restart, metaChanged: coolifyDescription(olds) !== coolifyDescription(news) || olds.name !== news.name };
+  // A service that did not converge last time (`onUnhealthy: record`) is restarted.
+  const unconverged = Boolean((olds as Partial<{ problem: string }>).problem);
+  return {
+    composeChanged, envChanged, restart: restart || unconverged,
+    metaChanged: coolifyDescription(olds) !== coolifyDescription(news) || olds.name !== news.name,
+  };
 }
 
 /** The `urls` items of the create body (coolify-api.md §7.7): one comma-joined list per container. */

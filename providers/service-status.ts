@@ -26,6 +26,8 @@ export class ServiceStatusError extends Error {
     readonly status: string,
     readonly containers: string,
     reason: string,
+    /** The service as last read. */
+    readonly service?: coolify.Service,
   ) {
     super(`Coolify service "${serviceName}" ${reason} (status ${status}; containers: ${containers}). ` +
       "Check the container logs in Coolify; the next `pulumi up` adopts the service and retries.");
@@ -46,10 +48,10 @@ export async function waitForState(
     const status = service.status ?? "unknown";
     const verdict = judgeStatus(status, desired);
     if (verdict === "done") return service;
-    if (verdict === "failed") throw new ServiceStatusError(service.name, status, containerStatuses(service), "failed to start");
+    if (verdict === "failed") throw new ServiceStatusError(service.name, status, containerStatuses(service), "failed to start", service);
     if (Date.now() + options.pollIntervalMs > deadline) {
       const seconds = Number((options.timeoutMs / 1000).toFixed(1));
-      throw new ServiceStatusError(service.name, status, containerStatuses(service), `did not become ${desired === "running" ? "running:healthy" : "stopped"} within ${seconds}s`);
+      throw new ServiceStatusError(service.name, status, containerStatuses(service), `did not become ${desired === "running" ? "running:healthy" : "stopped"} within ${seconds}s`, service);
     }
     await sleep(options.pollIntervalMs);
   }

@@ -1,25 +1,28 @@
 // A Coolify compose service (coolify-api.md §7): POST/GET/PATCH/DELETE /services, /services/{uuid}/envs/bulk,
 // POST /services/{uuid}/start|stop|restart. The ID is the service uuid. serverUuid, projectUuid,
-// environmentName and destinationUuid force a replacement; everything else is patched in place, and a
-// changed compose, env map or redeploy trigger restarts the service. Create adopts a service of the same
-// name in the same project environment that carries our marker, so a lost 201 leaves no duplicate.
+// environmentName and destinationUuid force a replacement, which is refused unless `allowReplace` (a replacement
+// is a teardown: new uuid, empty volumes, new generated secrets); everything else is patched in place, and a
+// changed compose, env map or redeploy trigger restarts the service. Create adopts a service of the same name and
+// placement that carries our stack's marker, so a lost 201 leaves no duplicate; another stack's marker is refused.
 import * as pulumi from "@pulumi/pulumi";
 import * as coolify from "../lib/coolify";
-import { configure, coolifyConnection, providerTimings } from "./connection";
-import { changedKeys, composeDigest, sameCompose, sameValue } from "./diff";
+import { configure, coolifyConnection, providerTimings, runDeleteVolumes } from "./connection";
+import { changedKeys, composeDigest, isUnknown, sameCompose, sameValue } from "./diff";
+import { assertDeletable, ForeignOwnerError, isClaimable, isOwnedBy } from "./ownership";
 import { hosted } from "./runtime";
 import { readGenerated, syncEnvs } from "./service-envs";
-import { checkService, coolifyDescription, envItems, initialUrlItems, isOurs, planUpdate, stateOf, withDefaults, type ServiceArgs, type ServiceInputs, type ServiceOutputs } from "./service-model";
+import { checkService, coolifyDescription, envItems, initialUrlItems, isCandidate, planUpdate, serviceOwner, stateOf, withDefaults, type ServiceArgs, type ServiceInputs, type ServiceOutputs } from "./service-model";
 import { ServiceStatusError, waitForDeleted, waitForState } from "./service-status";
 
 const REPLACES = ["serverUuid", "projectUuid", "environmentName", "destinationUuid"] as const;
-const PATCHED = ["name", "description", "templateRef", "env", "redeployTrigger", "desiredState", "waitForHealthy", "healthTimeoutSeconds", "deleteVolumes", "readGenerated"] as const;
+const PATCHED = ["name", "description", "templateRef", "env", "redeployTrigger", "desiredState", "waitForHealthy", "healthTimeoutSeconds", "deleteVolumes", "readGenerated", "owner"] as const;
 
 function timing(inputs: ServiceInputs) {
   return { timeoutMs: (inputs.healthTimeoutSeconds ?? 300) * 1000, pollIntervalMs: providerTimings().pollIntervalMs };
 }
 
-async function converge(conn: coolify.CoolifyConnection, uuid: string, inputs: ServiceInputs, restart: boolean): Promise<coolify.Service> {
+/** Starts, restarts or stops the service and waits for it; `problem` says why it did not converge (record mode). */
+async function converge(conn: coolify.CoolifyConnection, uuid: string, inputs: ServiceInputs, restart: boolean): Promise<{ service: coolify.Service; problem: string }> {
   const desired = inputs.desiredState ?? "running";
   try {
     if (desired === "stopped") await coolify.stopService(conn, uuid);
@@ -29,24 +32,43 @@ async function converge(conn: coolify.CoolifyConnection, uuid: string, inputs: S
     // "already running" / "already stopped" means converged (§11.7).
     if (!(e instanceof coolify.CoolifyApiError && e.status === 400 && /already/.test(e.coolifyMessage ?? ""))) throw e;
   }
-  if (desired === "running" && inputs.waitForHealthy === false) return coolify.getService(conn, uuid);
-  return waitForState(conn, uuid, desired, timing(inputs));
+  if (desired === "running" && inputs.waitForHealthy === false) return { service: await coolify.getService(conn, uuid), problem: "" };
+  try {
+    return { service: await waitForState(conn, uuid, desired, timing(inputs)), problem: "" };
+  } catch (e) {
+    // Reported by the caller (the program names it at the end of the run); the next update restarts it.
+    if (!(e instanceof ServiceStatusError) || inputs.onUnhealthy !== "record") throw e;
+    return { service: e.service ?? (await coolify.getService(conn, uuid)), problem: e.message };
+  }
 }
 
-function toOutputs(inputs: ServiceInputs, service: coolify.Service, generated: Record<string, string>): ServiceOutputs {
+function toOutputs(inputs: ServiceInputs, service: coolify.Service, generated: Record<string, string>, problem = ""): ServiceOutputs {
   const applications = Object.fromEntries((service.applications ?? []).map((app) => [app.name, app.uuid]));
   const fqdns = Object.fromEntries((service.applications ?? []).flatMap((app) => (app.fqdn ? [[app.name, app.fqdn]] : [])));
-  return { ...stateOf(inputs), uuid: service.uuid, status: service.status ?? "unknown", applications, fqdns, generated };
+  return { ...stateOf(inputs), uuid: service.uuid, status: service.status ?? "unknown", applications, fqdns, generated, problem };
 }
 
+type PartialStateError = Error & { id: string; properties: Partial<ServiceOutputs>; reasons: string[] };
+
 /**
- * The service exists but did not converge: the error carries id and state, so the engine records it
- * (`pulumi destroy` can remove it, no orphan) and the next `up` updates it. The state leaves `env` out on
- * purpose: the next diff then sees the env as changed, so the update rewrites it and restarts the service.
+ * The service exists (its POST succeeded, or it was adopted) but a later step failed: a lost start answer, a 422
+ * on the env bulk, a status that never converged. The error carries id and state, so the engine records it
+ * (`pulumi destroy` and a teardown reach it, no orphan) and the next `up` updates it. The state leaves `env` out
+ * on purpose: the next diff then sees the env as changed, so the update rewrites it and restarts the service.
  */
-function partialState(e: ServiceStatusError, uuid: string, inputs: ServiceInputs): Error & { id: string; properties: Partial<ServiceOutputs>; reasons: string[] } {
-  const properties = { ...stateOf(inputs), env: {}, uuid, status: e.status, applications: {}, fqdns: {}, generated: {} };
-  return Object.assign(e, { id: uuid, properties, reasons: [e.message] });
+function partialState(e: unknown, uuid: string, inputs: ServiceInputs): PartialStateError {
+  const error = e instanceof Error ? e : new Error(String(e));
+  const status = e instanceof ServiceStatusError ? e.status : "unknown";
+  const properties = { ...stateOf(inputs), env: {}, uuid, status, applications: {}, fqdns: {}, generated: {}, problem: error.message };
+  return Object.assign(error, { id: uuid, properties, reasons: [error.message] });
+}
+
+/** A same-named service at our placement that another stack owns: never adopted, unless this run claims it. */
+function refuseForeign(service: coolify.ServiceSummary, inputs: ServiceInputs): void {
+  const owner = serviceOwner(service);
+  if (owner.marked && owner.stack && !isOwnedBy(owner, inputs.owner) && !isClaimable(owner, inputs.claimFrom)) {
+    throw new ForeignOwnerError(`Coolify service "${service.name}" (${service.uuid})`, owner.stack, inputs.owner, "adopt or restart");
+  }
 }
 
 /** A domain conflict (409) or a refused URL (422 with a plain list, §7.7): the create was rolled back. */
@@ -56,7 +78,11 @@ function urlsRefused(e: unknown): boolean {
 
 async function adoptOrCreate(conn: coolify.CoolifyConnection, inputs: ServiceInputs): Promise<{ uuid: string; adopted: boolean }> {
   // The list is fetched once per run (lib/coolify/list-cache.ts); after a lost answer it is fetched again.
-  const find = async (fresh = false) => (await coolify.listServicesCached(conn, { fresh })).find((s) => isOurs(s, inputs));
+  const find = async (fresh = false) => {
+    const candidates = (await coolify.listServicesCached(conn, { fresh })).filter((s) => isCandidate(s, inputs));
+    candidates.forEach((s) => refuseForeign(s, inputs));
+    return candidates[0];
+  };
   const existing = await find();
   if (existing) return { uuid: existing.uuid, adopted: true };
   const post = (urls: coolify.ServiceUrl[]) => coolify.createService(conn, {
@@ -79,6 +105,28 @@ async function adoptOrCreate(conn: coolify.CoolifyConnection, inputs: ServiceInp
   }
 }
 
+/**
+ * An unset destination means "the one Coolify picked". On a server with a single destination Coolify always uses
+ * that one (§6), so naming it is no change; the server's destinations are listed only for that transition.
+ */
+async function sameDestination(olds: ServiceInputs, news: ServiceInputs): Promise<boolean> {
+  if (news.destinationUuid === undefined) return true;
+  if (olds.destinationUuid !== undefined || isUnknown(news.destinationUuid) || isUnknown(news.serverUuid)) return false;
+  const destinations = await coolify.listServerDestinations(coolifyConnection(), news.serverUuid);
+  return destinations.length === 1 && destinations[0].uuid === news.destinationUuid;
+}
+
+export class ReplacementRefusedError extends Error {
+  constructor(readonly tenant: string, readonly reasons: string[]) {
+    super(
+      `tenant ${tenant}: this run would replace its Coolify service (${reasons.join(", ")} changed). A replacement is a teardown: ` +
+        "a new service with empty volumes and newly generated secrets, the old one deleted. Nothing was changed. " +
+        `Revert the setting, or allow it for this run: CLOUDFREEDOM_ALLOW_REPLACE=${tenant} pulumi up`,
+    );
+    this.name = "ReplacementRefusedError";
+  }
+}
+
 export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOutputs> = {
   configure,
 
@@ -88,22 +136,30 @@ export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOut
 
   async diff(_id, oldInputs, newInputs) {
     const [olds, news] = [withDefaults(stateOf(oldInputs)), withDefaults(stateOf(newInputs))];
-    const replaces = changedKeys<ServiceInputs>(olds, news, [...REPLACES]).map(String);
+    let replaces = changedKeys<ServiceInputs>(olds, news, [...REPLACES]).map(String);
     const changed = [...replaces, ...changedKeys<ServiceInputs>(olds, news, [...PATCHED]).map(String)];
+    if (replaces.includes("destinationUuid") && (await sameDestination(olds, news))) replaces = replaces.filter((key) => key !== "destinationUuid");
     if (!sameCompose(olds.compose, news.compose)) changed.push("compose");
+    if ((olds as Partial<ServiceOutputs>).problem) changed.push("problem");
+    // A value known only after apply (preview) cannot be judged yet; the up judges it.
+    const known = replaces.filter((key) => !isUnknown(news[key as keyof ServiceInputs]));
+    if (known.length > 0 && !news.allowReplace) throw new ReplacementRefusedError(news.tenant ?? news.name, known);
     return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
   },
 
   async create(inputs) {
     const conn = coolifyConnection();
     const { uuid, adopted } = await adoptOrCreate(conn, inputs);
-    if (adopted) await coolify.updateService(conn, uuid, { name: inputs.name, description: coolifyDescription(inputs), compose: inputs.compose });
-    const items = envItems(inputs.env);
-    if (items.length > 0) await coolify.upsertServiceEnvs(conn, uuid, items);
-    const service = await converge(conn, uuid, inputs, adopted).catch((e: unknown) => {
-      throw e instanceof ServiceStatusError ? partialState(e, uuid, inputs) : e;
-    });
-    return { id: uuid, outs: toOutputs(inputs, service, await readGenerated(conn, uuid, inputs.readGenerated)) };
+    // From here on the service exists: every failure records it (partial state) so that a teardown reaches it.
+    try {
+      if (adopted) await coolify.updateService(conn, uuid, { name: inputs.name, description: coolifyDescription(inputs), compose: inputs.compose });
+      const items = envItems(inputs.env);
+      if (items.length > 0) await coolify.upsertServiceEnvs(conn, uuid, items);
+      const { service, problem } = await converge(conn, uuid, inputs, adopted);
+      return { id: uuid, outs: toOutputs(inputs, service, await readGenerated(conn, uuid, inputs.readGenerated), problem) };
+    } catch (e) {
+      throw partialState(e, uuid, inputs);
+    }
   },
 
   async read(id, props) {
@@ -132,16 +188,20 @@ export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOut
     }
     if (plan.envChanged) await syncEnvs(conn, id, olds.env ?? {}, news.env);
     const stateChanged = (olds.desiredState ?? "running") !== (news.desiredState ?? "running");
-    const service = plan.restart || stateChanged ? await converge(conn, id, news, plan.restart && !stateChanged) : await coolify.getService(conn, id);
+    const { service, problem } = plan.restart || stateChanged
+      ? await converge(conn, id, news, plan.restart && !stateChanged)
+      : { service: await coolify.getService(conn, id), problem: "" };
     const generated = sameValue(olds.readGenerated, news.readGenerated) && olds.generated ? olds.generated : await readGenerated(conn, id, news.readGenerated);
-    return { outs: toOutputs(news, service, generated) };
+    return { outs: toOutputs(news, service, generated, problem) };
   },
 
   async delete(id, props) {
     const conn = coolifyConnection();
     const { deleteTimeoutMs, pollIntervalMs } = providerTimings();
     try {
-      await coolify.deleteService(conn, id, { deleteVolumes: props.deleteVolumes ?? false });
+      assertDeletable(`Coolify service "${props.name}" (${id})`, serviceOwner(await coolify.getService(conn, id)), props.owner);
+      // This run's config decides, not the state of the run that last updated the service.
+      await coolify.deleteService(conn, id, { deleteVolumes: runDeleteVolumes() ?? props.deleteVolumes ?? false });
     } catch (e) {
       if (coolify.isNotFound(e)) return;
       throw e;
@@ -159,9 +219,10 @@ export class Service extends pulumi.CustomResource {
   declare readonly fqdns: pulumi.Output<Record<string, string>>;
   declare readonly templateRef: pulumi.Output<string>;
   declare readonly generated: pulumi.Output<Record<string, string>>;
+  declare readonly problem: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = { ...args, env: pulumi.secret(args.env), uuid: undefined, status: undefined, applications: undefined, fqdns: undefined, generated: undefined };
+    const props = { ...args, env: pulumi.secret(args.env), uuid: undefined, status: undefined, applications: undefined, fqdns: undefined, generated: undefined, problem: undefined };
     const [type, inputs] = hosted("service", "coolify", "Service", props);
     // `env` needs no entry: the engine keeps an output secret when the input of that name was.
     super(type, name, inputs, { ...opts, additionalSecretOutputs: ["generated"] });

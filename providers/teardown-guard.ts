@@ -1,69 +1,141 @@
-// The teardown guard: no Coolify object, only state. Its state is the tenant set the last successful run
-// declared; `check` compares it with this run's set before anything changes (in preview too) and refuses
-// a run that would tear down more tenants than the budget, or a tenant that vanished from PocketBase
-// without being cancelled, unless this run explicitly allows those tenants. Every tenant stack depends on
-// the guard, so a refusal stops the run before any tenant step starts; removals happen only at the end of
-// a run whose program and checks all succeeded.
+// The teardown guard: no Coolify object, only state. It keeps the set of tenants whose resources exist
+// (`deployed`): every tenant a run declared, plus every tenant a run removed whose Coolify service is still there.
+// Its `check` runs before anything changes (in preview too) and refuses a run that would tear down more tenants
+// than the budget, or a tenant that vanished from PocketBase without being cancelled, unless this run explicitly
+// allows those tenants. A removal approved by a run that then failed before its deletes stays in `deployed` (its
+// service is still in Coolify), so it keeps counting against the budget until the service is really gone: no
+// sequence of failed runs can pile removals up. Every tenant stack depends on the guard.
 import * as pulumi from "@pulumi/pulumi";
-import type { CheckFailure } from "./diff";
+import * as coolify from "../lib/coolify";
+import { configure, coolifyConnection } from "./connection";
+import { sameValue, type CheckFailure } from "./diff";
+import { isOwnedBy, type StackName } from "./ownership";
 import { forwardTo } from "./runtime";
+import { serviceOwner } from "./service-model";
+
+/** A tenant as the guard knows it: its slug (for messages) and the name of its Coolify service. */
+export interface GuardTenant {
+  slug: string;
+  service: string;
+}
 
 /** Plain, resolved inputs. */
 export interface TeardownGuardInputs {
-  /** Slugs of the tenants this run declares. */
-  tenants: string[];
-  /** Slugs PocketBase reports as cancelled: the only ones that may go without an explicit allow. */
+  /** The tenants this run declares, by PocketBase record id. */
+  declared: Record<string, GuardTenant>;
+  /** Ids of the tenants PocketBase reports as cancelled: the only ones that may go without an explicit allow. */
   cancelled: string[];
-  /** How many tenants a run may remove; default max(1, 10% of the previously declared set). */
+  /** How many tenants a run may remove; default max(1, 10% of the deployed set). */
   budget?: number;
   /** Slugs this run may remove regardless (`*` = all), from CLOUDFREEDOM_ALLOW_TEARDOWN. */
   allow: string[];
+  /** The stack that owns the services (their marker), to tell ours from another stack's. */
+  owner?: StackName;
+  /** Where the services live; a change replaces every service (a teardown of every tenant) and is refused. */
+  placement?: Record<string, string>;
+  /** Slugs whose services this run may replace (`*` = all), from CLOUDFREEDOM_ALLOW_REPLACE. */
+  allowReplace?: string[];
+  /** Set by `check`: the tenants whose resources exist after this run's approval (declared + still present). */
+  deployed?: Record<string, GuardTenant>;
+  /** State written before tenants were keyed by id: the declared slugs. */
+  tenants?: string[];
 }
 
-export type TeardownGuardArgs = { [K in keyof TeardownGuardInputs]: pulumi.Input<TeardownGuardInputs[K]> };
+export type TeardownGuardArgs = { [K in keyof Omit<TeardownGuardInputs, "deployed" | "tenants">]: pulumi.Input<TeardownGuardInputs[K]> };
 
 export function defaultBudget(previous: number): number {
   return Math.max(1, Math.floor(previous / 10));
 }
 
-/** Why this run must not proceed, or nothing. Pure. */
-export function judgeTeardown(olds: TeardownGuardInputs | undefined, news: TeardownGuardInputs): CheckFailure[] {
-  const previous = olds?.tenants ?? [];
-  const allowed = (slug: string) => news.allow.includes("*") || news.allow.includes(slug);
-  const removed = previous.filter((slug) => !news.tenants.includes(slug)).sort();
-  const unexplained = removed.filter((slug) => !news.cancelled.includes(slug) && !allowed(slug));
+/** What the previous run left deployed; state from before ids lists slugs, whose services were named `cf-<slug>`. */
+export function previouslyDeployed(olds: Partial<TeardownGuardInputs> | undefined, news: TeardownGuardInputs): Record<string, GuardTenant> {
+  if (olds?.deployed) return olds.deployed;
+  const bySlug = new Map(Object.entries(news.declared).map(([id, t]) => [t.slug, id]));
+  return Object.fromEntries((olds?.tenants ?? []).map((slug) => [bySlug.get(slug) ?? `slug:${slug}`, { slug, service: `cf-${slug}` }]));
+}
+
+/** Previously deployed tenants this run does not declare: candidates for removal. */
+export function undeclared(previous: Record<string, GuardTenant>, news: TeardownGuardInputs): string[] {
+  return Object.keys(previous).filter((id) => !(id in news.declared));
+}
+
+/**
+ * Why this run must not proceed, or nothing. Pure. `removed`: the undeclared tenants whose resources still
+ * exist (those already gone count for nothing).
+ */
+export function judgeTeardown(previous: Record<string, GuardTenant>, news: TeardownGuardInputs, removed: string[]): CheckFailure[] {
+  const slugOf = (id: string) => previous[id].slug;
+  const allowed = (id: string) => news.allow.includes("*") || news.allow.includes(slugOf(id));
+  const slugs = (ids: string[]) => ids.map(slugOf).sort();
+  const unexplained = removed.filter((id) => !news.cancelled.includes(id) && !allowed(id));
   const failures: CheckFailure[] = [];
   if (unexplained.length > 0) {
     failures.push({
       property: "tenants",
       reason:
-        `deployed tenant(s) ${unexplained.join(", ")} are missing from PocketBase but not cancelled; refusing to tear them down. ` +
-        `Restore or cancel them in PocketBase, or allow this run: CLOUDFREEDOM_ALLOW_TEARDOWN=${unexplained.join(",")} pulumi up`,
+        `deployed tenant(s) ${slugs(unexplained).join(", ")} are missing from PocketBase but not cancelled; refusing to tear them down. ` +
+        `Restore or cancel them in PocketBase, or allow this run: CLOUDFREEDOM_ALLOW_TEARDOWN=${slugs(unexplained).join(",")} pulumi up`,
     });
   }
-  const budget = news.budget ?? defaultBudget(previous.length);
-  const unallowed = removed.filter((slug) => !allowed(slug));
+  const budget = news.budget ?? defaultBudget(Object.keys(previous).length);
+  const unallowed = removed.filter((id) => !allowed(id));
   if (removed.length > budget && unallowed.length > 0) {
     failures.push({
       property: "tenants",
       reason:
-        `this run would tear down ${removed.length} tenants (${removed.join(", ")}), over the budget of ${budget}. ` +
-        `If that is intended, allow it for this run: CLOUDFREEDOM_ALLOW_TEARDOWN=${removed.join(",")} pulumi up`,
+        `this run would tear down ${removed.length} tenants (${slugs(removed).join(", ")}), over the budget of ${budget}; ` +
+        "removals approved by earlier runs that failed before their deletes still count. " +
+        `If that is intended, allow it for this run: CLOUDFREEDOM_ALLOW_TEARDOWN=${slugs(removed).join(",")} pulumi up`,
     });
   }
   return failures;
 }
 
+/**
+ * A placement setting that changed since the last run replaces the service of every tenant that stays: refused,
+ * naming them, unless this run allows their replacement. Pure. (The Service provider refuses per tenant as well,
+ * and knows when a new destination is the one a service already uses.)
+ */
+export function judgePlacement(olds: Partial<TeardownGuardInputs> | undefined, news: TeardownGuardInputs, previous: Record<string, GuardTenant>): CheckFailure[] {
+  if (!olds?.placement || !news.placement) return [];
+  const allow = news.allowReplace ?? [];
+  const changed = Object.keys({ ...olds.placement, ...news.placement })
+    .filter((key) => key !== "destination" && (olds.placement![key] ?? "") !== (news.placement![key] ?? ""));
+  const staying = Object.keys(previous).filter((id) => id in news.declared).map((id) => previous[id].slug).sort();
+  const refused = allow.includes("*") ? [] : staying.filter((slug) => !allow.includes(slug));
+  if (changed.length === 0 || refused.length === 0) return [];
+  const what = changed.map((key) => `${key} "${olds.placement![key] ?? ""}" -> "${news.placement![key] ?? ""}"`).join(", ");
+  return [{
+    property: "placement",
+    reason:
+      `${what} would replace the Coolify service of ${refused.length} tenant(s) (${refused.join(", ")}): a replacement is a teardown ` +
+      "(new service, empty volumes, newly generated secrets). Revert the setting, or allow it for this run: " +
+      `CLOUDFREEDOM_ALLOW_REPLACE=${refused.join(",")} pulumi up (or CLOUDFREEDOM_ALLOW_REPLACE='*')`,
+  }];
+}
+
+/** The undeclared tenants whose Coolify service (by name, with our marker) still exists. */
+async function stillPresent(previous: Record<string, GuardTenant>, ids: string[], owner: StackName | undefined): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const services = await coolify.listServices(coolifyConnection());
+  const ours = new Set(services.filter((s) => isOwnedBy(serviceOwner(s), owner)).map((s) => s.name));
+  return ids.filter((id) => ours.has(previous[id].service));
+}
+
 export const provider: pulumi.dynamic.ResourceProvider<TeardownGuardInputs, TeardownGuardInputs> = {
+  configure,
+
   async check(olds, news) {
     // olds is empty on the first run: nothing was deployed, so nothing can be removed.
-    const previous = olds && Array.isArray(olds.tenants) ? olds : undefined;
-    return { inputs: news, failures: judgeTeardown(previous, news) };
+    const previous = previouslyDeployed(olds, news);
+    const removed = await stillPresent(previous, undeclared(previous, news), news.owner);
+    const deployed = { ...Object.fromEntries(removed.map((id) => [id, previous[id]])), ...news.declared };
+    return { inputs: { ...news, deployed }, failures: [...judgeTeardown(previous, news, removed), ...judgePlacement(olds, news, previous)] };
   },
 
   async diff(_id, olds, news) {
-    const same = JSON.stringify([olds.tenants, olds.cancelled, olds.budget, olds.allow]) === JSON.stringify([news.tenants, news.cancelled, news.budget, news.allow]);
-    return { changes: !same };
+    const key = (i: Partial<TeardownGuardInputs>) => [i.deployed, i.declared, i.cancelled, i.budget, i.allow, i.owner, i.placement, i.allowReplace];
+    return { changes: !sameValue(key(olds), key(news)) };
   },
 
   async create(inputs) {
@@ -77,9 +149,9 @@ export const provider: pulumi.dynamic.ResourceProvider<TeardownGuardInputs, Tear
 
 /** Guards state-based teardown; see the header. */
 export class TeardownGuard extends pulumi.dynamic.Resource {
-  declare readonly tenants: pulumi.Output<string[]>;
+  declare readonly deployed: pulumi.Output<Record<string, GuardTenant>>;
 
   constructor(name: string, args: TeardownGuardArgs, opts?: pulumi.CustomResourceOptions) {
-    super(forwardTo("teardown-guard"), name, args, opts, "cloudfreedom", "TeardownGuard");
+    super(forwardTo("teardown-guard"), name, { ...args, deployed: undefined }, opts, "cloudfreedom", "TeardownGuard");
   }
 }

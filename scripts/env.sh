@@ -16,12 +16,11 @@ export PATH="$CLOUDFREEDOM_TOOLCHAIN/bin:$COMPOSE_RESOLVE_DIR/bin:$_cf_root/scri
 export CLOUDFREEDOM_ROOT="$_cf_root"
 export PULUMI_HOME=${PULUMI_HOME:-$CLOUDFREEDOM_TOOLCHAIN/pulumi-home}
 export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$_cf_root/.pulumi-state}
-# An empty passphrase is a valid choice for the local backend; set your own for anything shared.
-export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-}
+# The passphrase that encrypts the stack's secrets is yours to set (PULUMI_CONFIG_PASSPHRASE or _FILE); nothing
+# here defaults it. The program refuses an empty one on any stack but the local `dev` (program/passphrase.ts).
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_DISABLE_REGISTRY_RESOLVE=true
-export PULUMI_SKIP_CONFIRMATIONS=true
 # Programs are type-checked by `npm run typecheck` (part of `npm test`); the engine only transpiles.
 export PULUMI_NODEJS_TRANSPILE_ONLY=true
 mkdir -p "${PULUMI_BACKEND_URL#file://}" 2>/dev/null || true

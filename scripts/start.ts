@@ -31,7 +31,7 @@ async function main(): Promise<number> {
 
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: "dev", workDir: root },
-    { envVars: { PULUMI_BACKEND_URL: `file://${join(demoDir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "demo" } },
+    { envVars: { PULUMI_BACKEND_URL: `file://${join(demoDir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "demo", PULUMI_SKIP_CONFIRMATIONS: "true" } },
   );
   await stack.setAllConfig({
     coolifyUrl: { value: coolify.url },
@@ -45,6 +45,8 @@ async function main(): Promise<number> {
     allowDraftTemplates: { value: "true" },
     coolifyPollIntervalMs: { value: "250" },
     healthTimeoutSeconds: { value: "60" },
+    // The demo starts afresh every time: a cancelled demo tenant goes at once.
+    teardownGraceDays: { value: "0" },
   });
   let healthy = false;
   try {

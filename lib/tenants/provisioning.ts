@@ -84,6 +84,20 @@ export async function getProvisioning(source: PocketBaseSource, tenantId: string
   }
 }
 
+/** Every provisioning record, by tenant id: which tenants were deployed, and what was written back for them. */
+export async function listProvisioning(source: PocketBaseSource): Promise<Map<string, Provisioning>> {
+  const pb = await connect(source);
+  try {
+    const records = await pb.collection(COLLECTION).getFullList({ batch: 500 });
+    return new Map(records.map((record) => {
+      const tenantId = String(record.tenant ?? "");
+      return [tenantId, fromRecord(record, tenantId)];
+    }));
+  } catch (error) {
+    throw toSourceError(error, source, { operation: "listing the provisioning records" });
+  }
+}
+
 /** Deletes the tenant's provisioning record; an absent record is success. */
 export async function deleteProvisioning(source: PocketBaseSource, tenantId: string): Promise<void> {
   checkTenantId(tenantId);

@@ -3,11 +3,13 @@ import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AI_ROUTER_KEY, startPlatform, updateTenant, type Platform } from "../support/platform";
 import { DEMO_BOT_TOKEN } from "../../pocketbase/seed";
+import { ENGINE_TIMEOUT } from "../support/engine";
 
 describe("the program against PocketBase and Coolify", () => {
   let platform: Platform;
   beforeAll(async () => {
-    platform = await startPlatform();
+    // Cancelled tenants go at once here; test/engine/teardown-grace.test.ts covers the grace period.
+    platform = await startPlatform({ config: { teardownGraceDays: "0" } });
   });
   afterAll(async () => platform?.dispose());
 
@@ -80,7 +82,7 @@ describe("the program against PocketBase and Coolify", () => {
     expect(platform.coolify.store.findVolumes(chirp.uuid).every((v) => !v.removed)).toBe(true);
     const records = await (await platform.admin()).collection("agent_provisioning").getFullList();
     expect(records).toHaveLength(2);
-  });
+  }, ENGINE_TIMEOUT);
 
   it("refuses to tear down more tenants than the budget, naming them, unless allowed for the run", async () => {
     const pb = await platform.admin();
@@ -97,5 +99,5 @@ describe("the program against PocketBase and Coolify", () => {
     expect(up.summary.resourceChanges).toMatchObject({ delete: 10 }); // 2 tenants x (component, project, service, domain, record)
     expect(platform.coolify.store.findServices()).toEqual([]);
     expect(platform.coolify.store.findProjects()).toEqual([]);
-  });
+  }, ENGINE_TIMEOUT);
 });

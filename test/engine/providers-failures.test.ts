@@ -23,6 +23,7 @@ for (const tenant of cfg.require("tenants").split(",")) {
   const service = new Service(tenant, {
     name: tenant + "-web", projectUuid: project.uuid, serverUuid: cfg.get(tenant + "Server") ?? cfg.require("serverUuid"),
     compose: ${JSON.stringify(compose)}, env: { TENANT: tenant }, templateRef: "test@1.0.0", healthTimeoutSeconds: 2,
+    tenant, allowReplace: cfg.get(tenant + "AllowReplace") === "true",
   });
   services[tenant] = service.uuid;
   const url = cfg.get(tenant + "Url");
@@ -129,11 +130,14 @@ describe("Coolify providers through the real engine, failure modes", () => {
     await program.stack.removeConfig("alphaUrl");
   });
 
-  it("replaces a service moved to another server: the new one is created, the old one deleted", async () => {
+  it("refuses to move a service to another server unless allowed; allowed, the new one is created, the old one deleted", async () => {
     const { server } = emulator.store.addServer({ name: "second", ip: "10.0.0.11" });
     const old = emulator.store.findServices({ name: "alpha-web" })[0];
     await program.stack.setConfig("alphaServer", { value: server.uuid });
     emulator.requests.length = 0;
+    await expect(program.stack.up()).rejects.toThrow(/tenant alpha: this run would replace its Coolify service \(serverUuid changed\)/);
+    expect(emulator.requests.filter((r) => r.method !== "GET")).toEqual([]);
+    await program.stack.setConfig("alphaAllowReplace", { value: "true" });
     const up = await program.stack.up();
     expect(up.summary.resourceChanges).toEqual({ replace: 1, same: 3 });
     const [moved] = emulator.store.findServices({ name: "alpha-web" });

@@ -1,5 +1,6 @@
 // Tenant isolation end to end: a real PocketBase (the demo tenants, each with its own AI Router key), the
-// real engine, the Coolify emulator. A tenant refused by a policy stops the run without one Coolify write;
+// real engine, the Coolify emulator. A deployed tenant refused by a policy is held at its last applied spec
+// without one Coolify write, and the run fails at its end naming it;
 // a custom domain attaches only once verified; a router key travels to its tenant only, as a secret.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROVISIONING_COLLECTION } from "../../lib/tenants/collections";
@@ -45,18 +46,21 @@ describe("tenant isolation against PocketBase and Coolify", () => {
     expect(SLUGS.map(routerKeyOf)).not.toContain(AI_ROUTER_KEY);
   }, ENGINE_TIMEOUT);
 
-  it("refuses a custom domain that is another tenant's host: the run stops naming both, with no Coolify write", async () => {
+  it("refuses a custom domain that is another tenant's host: the tenant is held, the run fails naming it, with no Coolify write", async () => {
     const before = boltUrls();
     await updateTenant(await platform.admin(), "bolt", { custom_domain: "acme.agents.cloudfreedom.test", custom_domain_verified: true });
     clearLog();
     try {
-      const preview = await failure(platform.program.stack.preview());
+      const preview = await platform.program.stack.preview();
       const up = await failure(platform.program.stack.up());
-      for (const text of [preview, up]) {
+      for (const text of [preview.stdout, up]) {
         expect(text).toContain('tenant "bolt": custom_domain: custom domain "acme.agents.cloudfreedom.test" is under the platform\'s base domain');
         expect(text).toContain(`it is tenant "acme"'s host`);
         expect(text).not.toContain('tenant "acme": ');
       }
+      expect(preview.stdout).toContain("tenant bolt is held at its last applied spec");
+      expect(up).toContain("1 tenant(s) did not converge");
+      expect((await record("bolt")).status).toBe("held");
     } finally {
       await updateTenant(await platform.admin(), "bolt", { custom_domain: "", custom_domain_verified: false });
     }
@@ -99,11 +103,12 @@ describe("tenant isolation against PocketBase and Coolify", () => {
     expect(platform.program.cli(["stack", "export"])).not.toContain(rotated);
   }, ENGINE_TIMEOUT);
 
-  it("refuses a bot token two tenants share, naming both and never the token, with no Coolify write", async () => {
+  it("refuses a bot token two tenants share, holding both, naming both and never the token, with no Coolify write", async () => {
     await updateTenant(await platform.admin(), "bolt", { telegram_bot_token: DEMO_BOT_TOKEN });
     clearLog();
     try {
       const up = await failure(platform.program.stack.up());
+      expect(up).toContain("2 tenant(s) did not converge");
       expect(up).toContain('tenant "bolt": telegram_bot_token: its Telegram bot token is also used by tenant "chirp"');
       expect(up).toContain('tenant "chirp": telegram_bot_token: its Telegram bot token is also used by tenant "bolt"');
       expect(up).not.toContain(DEMO_BOT_TOKEN.split(":")[1]);

@@ -50,6 +50,18 @@ describe("readConfig", () => {
     expect(problems.map((p) => p.split(" ")[0]).sort()).toEqual(["tenantSourceCollections", "tenantView"]);
   });
 
+  it("reads the grace period, and the replace allow list and claimed stack from the environment", () => {
+    const config = readConfig(configOf({ ...COMPLETE, teardownGraceDays: "0" }), {
+      CLOUDFREEDOM_ALLOW_REPLACE: "acme,*", CLOUDFREEDOM_CLAIM_FROM: " organization/cloudfreedom-agents/prod ",
+    });
+    expect(config.teardownGraceDays).toBe(0);
+    expect(config.allowReplace).toEqual(["acme", "*"]);
+    expect(config.claimFrom).toBe("organization/cloudfreedom-agents/prod");
+    const plain = readConfig(configOf(COMPLETE), {});
+    expect([plain.teardownGraceDays, plain.allowReplace, plain.claimFrom]).toEqual([undefined, [], undefined]);
+    expect(problemsOf({ ...COMPLETE, teardownGraceDays: "-1" })).toEqual([expect.stringMatching(/^teardownGraceDays "-1" is invalid/)]);
+  });
+
   it("lists every missing and invalid key at once, each with its command", () => {
     const { coolifyServerUuid: _s, aiRouterKey: _k, ...rest } = COMPLETE;
     const problems = problemsOf({ ...rest, baseDomain: "Not A Domain", sharedRouterKeyFallback: "true" });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../lib/config";
 import type { Tenant } from "../../lib/tenants/tenant";
 import { applyDomainPolicy, normaliseHost, type DomainPlatform } from "../../program/domain-policy";
-import { planTenants, TenantPlanError } from "../../program/plan";
+import { planTenants as planAll } from "../../program/plan";
 import { TenantRefusal } from "../../program/refusal";
 import { TemplateError } from "../../templates";
 import { PLATFORM, tenant } from "./fixtures";
@@ -150,6 +150,13 @@ describe("the domain policy allows", () => {
   });
 });
 
+/** The plans of tenants that must all pass. */
+function planTenants(tenants: Tenant[], platform: typeof PLATFORM) {
+  const { plans, invalid } = planAll(tenants, platform);
+  expect(invalid).toEqual([]);
+  return plans;
+}
+
 describe("planTenants with the domain policy", () => {
   it("puts only a verified custom domain on the stack, and reports an unverified one in statusReason", () => {
     const [acme, bolt] = planTenants(
@@ -162,18 +169,15 @@ describe("planTenants with the domain policy", () => {
     expect(bolt.statusReason).toBe("");
   });
 
-  it("stops the run on a refusal, naming only the offender, like a render error", () => {
+  it("refuses only the offender, like a render error, and plans the others", () => {
     const tenants = [tenant("acme", "llm-stack"), tenant("bolt", "openclaw", { customDomain: "acme.agents.cloudfreedom.test", customDomainVerified: true })];
-    let error: TenantPlanError | undefined;
-    try {
-      planTenants(tenants, PLATFORM);
-    } catch (e) {
-      error = e as TenantPlanError;
-    }
-    expect(error).toBeInstanceOf(TenantPlanError);
-    expect(error!.errors.map((e) => [e.tenant, e.field])).toEqual([["bolt", "custom_domain"]]);
-    expect(error!.message).toContain(`tenant "bolt": custom_domain: custom domain "acme.agents.cloudfreedom.test" is under the platform's base domain`);
-    expect(error!.message).toContain(`it is tenant "acme"'s host`);
+    const { plans, invalid } = planAll(tenants, PLATFORM);
+    expect(plans.map((p) => p.tenant.slug)).toEqual(["acme"]);
+    expect(invalid.map((i) => i.tenant.slug)).toEqual(["bolt"]);
+    const [error] = invalid[0].errors;
+    expect([error.tenant, error.field]).toEqual(["bolt", "custom_domain"]);
+    expect(error.message).toContain(`tenant "bolt": custom_domain: custom domain "acme.agents.cloudfreedom.test" is under the platform's base domain`);
+    expect(error.message).toContain(`it is tenant "acme"'s host`);
   });
 
   it("lets a cancelled tenant claim nothing: its old custom domain does not block another tenant", () => {

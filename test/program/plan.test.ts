@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { planTenants, ROUTER_KEY_PLACEHOLDER, TenantPlanError, withRouterKey } from "../../program/plan";
+import { planTenants as planAll, ROUTER_KEY_PLACEHOLDER, withRouterKey } from "../../program/plan";
 import { TemplateError } from "../../templates";
+import type { Tenant } from "../../lib/tenants/tenant";
 import { OTHER_BOT_TOKEN, PLATFORM, tenant } from "./fixtures";
+
+/** The plans of tenants that must all be valid. */
+function planTenants(tenants: Tenant[], platform: typeof PLATFORM) {
+  const { plans, invalid } = planAll(tenants, platform);
+  expect(invalid).toEqual([]);
+  return plans;
+}
 
 describe("planTenants", () => {
   it("plans active and suspended tenants and leaves cancelled ones out", () => {
@@ -61,34 +69,29 @@ describe("planTenants", () => {
     expect(acme.rendered.env.CF_AI_ROUTER_KEY).toBe(ROUTER_KEY_PLACEHOLDER);
   });
 
-  it("reports every bad tenant together, each naming tenant and field, and plans none", () => {
+  it("returns every bad tenant with its error, naming tenant and field, and plans the good ones", () => {
     const tenants = [
       tenant("acme", "llm-stack"),
       tenant("chirp", "telegram-bot", { secrets: {} }),
       tenant("dusk", "no-such-template"),
       tenant("echo", "llm-stack", { plan: { ...tenant("x", "llm-stack").plan, models: [] } }),
     ];
-    let caught: unknown;
-    try {
-      planTenants(tenants, PLATFORM);
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(TenantPlanError);
-    const error = caught as TenantPlanError;
-    expect(error.errors.map((e) => e.tenant)).toEqual(["chirp", "dusk", "echo"]);
-    expect(error.errors.every((e) => e instanceof TemplateError)).toBe(true);
-    expect(error.errors[0].field).toContain("telegramBotToken");
-    expect(error.errors[2].field).toContain("plan");
-    expect(error.message).toMatch(/^3 tenant\(s\) cannot be rendered; nothing was changed/);
-    for (const slug of ["chirp", "dusk", "echo"]) expect(error.message).toContain(`tenant "${slug}"`);
-    expect(error.message).not.toContain('"acme"');
+    const { plans, invalid } = planAll(tenants, PLATFORM);
+    expect(plans.map((p) => p.tenant.slug)).toEqual(["acme"]);
+    expect(invalid.map((i) => i.tenant.slug)).toEqual(["chirp", "dusk", "echo"]);
+    expect(invalid.every((i) => i.errors.length === 1)).toBe(true);
+    const errors = invalid.map((i) => i.errors[0]);
+    expect(errors.every((e) => e instanceof TemplateError)).toBe(true);
+    expect(errors.map((e) => e.tenant)).toEqual(["chirp", "dusk", "echo"]);
+    expect(errors[0].field).toContain("telegramBotToken");
+    expect(errors[2].field).toContain("plan");
+    invalid.forEach(({ tenant: t, errors: [error] }) => expect(error.message).toContain(`tenant "${t.slug}"`));
   });
 
   it("lets an error that is not a template problem through unchanged", () => {
     const hostile = tenant("acme", "llm-stack");
     Object.defineProperty(hostile, "settings", { get: () => { throw new RangeError("boom"); } });
-    expect(() => planTenants([hostile], PLATFORM)).toThrow(RangeError);
+    expect(() => planAll([hostile], PLATFORM)).toThrow(RangeError);
   });
 });
 

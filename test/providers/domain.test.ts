@@ -172,6 +172,7 @@ describe("Domain provider", () => {
     await expect(p.delete(id, outs)).resolves.toBeUndefined();
     h.emulator.store.deleteServiceOutOfBand(inputs.serviceUuid);
     await expect(p.delete(id, outs)).resolves.toBeUndefined();
-    expect(calls(h.emulator, "PATCH", /applications/).map((r) => r.status)).toEqual([200, 200, 404]);
+    expect(calls(h.emulator, "PATCH", /applications/).map((r) => r.status)).toEqual([200, 200]);
+    expect(calls(h.emulator, "GET", new RegExp(`^/api/v1/services/${inputs.serviceUuid}$`)).map((r) => r.status)).toEqual([200, 200, 404]);
   });
 });

@@ -123,7 +123,8 @@ describe("Project provider", () => {
     await p.delete(id, outs);
     expect(h.emulator.store.findProjects({ name: "Tenant acme" })).toHaveLength(0);
     await expect(p.delete(id, outs)).resolves.toBeUndefined();
-    expect(calls(h.emulator, "DELETE", /\/projects\//).map((r) => r.status)).toEqual([200, 404]);
+    expect(calls(h.emulator, "DELETE", /\/projects\//).map((r) => r.status)).toEqual([200]);
+    expect(calls(h.emulator, "GET", new RegExp(`^/api/v1/projects/${id}$`)).map((r) => r.status)).toEqual([200, 404]);
   });
 
   it("retries the delete while Coolify answers 'has resources' for a queued service delete", async () => {

@@ -146,11 +146,28 @@ describe("Service provider", () => {
     expect(h.emulator.requests).toEqual([]);
   });
 
-  it("forces a replacement for server, project, environment and destination changes", async () => {
+  it("forces a replacement for server, project, environment and destination changes, only when the run allows it", async () => {
     const { id, outs, inputs } = await created();
     for (const key of ["serverUuid", "projectUuid", "environmentName", "destinationUuid"] as const) {
-      expect(await p.diff(id, outs, { ...inputs, [key]: "other" })).toMatchObject({ changes: true, replaces: [key] });
+      expect(await p.diff(id, outs, { ...inputs, [key]: "other", allowReplace: true })).toMatchObject({ changes: true, replaces: [key] });
     }
+  });
+
+  it("refuses a replacement the run does not allow, naming the tenant, the reason and the allow variable", async () => {
+    const { id, outs, inputs } = await created();
+    await expect(p.diff(id, outs, { ...inputs, tenant: "acme", serverUuid: "other" })).rejects.toThrow(
+      /tenant acme: this run would replace its Coolify service \(serverUuid changed\)\. A replacement is a teardown.*CLOUDFREEDOM_ALLOW_REPLACE=acme pulumi up/,
+    );
+    expect(writes(h.emulator)).toEqual([]);
+  });
+
+  it("takes naming the destination the service already uses (a server's only one) as no replacement", async () => {
+    const { id, outs, inputs } = await created();
+    const [only] = h.emulator.store.destinations;
+    expect(await p.diff(id, outs, { ...inputs, destinationUuid: only.uuid })).toMatchObject({ changes: true, replaces: [] });
+    await expect(p.diff(id, outs, { ...inputs, destinationUuid: "elsewhere" })).rejects.toThrow(/destinationUuid changed/);
+    // Leaving it unset again is no replacement either.
+    expect(await p.diff(id, { ...outs, destinationUuid: only.uuid }, inputs)).toMatchObject({ replaces: [] });
   });
 
   it("creates the replacement on a new server beside the old service instead of adopting it", async () => {
@@ -252,7 +269,7 @@ describe("Service provider", () => {
     expect(h.emulator.store.findService(id)).toBeUndefined();
     expect(h.emulator.store.findVolumes(id)).toEqual([expect.objectContaining({ name: `${id}_dbdata`, removed: false })]);
     await expect(p.delete(id, outs)).resolves.toBeUndefined();
-    expect(calls(h.emulator, "DELETE", /\/services\//).map((r) => r.status)).toEqual([200, 404]);
+    expect(calls(h.emulator, "DELETE", /\/services\//).map((r) => r.status)).toEqual([200]);
   });
 
   it("deletes the volumes too when deleteVolumes is true", async () => {

@@ -1,10 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { defaultBudget, judgeTeardown, provider, type TeardownGuardInputs } from "../../providers/teardown-guard";
+import { createService } from "../../lib/coolify";
+import { defaultBudget, judgePlacement, judgeTeardown, previouslyDeployed, provider, undeclared, type GuardTenant, type TeardownGuardInputs } from "../../providers/teardown-guard";
+import { COMPOSE, seedService, useEmulator } from "./harness";
 
 const slugs = (n: number) => Array.from({ length: n }, (_, i) => `t${String(i + 1).padStart(2, "0")}`);
+const entry = (slug: string): GuardTenant => ({ slug, service: `cf-${slug}` });
 
+/** A run declaring these tenants; in the table, a tenant's id is its slug. */
 function run(tenants: string[], fields: Partial<TeardownGuardInputs> = {}): TeardownGuardInputs {
-  return { tenants, cancelled: [], allow: [], ...fields };
+  return { declared: Object.fromEntries(tenants.map((slug) => [slug, entry(slug)])), cancelled: [], allow: [], ...fields };
+}
+
+/** judgeTeardown with every undeclared tenant still present in Coolify. */
+function judge(olds: TeardownGuardInputs | undefined, news: TeardownGuardInputs) {
+  const previous = olds ? olds.declared : {};
+  return judgeTeardown(previous, news, undeclared(previous, news));
 }
 
 describe("defaultBudget", () => {
@@ -79,7 +89,7 @@ describe("judgeTeardown", () => {
   ];
 
   it.each(cases)("$name", ({ olds, news, refuses }) => {
-    const failures = judgeTeardown(olds, news);
+    const failures = judge(olds, news);
     expect(failures).toHaveLength(refuses.length);
     refuses.forEach((patterns, i) => {
       expect(failures[i].property).toBe("tenants");
@@ -88,19 +98,74 @@ describe("judgeTeardown", () => {
   });
 
   it("names the removed tenants in sorted order", () => {
-    const [failure] = judgeTeardown(run(["c", "a", "b", "d"]), run(["d"]));
+    const [failure] = judge(run(["c", "a", "b", "d"]), run(["d"]));
     expect(failure.reason).toContain("deployed tenant(s) a, b, c are missing");
   });
 });
 
 describe("the guard provider's check", () => {
-  it("passes any set on the first run, when olds is empty", async () => {
-    const result = await provider.check!({} as TeardownGuardInputs, run(["a"]));
+  const h = useEmulator();
+  const p = provider as Required<typeof provider>;
+
+  /** A service named like a tenant's, carrying our (legacy) marker. */
+  async function deployedService(slug: string): Promise<void> {
+    const { projectUuid } = await seedService(h, `seed-${slug}`);
+    await createService(h.conn, {
+      project_uuid: projectUuid, environment_name: "production", server_uuid: h.emulator.serverUuid, name: `cf-${slug}`, compose: COMPOSE,
+      description: `test@1.0.0 [cloudfreedom-agents project=${projectUuid} env=production server=${h.emulator.serverUuid}]`,
+    });
+  }
+
+  it("passes any set on the first run, when olds is empty, without asking Coolify", async () => {
+    const result = await p.check({} as TeardownGuardInputs, run(["a"]));
     expect(result.failures).toEqual([]);
+    expect(result.inputs!.deployed).toEqual({ a: entry("a") });
+    expect(h.emulator.requests).toEqual([]);
   });
 
-  it("refuses against the previously stored set", async () => {
-    const result = await provider.check!(run(["a", "b"]), run(["a"]));
-    expect(result.failures?.[0].reason).toMatch(/b are missing from PocketBase/);
+  it("keeps counting an approved removal while its service is still in Coolify, and forgets it once it is gone", async () => {
+    for (const slug of ["b", "c", "d"]) await deployedService(slug);
+    // A run removed b and c (within a budget of 2) and then failed before its deletes: both still count.
+    const first = await p.check({ ...run(["a", "b", "c", "d"]), deployed: run(["a", "b", "c", "d"]).declared }, run(["a", "d"], { cancelled: ["b", "c"], budget: 2 }));
+    expect(first.failures).toEqual([]);
+    expect(Object.keys(first.inputs!.deployed!).sort()).toEqual(["a", "b", "c", "d"]);
+    // The next run cancels d as well: three removals, over the budget of 2, all named.
+    const second = await p.check(first.inputs!, run(["a"], { cancelled: ["b", "c", "d"], budget: 2 }));
+    expect(second.failures?.[0].reason).toMatch(/would tear down 3 tenants \(b, c, d\), over the budget of 2/);
+    // Once b and c are really gone, only d counts.
+    for (const service of h.emulator.store.findServices().filter((s) => s.name === "cf-b" || s.name === "cf-c")) h.emulator.store.deleteServiceOutOfBand(service.uuid);
+    const third = await p.check(first.inputs!, run(["a"], { cancelled: ["b", "c", "d"], budget: 2 }));
+    expect(third.failures).toEqual([]);
+    expect(Object.keys(third.inputs!.deployed!).sort()).toEqual(["a", "d"]); // d is approved now, not yet deleted
+  });
+
+  it("reads state written before ids (a list of slugs) as deployed", async () => {
+    await deployedService("b");
+    const legacy = { tenants: ["a", "b"], cancelled: [], allow: [] } as unknown as TeardownGuardInputs;
+    expect(previouslyDeployed(legacy, run(["a"]))).toEqual({ a: entry("a"), "slug:b": entry("b") });
+    const result = await p.check(legacy, run(["a"]));
+    expect(result.failures?.[0].reason).toMatch(/deployed tenant\(s\) b are missing from PocketBase but not cancelled/);
+  });
+});
+
+describe("judgePlacement", () => {
+  const placement = { server: "s1", environment: "production", sharedProject: "", destination: "" };
+
+  it("refuses a placement change that replaces the services of tenants that stay, naming them and the allow variable", () => {
+    const olds = { ...run(["a", "b", "c"]), placement };
+    const news = { ...run(["a", "b"]), placement: { ...placement, server: "s2" } };
+    const [failure] = judgePlacement(olds, news, olds.declared);
+    expect(failure.reason).toMatch(/^server "s1" -> "s2" would replace the Coolify service of 2 tenant\(s\) \(a, b\): a replacement is a teardown/);
+    expect(failure.reason).toContain("CLOUDFREEDOM_ALLOW_REPLACE=a,b pulumi up");
+  });
+
+  it.each([
+    ["no placement stored yet (state from before)", { ...run(["a"]) }, { ...run(["a"]), placement: { ...placement, server: "s2" } }],
+    ["the same placement", { ...run(["a"]), placement }, { ...run(["a"]), placement }],
+    ["a destination change (the Service provider judges it)", { ...run(["a"]), placement }, { ...run(["a"]), placement: { ...placement, destination: "d1" } }],
+    ["allowed by name", { ...run(["a"]), placement }, { ...run(["a"]), placement: { ...placement, sharedProject: "Agents" }, allowReplace: ["a"] }],
+    ["allowed with *", { ...run(["a"]), placement }, { ...run(["a"]), placement: { ...placement, environment: "staging" }, allowReplace: ["*"] }],
+  ])("lets %s through", (_name, olds, news) => {
+    expect(judgePlacement(olds as TeardownGuardInputs, news as TeardownGuardInputs, (olds as TeardownGuardInputs).declared)).toEqual([]);
   });
 });

@@ -22,6 +22,8 @@ export interface PlatformOptions {
   pocketbaseUrl?: (pb: PocketBaseInstance) => Promise<string>;
   /** Another PocketBase than the seeded demo one (e.g. a production-like schema). */
   pocketbase?: () => Promise<PocketBaseInstance>;
+  /** Stack config added to (or overriding) the defaults below. */
+  config?: Record<string, string>;
 }
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
@@ -43,6 +45,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       coolifyDeleteTimeoutSeconds: "20",
       // A dev stack: the tests move a tenant to a draft template version.
       allowDraftTemplates: "true",
+      ...options.config,
     },
     secrets: { coolifyToken: coolify.token, pocketbasePassword: pocketbase.password, aiRouterKey: AI_ROUTER_KEY },
   });

@@ -64,6 +64,7 @@ export async function createProgram(options: ProgramOptions): Promise<TestProgra
   const envVars = {
     PULUMI_BACKEND_URL: `file://${backendDir}`,
     PULUMI_CONFIG_PASSPHRASE: "test-passphrase",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
     CLOUDFREEDOM_ROOT: repoRoot,
   };
   const pulumiCommand = await PulumiCommand.get();
