@@ -33,6 +33,8 @@ describe("the program against a production-like PocketBase through the operator'
         tenantIds = started.tenantIds;
         return started.pocketbase;
       },
+      // A canceled subscription goes at once here; test/engine/teardown-grace.test.ts covers the grace period.
+      config: { teardownGraceDays: "0" },
     });
   }, ENGINE_TIMEOUT);
   afterAll(async () => platform?.dispose());

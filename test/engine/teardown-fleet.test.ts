@@ -21,7 +21,9 @@ describe("teardown across failed runs, and isolation within a run, for a fleet o
     platform = await startPlatform({ config: { teardownGraceDays: "0", healthTimeoutSeconds: "3" } });
     const pb = await platform.admin();
     const starter = await pb.collection("plans").getFirstListItem('name = "starter"');
-    for (const slug of FLEET) await pb.collection("tenants").create({ slug, name: `Fleet ${slug}`, status: "active", plan: starter.id, template: "openclaw", settings: {} });
+    for (const slug of FLEET) {
+      await pb.collection("tenants").create({ slug, name: `Fleet ${slug}`, status: "active", plan: starter.id, template: "openclaw", settings: {}, ai_router_key: `sk-test-${slug}-router-key` });
+    }
     const up = await platform.program.stack.up();
     // 20 tenants x (component, project, service, record) + 19 domains (the bot has none) + guard + stack.
     expect(up.summary.resourceChanges).toEqual({ create: 101 });
@@ -90,7 +92,9 @@ describe("teardown across failed runs, and isolation within a run, for a fleet o
     const held = service("fl08");
     await updateTenant(pb, "fl08", { template_version: "9.9.9" });
     await updateTenant(pb, "fl09", { plan: pro.id });
-    await pb.collection("tenants").create({ slug: "fresh", name: "Fresh", status: "active", plan: starter.id, template: "openclaw", template_version: "9.9.9", settings: {} });
+    await pb.collection("tenants").create({
+      slug: "fresh", name: "Fresh", status: "active", plan: starter.id, template: "openclaw", template_version: "9.9.9", settings: {}, ai_router_key: "sk-test-fresh-router-key",
+    });
     const preview = await platform.program.stack.preview();
     expect(preview.stdout + preview.stderr).toContain("tenant fl08 is held at its last applied spec");
     expect(preview.changeSummary.delete).toBeUndefined();
