@@ -92,7 +92,9 @@ describe("tenant isolation against PocketBase and Coolify", () => {
     let output = "";
     const up = await platform.program.stack.up({ diff: true, onOutput: (text) => void (output += text) });
     expect(up.summary.resourceChanges).toMatchObject({ update: 1 });
-    expect(output).toContain("acme-service");
+    // Resources are named by the tenant's PocketBase id.
+    const acmeId = (await (await platform.admin()).collection("tenants").getFirstListItem('slug = "acme"')).id;
+    expect(output).toContain(`${acmeId}-service`);
     expect(output).not.toContain(rotated);
     const acme = service("acme").uuid;
     expect(platform.writes()).toEqual([
