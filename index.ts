@@ -55,8 +55,10 @@ async function declare() {
   const outcome = pulumi.all(stacks.map((stack, i) => pulumi.all([stack.done, stack.problem]).apply(([, problem]) => ({ slug: declared[i].tenant.slug, problem }))))
     .apply((outcomes) => {
       const failures = runFailures(outcomes, refused);
-      if (failures.length > 0 && !pulumi.runtime.isDryRun()) throw asOperatorError(new TenantRunError(failures));
-      return failures.length === 0 ? "converged" : `${failures.length} tenant(s) did not converge`;
+      if (failures.length === 0 || pulumi.runtime.isDryRun()) return failures.length === 0 ? "converged" : `${failures.length} tenant(s) did not converge`;
+      // Each on its tenant's component too, so whoever reads the engine's events (the reconciler) can tell tenants apart.
+      outcomes.forEach((o, i) => o.problem && pulumi.log.error(`tenant ${o.slug}: ${o.problem}`, stacks[i]));
+      throw asOperatorError(new TenantRunError(failures));
     });
 
   return {

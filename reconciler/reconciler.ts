@@ -10,7 +10,7 @@ import { runEngine, type EngineOutcome } from "./engine";
 import { createMetrics } from "./metrics";
 import { RunQueue, type Change, type RunRequest, type Trigger } from "./queue";
 import { watchCollections } from "./realtime";
-import { planScope, readDeployed, type Deployed, type Scope } from "./scope";
+import { planScope, readDeployed, slugOf, withSlugs, type Deployed, type Scope } from "./scope";
 import { startServer } from "./server";
 
 export interface ReconcilerOptions {
@@ -100,8 +100,8 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
     const desired = tenants.filter((t) => t.status !== "cancelled");
     const inScope = scope.kind === "targeted" ? desired.filter((t) => scope.tenants.includes(t.slug)) : desired;
     // From the state rather than the stack outputs: a failed tenant can keep the program from registering outputs.
-    const recorded = readDeployed((await stack.exportStack()).deployment).serviceStatus;
-    const failed = new Map(outcome.failures.filter((f) => f.tenant).map((f) => [f.tenant, scrubSecrets(f.message, config.secrets)]));
+    const recorded = withSlugs(readDeployed((await stack.exportStack()).deployment), tenants).serviceStatus;
+    const failed = new Map(outcome.failures.filter((f) => f.tenant).map((f) => [slugOf(f.tenant, tenants), scrubSecrets(f.message, config.secrets)]));
     const now = new Date();
     const observations: Observation[] = inScope.map((t) => ({
       tenantId: t.id,
@@ -176,7 +176,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
       ended: new Date().toISOString(),
       result,
       counts: outcome.counts,
-      failures: outcome.failures.map((f) => ({ tenant: f.tenant, message: scrubSecrets(f.message, config.secrets) })),
+      failures: outcome.failures.map((f) => ({ tenant: tenants ? slugOf(f.tenant, tenants) : f.tenant, message: scrubSecrets(f.message, config.secrets) })),
       message: scrubSecrets(`${scopeText(scope)}; ${outcome.message}; resources: ${resourceText(outcome.resources)}`, config.secrets),
       scope: scope.kind,
     };

@@ -49,6 +49,20 @@ export function readDeployed(deployment: unknown): Deployed {
   return { components, parents, serviceStatus, pendingOperations: body.pending_operations?.length ?? 0 };
 }
 
+/**
+ * The slug of a tenant component's name: components are named by the tenant's PocketBase id (stacks from before
+ * ids, by slug), so a name that is a known tenant's id maps to its slug; any other name is kept.
+ */
+export function slugOf(name: string, tenants: Tenant[]): string {
+  return tenants.find((t) => t.id === name)?.slug ?? name;
+}
+
+/** The deployed state keyed by tenant slug (see slugOf). */
+export function withSlugs(deployed: Deployed, tenants: Tenant[]): Deployed {
+  const rekey = <V>(map: Map<string, V>) => new Map([...map].map(([name, value]) => [slugOf(name, tenants), value] as const));
+  return { ...deployed, components: rekey(deployed.components), serviceStatus: rekey(deployed.serviceStatus) };
+}
+
 /** The name part of a URN (after the last "::"). */
 export function urnName(urn: string): string {
   return urn.slice(urn.lastIndexOf("::") + 2);
@@ -84,6 +98,7 @@ function tenantsOfChange(change: Change, tenants: Tenant[]): string[] | undefine
 export function planScope(request: RunRequest, tenants: Tenant[] | undefined, deployed: Deployed | undefined): Scope {
   if (request.full) return { kind: "full", reason: `${request.triggers.join("+")} run` };
   if (tenants === undefined || deployed === undefined) return { kind: "full", reason: "tenants or state could not be read" };
+  deployed = withSlugs(deployed, tenants);
   if (deployed.pendingOperations > 0) return { kind: "full", reason: "the state has pending operations" };
   const selected = new Set<string>();
   for (const change of request.changes) {

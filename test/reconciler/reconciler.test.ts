@@ -29,7 +29,8 @@ describe("the reconciler", () => {
   };
 
   beforeAll(async () => {
-    platform = await startPlatform();
+    // A cancelled tenant goes at once here; test/engine/teardown-grace.test.ts covers the grace period.
+    platform = await startPlatform({ config: { teardownGraceDays: "0" } });
     await platform.program.stack.setConfig("reconcilerToken", { value: TOKEN, secret: true });
     await platform.program.stack.setConfig("reconcileDebounceSeconds", { value: "1" });
     reconciler = await startReconciler({ stackName: "test", workDir: platform.program.workDir, port: 0, envVars: envOf(platform), log: (line) => logs.push(`${new Date().toISOString()} ${line}`) });

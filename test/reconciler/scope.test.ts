@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Tenant } from "../../lib/tenants/tenant";
 import type { RunRequest } from "../../reconciler/queue";
-import { planScope, readDeployed, tenantOfUrn, type Deployed } from "../../reconciler/scope";
+import { planScope, readDeployed, tenantOfUrn, withSlugs, type Deployed } from "../../reconciler/scope";
 
 const urn = (slug: string) => `urn:pulumi:test::cloudfreedom-agents::cloudfreedom:tenant:Stack::${slug}`;
 const child = (slug: string, part: string) => `urn:pulumi:test::cloudfreedom-agents::cloudfreedom:tenant:Stack$pulumi-nodejs:dynamic/coolify:Service::${slug}-${part}`;
@@ -79,5 +79,15 @@ describe("reading the stack export", () => {
     expect(state.serviceStatus).toEqual(new Map([["acme", "running:healthy"]]));
     expect(tenantOfUrn(child("acme", "service"), state.parents)).toBe("acme");
     expect(tenantOfUrn("urn:pulumi:test::p::pulumi-nodejs:dynamic/cloudfreedom:TeardownGuard::teardown-guard", state.parents)).toBeUndefined();
+  });
+});
+
+describe("withSlugs", () => {
+  it("keys components named by tenant id (and legacy slug names) by slug, so scopes compare with the tenant list", () => {
+    const tenants = [{ id: "idacme", slug: "acme" }, { id: "idbolt", slug: "bolt" }] as Tenant[];
+    const deployed = { components: new Map([["idacme", urn("idacme")], ["bolt", urn("bolt")], ["idgone", urn("idgone")]]), parents: new Map(), serviceStatus: new Map([["idacme", "running:healthy"]]), pendingOperations: 0 };
+    const keyed = withSlugs(deployed, tenants);
+    expect([...keyed.components.keys()]).toEqual(["acme", "bolt", "idgone"]);
+    expect(keyed.serviceStatus.get("acme")).toBe("running:healthy");
   });
 });
