@@ -8,8 +8,9 @@ import { asOperatorError } from "./program/operator-error";
 import { checkPassphrase, stackSettings } from "./program/passphrase";
 import { planTenants, reasonOf } from "./program/plan";
 import { holdOrRefuse, runFailures, TenantRunError } from "./program/report";
-import { serviceName, TenantStack, type TenantSpec } from "./program/tenant-stack";
+import { TenantStack, type TenantSpec } from "./program/tenant-stack";
 import { Project } from "./providers/project";
+import { serviceName } from "./providers/service-model";
 import { TeardownGuard } from "./providers/teardown-guard";
 import type { Tenant } from "./lib/tenants/tenant";
 

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Domain } from "../providers/domain";
 import { Project } from "../providers/project";
 import { ProvisioningRecord } from "../providers/provisioning";
+import { serviceName } from "../providers/service-model";
 import { Service } from "../providers/service";
 import type { PlatformConfig } from "../lib/config";
 import type { Tenant } from "../lib/tenants/tenant";
@@ -32,9 +33,6 @@ export interface TenantStackArgs {
   /** A cancelled tenant in its grace period: stopped, and deleted after this time (ISO 8601). */
   deleteAfter?: string;
 }
-
-/** The Coolify service name of a tenant. */
-export const serviceName = (slug: string) => `cf-${slug}`;
 
 export class TenantStack extends pulumi.ComponentResource {
   readonly serviceUuid: pulumi.Output<string>;

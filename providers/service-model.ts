@@ -7,6 +7,9 @@ import { composeDigest, digest, isDigest, isUnknown, sameCompose, sameValue, typ
 import { ownerOf, type Owner, type StackName } from "./ownership";
 import type { DesiredState } from "./service-status";
 
+/** The Coolify service name of a tenant; the guard recognises a removed tenant's service by it. */
+export const serviceName = (slug: string) => `cf-${slug}`;
+
 /** Plain, resolved inputs. */
 export interface ServiceInputs {
   /** Coolify `name`. Replacement: no. */

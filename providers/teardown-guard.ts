@@ -11,7 +11,7 @@ import { configure, coolifyConnection } from "./connection";
 import { sameValue, type CheckFailure } from "./diff";
 import { isOwnedBy, type StackName } from "./ownership";
 import { forwardTo } from "./runtime";
-import { serviceOwner } from "./service-model";
+import { serviceName, serviceOwner } from "./service-model";
 
 /** A tenant as the guard knows it: its slug (for messages) and the name of its Coolify service. */
 export interface GuardTenant {
@@ -47,11 +47,11 @@ export function defaultBudget(previous: number): number {
   return Math.max(1, Math.floor(previous / 10));
 }
 
-/** What the previous run left deployed; state from before ids lists slugs, whose services were named `cf-<slug>`. */
+/** What the previous run left deployed; state from before ids lists slugs, whose services were named by `serviceName`. */
 export function previouslyDeployed(olds: Partial<TeardownGuardInputs> | undefined, news: TeardownGuardInputs): Record<string, GuardTenant> {
   if (olds?.deployed) return olds.deployed;
   const bySlug = new Map(Object.entries(news.declared).map(([id, t]) => [t.slug, id]));
-  return Object.fromEntries((olds?.tenants ?? []).map((slug) => [bySlug.get(slug) ?? `slug:${slug}`, { slug, service: `cf-${slug}` }]));
+  return Object.fromEntries((olds?.tenants ?? []).map((slug) => [bySlug.get(slug) ?? `slug:${slug}`, { slug, service: serviceName(slug) }]));
 }
 
 /** Previously deployed tenants this run does not declare: candidates for removal. */
