@@ -10,6 +10,7 @@
 // (comma list), `domains` (comma list), `platform.<aiRouterUrl|aiRouterKey|baseDomain>`. Values are parsed
 // as JSON when they parse (numbers, booleans, arrays), otherwise taken as strings.
 // Without --set the manifest's example inputs and clearly fake platform values are used.
+import { serviceName } from "../providers/service-model";
 import { parseArgs } from "node:util";
 import { resolveCompose } from "../emulator/compose-resolver";
 import { previewDeployment } from "../emulator/preview";
@@ -93,7 +94,7 @@ async function printEffective(input: RenderInput, stack: RenderedStack, showSecr
     composeYaml: stack.composeYaml,
     rows: envItems(stack.env),
     urls: stack.domainService ? [{ name: stack.domainService, url: input.domains.map((d) => `https://${d.replace(/^https:\/\//, "").replace(/\/$/, "")}:${stack.domainPort}`).join(",") }] : [],
-    names: { service: `cf-${input.tenant.slug}` },
+    names: { service: serviceName(input.tenant.slug) },
   });
   const resolved = await resolveCompose(preview);
   if (!resolved.ok) {
