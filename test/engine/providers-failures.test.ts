@@ -5,31 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DropBurst } from "../../emulator/faults";
 import { startCoolifyEmulator, type CoolifyEmulator } from "../../emulator/server";
 import { createProject, createService, setServiceApplicationUrls } from "../../lib/coolify";
-import { createProgram, repoRoot, type TestProgram } from "../support/pulumi";
-
-const compose = ["services:", "  web:", "    image: nginx:1.27.3", "  db:", "    image: postgres:16.4", "    volumes:", "      - dbdata:/var/lib/postgresql/data"].join("\n");
-
-// One service per name in config `tenants`; `<name>Server` overrides the server, `<name>Url` adds a Domain.
-const source = `
-import * as pulumi from "@pulumi/pulumi";
-import { Project } from "${repoRoot}/providers/project";
-import { Service } from "${repoRoot}/providers/service";
-import { Domain } from "${repoRoot}/providers/domain";
-
-const cfg = new pulumi.Config();
-const project = new Project("project", { name: "Tenant failures" });
-export const services: Record<string, pulumi.Output<string>> = {};
-for (const tenant of cfg.require("tenants").split(",")) {
-  const service = new Service(tenant, {
-    name: tenant + "-web", projectUuid: project.uuid, serverUuid: cfg.get(tenant + "Server") ?? cfg.require("serverUuid"),
-    compose: ${JSON.stringify(compose)}, env: { TENANT: tenant }, templateRef: "test@1.0.0", healthTimeoutSeconds: 2,
-    tenant, allowReplace: cfg.get(tenant + "AllowReplace") === "true",
-  });
-  services[tenant] = service.uuid;
-  const url = cfg.get(tenant + "Url");
-  if (url) new Domain(tenant + "-domain", { serviceUuid: service.uuid, container: "web", urls: [url] });
-}
-`;
+import { SERVICES_COMPOSE as compose, SERVICES_SOURCE } from "../support/programs";
+import { createProgram, type TestProgram } from "../support/pulumi";
 
 const count = (emulator: CoolifyEmulator, method: string, path: RegExp) =>
   emulator.requests.filter((r) => r.method === method && path.test(r.path)).length;
@@ -53,8 +30,8 @@ describe("Coolify providers through the real engine, failure modes", () => {
     emulator = await startCoolifyEmulator({ lifecycleDelayMs: 40, deleteDelayMs: 150, rateLimitPerMinute: 100_000 });
     program = await createProgram({
       project: "providers-failures",
-      source,
-      config: { coolifyUrl: emulator.url, coolifyPollIntervalMs: "50", coolifyDeleteTimeoutSeconds: "10", serverUuid: emulator.serverUuid, tenants: "alpha" },
+      source: SERVICES_SOURCE,
+      config: { coolifyUrl: emulator.url, coolifyPollIntervalMs: "50", coolifyDeleteTimeoutSeconds: "10", serverUuid: emulator.serverUuid, tenants: "alpha", projectName: "Tenant failures" },
       secrets: { coolifyToken: emulator.token },
     });
   });

@@ -3,27 +3,9 @@
 // drop-after-processing on the start POST and on the env bulk.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCoolifyEmulator, type CoolifyEmulator } from "../../emulator/server";
-import { createProgram, repoRoot, type TestProgram } from "../support/pulumi";
+import { SERVICES_SOURCE } from "../support/programs";
+import { createProgram, type TestProgram } from "../support/pulumi";
 import { ENGINE_TIMEOUT } from "../support/engine";
-
-const compose = ["services:", "  web:", "    image: nginx:1.27.3", "  db:", "    image: postgres:16.4", "    volumes:", "      - dbdata:/var/lib/postgresql/data"].join("\n");
-
-// One service per name in config `tenants` (possibly empty), in one project.
-const source = `
-import * as pulumi from "@pulumi/pulumi";
-import { Project } from "${repoRoot}/providers/project";
-import { Service } from "${repoRoot}/providers/service";
-
-const cfg = new pulumi.Config();
-const project = new Project("project", { name: "Tenant partial" });
-export const services: Record<string, pulumi.Output<string>> = {};
-for (const tenant of cfg.require("tenants").split(",").filter(Boolean)) {
-  services[tenant] = new Service(tenant, {
-    name: tenant + "-web", projectUuid: project.uuid, serverUuid: cfg.require("serverUuid"),
-    compose: ${JSON.stringify(compose)}, env: { TENANT: tenant }, templateRef: "test@1.0.0", healthTimeoutSeconds: 5,
-  }).uuid;
-}
-`;
 
 describe("a Service create that fails after its POST, through the real engine", () => {
   let emulator: CoolifyEmulator;
@@ -37,8 +19,8 @@ describe("a Service create that fails after its POST, through the real engine", 
     emulator = await startCoolifyEmulator({ lifecycleDelayMs: 40, deleteDelayMs: 100, rateLimitPerMinute: 100_000 });
     program = await createProgram({
       project: "providers-partial",
-      source,
-      config: { coolifyUrl: emulator.url, coolifyPollIntervalMs: "50", coolifyDeleteTimeoutSeconds: "10", serverUuid: emulator.serverUuid, tenants: "alpha" },
+      source: SERVICES_SOURCE,
+      config: { coolifyUrl: emulator.url, coolifyPollIntervalMs: "50", coolifyDeleteTimeoutSeconds: "10", serverUuid: emulator.serverUuid, tenants: "alpha", projectName: "Tenant partial", healthTimeoutSeconds: "5" },
       secrets: { coolifyToken: emulator.token },
     });
   });

@@ -59,3 +59,33 @@ export = async () => {
   return { tenants };
 };
 `;
+
+export const SERVICES_COMPOSE = ["services:", "  web:", "    image: nginx:1.27.3", "  db:", "    image: postgres:16.4", "    volumes:", "      - dbdata:/var/lib/postgresql/data"].join("\n");
+
+/**
+ * One project (named by config `projectName`) and one Service per name in config `tenants` (comma list, may be
+ * empty), waiting `healthTimeoutSeconds` (default 2) for health. Per tenant: `<name>Server` overrides the server,
+ * `<name>AllowReplace=true` allows its replacement, `<name>Url` adds a Domain on `web`.
+ * Exports `services.<name>` = the service uuid.
+ */
+export const SERVICES_SOURCE = `
+import * as pulumi from "@pulumi/pulumi";
+import { Project } from "${repoRoot}/providers/project";
+import { Service } from "${repoRoot}/providers/service";
+import { Domain } from "${repoRoot}/providers/domain";
+
+const cfg = new pulumi.Config();
+const project = new Project("project", { name: cfg.require("projectName") });
+const healthTimeoutSeconds = Number(cfg.get("healthTimeoutSeconds") ?? "2");
+export const services: Record<string, pulumi.Output<string>> = {};
+for (const tenant of cfg.require("tenants").split(",").filter(Boolean)) {
+  const service = new Service(tenant, {
+    name: tenant + "-web", projectUuid: project.uuid, serverUuid: cfg.get(tenant + "Server") ?? cfg.require("serverUuid"),
+    compose: ${JSON.stringify(SERVICES_COMPOSE)}, env: { TENANT: tenant }, templateRef: "test@1.0.0", healthTimeoutSeconds,
+    tenant, allowReplace: cfg.get(tenant + "AllowReplace") === "true",
+  });
+  services[tenant] = service.uuid;
+  const url = cfg.get(tenant + "Url");
+  if (url) new Domain(tenant + "-domain", { serviceUuid: service.uuid, container: "web", urls: [url] });
+}
+`;
