@@ -3,15 +3,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { readConfig, valueOf } from "./lib/config";
 import { listProvisioning } from "./lib/tenants/provisioning";
 import { loadTenants } from "./lib/tenants/load";
-import { DEFAULT_GRACE_DAYS, planLifecycle } from "./program/lifecycle";
+import { DEFAULT_GRACE_DAYS, planLifecycle, type Lifecycle } from "./program/lifecycle";
 import { asOperatorError } from "./program/operator-error";
+import { inFreshTask } from "./program/fresh-task";
 import { checkPassphrase, stackSettings } from "./program/passphrase";
-import { planTenants, reasonOf } from "./program/plan";
-import { holdOrRefuse, runFailures, TenantRunError } from "./program/report";
+import { planTenants, reasonOf, type InvalidTenant, type TenantPlan } from "./program/plan";
+import { holdOrRefuse, runFailures, TenantRunError, type Held } from "./program/report";
 import { TenantStack, type TenantSpec } from "./program/tenant-stack";
 import { Project } from "./providers/project";
 import { serviceName } from "./providers/service-model";
 import { TeardownGuard } from "./providers/teardown-guard";
+import type { PlatformConfig } from "./lib/config";
 import type { Tenant } from "./lib/tenants/tenant";
 
 export = () => declare().catch((error: unknown) => Promise.reject(asOperatorError(error)));
@@ -28,6 +30,22 @@ async function declare() {
   const lifecycle = planLifecycle(tenants, records, config.teardownGraceDays ?? DEFAULT_GRACE_DAYS, Date.now());
   const { plans, invalid } = planTenants(lifecycle.deploy.map((d) => d.tenant), config);
   const { held, refused } = holdOrRefuse(invalid, records);
+  // Declared in a fresh task to keep the SDK's frames out of every resource's recorded call stack (program/fresh-task.ts).
+  return inFreshTask(declareStacks, { config, stackName, tenants, lifecycle, plans, held, refused });
+}
+
+interface Loaded {
+  config: PlatformConfig;
+  stackName: string;
+  tenants: Tenant[];
+  lifecycle: Lifecycle;
+  plans: TenantPlan[];
+  held: Held[];
+  refused: InvalidTenant[];
+}
+
+/** Everything the program declares, once the tenants are loaded and planned. */
+function declareStacks({ config, stackName, tenants, lifecycle, plans, held, refused }: Loaded) {
   const declared: Array<{ tenant: Tenant; spec: TenantSpec }> = [
     ...plans.map((plan) => ({ tenant: plan.tenant, spec: { plan } })),
     ...held.map(({ invalid, hasDomain }) => ({ tenant: invalid.tenant, spec: { hold: { reason: reasonOf(invalid), hasDomain } } })),
@@ -47,8 +65,11 @@ async function declare() {
     ? new Project("shared-project", { name: config.sharedProject, description: "CloudFreedom tenants", owner, claimFrom: config.claimFrom }, { dependsOn: guard })
     : undefined;
   const deleteAfter = new Map(lifecycle.deploy.map((d) => [d.tenant.id, d.deleteAfter]));
-  const stacks = declared.map(({ tenant, spec }) =>
-    new TenantStack({ tenant, spec, config, owner, sharedProjectUuid: shared?.uuid, deleteAfter: deleteAfter.get(tenant.id) }, { dependsOn: guard }));
+  // A loop, not a map callback: the SDK records no source position for a frame of an anonymous function.
+  const stacks: TenantStack[] = [];
+  for (const { tenant, spec } of declared) {
+    stacks.push(new TenantStack({ tenant, spec, config, owner, sharedProjectUuid: shared?.uuid, deleteAfter: deleteAfter.get(tenant.id) }, { dependsOn: guard }));
+  }
 
   for (const { invalid } of held) pulumi.log.warn(`tenant ${invalid.tenant.slug} is held at its last applied spec: ${reasonOf(invalid)}`);
   for (const invalid of refused) pulumi.log.warn(`tenant ${invalid.tenant.slug} is refused (never deployed): ${reasonOf(invalid)}`);

@@ -2,7 +2,7 @@
 // pulumi process tree, and the baseline program of trivial dynamic resources.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { TestProgram } from "../test/support/pulumi";
+import { repoRoot, type TestProgram } from "../test/support/pulumi";
 
 /** Requests per kind; GET /services/{uuid} during an up is the status poll (no refresh runs, so no read calls it). */
 export function classify(requests: Array<{ method: string; path: string; status: number }>) {
@@ -170,6 +170,7 @@ export function sampleRss(intervalMs = 150): { stop(): RssPeaks } {
 
 const TRIVIAL_PREAMBLE = `
 import * as pulumi from "@pulumi/pulumi";
+import { inFreshTask } from "${repoRoot}/program/fresh-task";
 
 const trivialProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: any) {
@@ -191,15 +192,16 @@ const cfg = new pulumi.Config();
  * second's), the same graph as bench/providers.ts's program.
  */
 export const TRIVIAL_CHAINS_SOURCE = `${TRIVIAL_PREAMBLE}
-// Registers after an await, like the measured programs (test/support/programs.ts, index.ts).
-export = async () => {
-  const count = await Promise.resolve(cfg.requireNumber("count"));
+// Registers after an await in a fresh task, like the measured programs (test/support/programs.ts, index.ts).
+export = async () => inFreshTask(declare, await Promise.resolve(cfg.requireNumber("count")));
+
+function declare(count: number) {
   for (let i = 0; i < count; i++) {
     const project = new Trivial(\`project-\${i}\`, {});
     const service = new Trivial(\`service-\${i}\`, { projectId: project.id });
     new Trivial(\`domain-\${i}\`, { serviceId: service.id });
   }
-};
+}
 `;
 
 /**
@@ -207,9 +209,10 @@ export = async () => {
  * service, a domain (except every third tenant, a telegram-bot without one) and a record, wired the same way.
  */
 export const TRIVIAL_TENANTS_SOURCE = `${TRIVIAL_PREAMBLE}
-// Registers after an await, as index.ts does once the tenants are loaded.
-export = async () => {
-  const count = await Promise.resolve(cfg.requireNumber("count"));
+// Registers after an await in a fresh task, as index.ts does once the tenants are loaded.
+export = async () => inFreshTask(declare, await Promise.resolve(cfg.requireNumber("count")));
+
+function declare(count: number) {
   const guard = new Trivial("teardown-guard", {});
   const statuses: Record<string, pulumi.Output<string>> = {};
   for (let i = 0; i < count; i++) {
@@ -224,7 +227,7 @@ export = async () => {
     statuses[slug] = service.id;
   }
   return { tenants: statuses, tenantCount: count };
-};
+}
 `;
 
 // ---------------------------------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ export class TenantStack extends pulumi.ComponentResource {
       statusReason: this.problem.apply((problem) => problem || (args.deleteAfter ? "pending deletion" : plan?.statusReason ?? "")),
       deleteAfter: args.deleteAfter ?? "",
       urls: Object.fromEntries(this.urls.map((url, i) => [i === 0 ? "primary" : `custom${i}`, url])),
-      credentials: service.generated,
+      credentials: rendered && rendered.generatedSecrets.length > 0 ? service.generated.apply((generated) => generated ?? {}) : {},
     }, {
       ...child("record"), dependsOn: domain ? [domain] : [service],
       // Held: only status, reason and delete date change; the rest stays as last written.

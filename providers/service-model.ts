@@ -69,8 +69,8 @@ export interface ServiceOutputs extends ServiceInputs {
   applications: Record<string, string>;
   /** Compose service name -> its fqdn as Coolify reported it (only containers that have one). */
   fqdns: Record<string, string>;
-  /** The generated values named by `readGenerated` (a secret). */
-  generated: Record<string, string>;
+  /** The generated values named by `readGenerated` (a secret); absent when `readGenerated` is empty. */
+  generated?: Record<string, string>;
   /** Why the service is not in its desired state (`onUnhealthy: record`), else "". */
   problem?: string;
 }

@@ -42,10 +42,13 @@ async function converge(conn: coolify.CoolifyConnection, uuid: string, inputs: S
   }
 }
 
-function toOutputs(inputs: ServiceInputs, service: coolify.Service, generated: Record<string, string>, problem = ""): ServiceOutputs {
+// `generated` only when the inputs ask for values: state encrypts even an empty map (about 150 bytes). An output left
+// out is unknown in a preview, so whatever reads `generated` must not when `readGenerated` is empty.
+function toOutputs(inputs: ServiceInputs, service: coolify.Service, generated: Record<string, string> = {}, problem = ""): ServiceOutputs {
   const applications = Object.fromEntries((service.applications ?? []).map((app) => [app.name, app.uuid]));
   const fqdns = Object.fromEntries((service.applications ?? []).flatMap((app) => (app.fqdn ? [[app.name, app.fqdn]] : [])));
-  return { ...stateOf(inputs), uuid: service.uuid, status: service.status ?? "unknown", applications, fqdns, generated, problem };
+  const asked = (inputs.readGenerated ?? []).length > 0 ? { generated } : {};
+  return { ...stateOf(inputs), uuid: service.uuid, status: service.status ?? "unknown", applications, fqdns, ...asked, problem };
 }
 
 type PartialStateError = Error & { id: string; properties: Partial<ServiceOutputs>; reasons: string[] };
@@ -59,7 +62,7 @@ type PartialStateError = Error & { id: string; properties: Partial<ServiceOutput
 function partialState(e: unknown, uuid: string, inputs: ServiceInputs): PartialStateError {
   const error = e instanceof Error ? e : new Error(String(e));
   const status = e instanceof ServiceStatusError ? e.status : "unknown";
-  const properties = { ...stateOf(inputs), env: {}, uuid, status, applications: {}, fqdns: {}, generated: {}, problem: error.message };
+  const properties = { ...stateOf(inputs), env: {}, uuid, status, applications: {}, fqdns: {}, problem: error.message };
   return Object.assign(error, { id: uuid, properties, reasons: [error.message] });
 }
 
@@ -166,7 +169,7 @@ export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOut
     const conn = coolifyConnection();
     try {
       const service = await coolify.getService(conn, id);
-      const current = toOutputs(props!, service, props!.generated ?? {});
+      const current = toOutputs(props!, service, props!.generated);
       // The compose is visible only to a read:sensitive token (§2); without it, keep ours.
       const compose = service.docker_compose_raw && !sameCompose(service.docker_compose_raw, props!.compose) ? service.docker_compose_raw : props!.compose;
       return { id, props: { ...current, name: service.name, compose: composeDigest(compose) } };
@@ -218,7 +221,7 @@ export class Service extends pulumi.CustomResource {
   declare readonly applications: pulumi.Output<Record<string, string>>;
   declare readonly fqdns: pulumi.Output<Record<string, string>>;
   declare readonly templateRef: pulumi.Output<string>;
-  declare readonly generated: pulumi.Output<Record<string, string>>;
+  declare readonly generated: pulumi.Output<Record<string, string> | undefined>;
   declare readonly problem: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {

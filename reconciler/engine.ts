@@ -94,6 +94,23 @@ function describeError(error: unknown): string {
   return (lines.length > 0 ? lines.slice(0, 10).join("\n") : plainMessage(text).slice(0, 2000)).trim();
 }
 
+/**
+ * Runs a preview without the engine's per-step checkpoints (PULUMI_SKIP_CHECKPOINTS): a preview persists nothing,
+ * yet after every step the CLI serializes the whole snapshot and encrypts its secrets; at 500 tenants that is most
+ * of its time and memory (bench/README.md). An up keeps them: they are what a crash leaves behind.
+ */
+export async function withoutCheckpoints<T>(stack: Stack, run: () => Promise<T>): Promise<T> {
+  const env = stack.workspace.envVars;
+  const before = env.PULUMI_SKIP_CHECKPOINTS;
+  env.PULUMI_SKIP_CHECKPOINTS = "true";
+  try {
+    return await run();
+  } finally {
+    if (before === undefined) delete env.PULUMI_SKIP_CHECKPOINTS;
+    else env.PULUMI_SKIP_CHECKPOINTS = before;
+  }
+}
+
 export async function runEngine(stack: Stack, options: EngineRunOptions): Promise<EngineOutcome> {
   const scope = options.exclude.length > 0 ? { exclude: options.exclude, excludeDependents: true } : {};
   const common = { ...scope, refresh: options.refresh, signal: options.signal };
@@ -105,7 +122,7 @@ export async function runEngine(stack: Stack, options: EngineRunOptions): Promis
   const preview = collector(options.parents);
   let changes: OpMap;
   try {
-    const result = await stack.preview({ ...common, onEvent: preview.onEvent });
+    const result = await withoutCheckpoints(stack, () => stack.preview({ ...common, onEvent: preview.onEvent }));
     changes = result.changeSummary;
   } catch (error) {
     if (options.signal.aborted) return abortedOutcome(false);

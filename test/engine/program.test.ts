@@ -32,8 +32,10 @@ describe("the program against PocketBase and Coolify", () => {
     expect(acmeRecord?.credentials).toMatchObject({ SERVICE_PASSWORD_64_LITELLMMASTER: generated });
   });
 
-  it("changes nothing on a second up", async () => {
+  it("changes nothing on a second preview and up", async () => {
     platform.coolify.requests.length = 0;
+    // A preview sees every output it reads as known: one left out of a resource's state would show as an update.
+    expect((await platform.program.stack.preview()).changeSummary).toEqual({ same: 16 });
     const up = await platform.program.stack.up();
     expect(up.summary.resourceChanges).toEqual({ same: 16 });
     expect(platform.writes()).toEqual([]);
@@ -45,6 +47,17 @@ describe("the program against PocketBase and Coolify", () => {
     expect(generated).toBeTruthy();
     for (const secret of [platform.coolify.token, platform.pocketbase.password, AI_ROUTER_KEY, DEMO_BOT_TOKEN, generated!]) {
       expect(exported).not.toContain(secret);
+    }
+  });
+
+  it("records where each resource was declared, and no frame of the Pulumi SDK, in its call stack", async () => {
+    const { deployment } = JSON.parse(platform.program.cli(["stack", "export"])) as { deployment: { resources: Array<Record<string, unknown>> } };
+    const declared = deployment.resources.filter((r) => !String(r.type).startsWith("pulumi:"));
+    expect(declared).toHaveLength(15);
+    for (const resource of declared) {
+      expect(resource.sourcePosition, String(resource.urn)).toMatch(/^project:\/\/\/.*(index|program\/tenant-stack|providers\/teardown-guard)\.ts#\d+,\d+$/);
+      const frames = (resource.stackTrace as Array<{ sourcePosition?: string }>).map((f) => f.sourcePosition ?? "");
+      expect(frames.filter((f) => f.includes("node_modules")), String(resource.urn)).toEqual([]);
     }
   });
 

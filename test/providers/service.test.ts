@@ -94,6 +94,15 @@ describe("Service provider", () => {
     expect(await p.diff(id, outs, { ...inputs, compose: COMPOSE_REFORMATTED })).toMatchObject({ changes: false });
   });
 
+  it("keeps no generated map in its state unless asked for generated values, and then those values", async () => {
+    const { outs } = await created();
+    expect(outs).not.toHaveProperty("generated");
+    const { id, outs: asked } = await created({ readGenerated: ["SERVICE_PASSWORD_ADMIN"] });
+    const stored = record(id).envs.find((e) => e.key === "SERVICE_PASSWORD_ADMIN")?.value;
+    expect(stored).toMatch(/.{8,}/);
+    expect(asked.generated).toEqual({ SERVICE_PASSWORD_ADMIN: stored });
+  });
+
   it("reads state written before the digests (full compose and env) without a change, and updates from it", async () => {
     const { id, outs, inputs } = await created();
     const legacy = { ...outs, compose: COMPOSE, env: { ...inputs.env } };

@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Project } from "${repoRoot}/providers/project";
 import { Service } from "${repoRoot}/providers/service";
 import { Domain } from "${repoRoot}/providers/domain";
+import { inFreshTask } from "${repoRoot}/program/fresh-task";
 
 const cfg = new pulumi.Config();
 const compose = [
@@ -30,11 +31,16 @@ const compose = [
   "  dbdata: {}",
 ].join("\\n");
 
-// Registers after an await, as index.ts does once the tenants are loaded: Pulumi keeps the call stack of each
-// registration in state, so the benchmarks measure the state the real program would write.
+// Registers after an await in a fresh task, as index.ts does once the tenants are loaded: Pulumi keeps the call
+// stack of each registration in state, so the benchmarks measure the state the real program would write.
 export = async () => {
+  const names = await Promise.resolve(cfg.require("tenants").split(","));
+  return inFreshTask(declare, names);
+};
+
+function declare(names: string[]) {
   const tenants: Record<string, unknown> = {};
-  for (const tenant of await Promise.resolve(cfg.require("tenants").split(","))) {
+  for (const tenant of names) {
     const urls = [\`https://\${tenant}.\${cfg.require("baseDomain")}:80\`];
     const project = new Project(\`\${tenant}-project\`, { name: \`Tenant \${tenant}\`, description: "engine test" });
     const service = new Service(\`\${tenant}-service\`, {
@@ -57,7 +63,7 @@ export = async () => {
     tenants[tenant] = { uuid: service.uuid, status: service.status, fqdn: domain.fqdn };
   }
   return { tenants };
-};
+}
 `;
 
 export const SERVICES_COMPOSE = ["services:", "  web:", "    image: nginx:1.27.3", "  db:", "    image: postgres:16.4", "    volumes:", "      - dbdata:/var/lib/postgresql/data"].join("\n");
