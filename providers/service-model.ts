@@ -122,6 +122,7 @@ export function withDefaults(inputs: ServiceInputs): ServiceInputs {
   return {
     ...inputs, environmentName: inputs.environmentName ?? "production", desiredState: inputs.desiredState ?? "running",
     waitForHealthy: inputs.waitForHealthy ?? true, healthTimeoutSeconds: inputs.healthTimeoutSeconds ?? 300, deleteVolumes: inputs.deleteVolumes ?? false,
+    readGenerated: inputs.readGenerated ?? [],
   };
 }
 
