@@ -76,7 +76,7 @@ describe("Service provider", () => {
     const { id, outs, inputs } = await created();
     expect(await p.diff(id, outs, { ...inputs })).toMatchObject({ changes: false, replaces: [] });
     expect(await p.diff(id, outs, { ...inputs, compose: COMPOSE_REFORMATTED })).toMatchObject({ changes: false });
-    const explicit = { environmentName: "production", desiredState: "running", waitForHealthy: true, deleteVolumes: false, readGenerated: [], allowReplace: false } as const;
+    const explicit: Partial<ServiceInputs> = { environmentName: "production", desiredState: "running", waitForHealthy: true, deleteVolumes: false, readGenerated: [], allowReplace: false };
     expect(await p.diff(id, outs, { ...inputs, ...explicit })).toMatchObject({ changes: false, replaces: [] });
     // State written by a program that spelled the defaults out, against one that leaves them out.
     expect(await p.diff(id, { ...outs, ...explicit }, inputs)).toMatchObject({ changes: false, replaces: [] });
