@@ -15,26 +15,28 @@ export function queueStart(store: EmulatorStore, service: ServiceRecord): void {
   const generation = ++service.lifecycleGeneration;
   const step = store.settings.lifecycleDelayMs;
   const current = () => service.lifecycleGeneration === generation && store.findService(service.uuid) === service;
-  let deployment: Promise<Deployment> | undefined;
   store.schedule(step, () => {
     if (!current()) return;
     service.activity = "starting";
     // The job writes docker-compose.yml and .env and runs `docker compose up` (deploy.ts).
-    deployment = deployService(store, service);
-  });
-  store.schedule(step * 2, () => {
-    void deployment?.then((done) => {
-      if (!current()) return;
-      service.deployment = done;
-      service.activity = null;
-      const at = store.now();
-      // A project compose refuses never starts a container: Coolify's job fails and every container stays exited.
-      for (const row of containers(service)) {
-        row.status = done.result.ok ? "running:healthy" : "exited";
-        row.updatedAt = at;
-      }
+    const deployment = deployService(store, service);
+    // Scheduled from the first step, not beside it: Node runs due timers one delay-list at a time, so after a busy
+    // event loop a second step scheduled at 2 x step could run first and the start would never finish.
+    store.schedule(step, () => {
+      void deployment.then((done) => complete(done));
     });
   });
+  function complete(done: Deployment): void {
+    if (!current()) return;
+    service.deployment = done;
+    service.activity = null;
+    const at = store.now();
+    // A project compose refuses never starts a container: Coolify's job fails and every container stays exited.
+    for (const row of containers(service)) {
+      row.status = done.result.ok ? "running:healthy" : "exited";
+      row.updatedAt = at;
+    }
+  }
 }
 
 export function queueStop(store: EmulatorStore, service: ServiceRecord): void {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queueStart } from "../../emulator/lifecycle";
 import type { CoolifyEmulator } from "../../emulator/server";
 import { call, createProject, createService, serviceStatus, startEmulator, waitFor } from "./helpers";
 
@@ -29,6 +30,25 @@ describe("emulator service lifecycle and queued delete", () => {
       expect(seen).toEqual(["exited", "starting:unhealthy", "running:healthy"]);
     } finally {
       await slow.close();
+    }
+  });
+
+  it("completes a start whose two steps fall due while the event loop is blocked, behind another service's start", async () => {
+    // Node runs due timers list by list (one list per delay): with service A's second step (2 x delay) the oldest
+    // timer due, B's second step can run before B's first when the loop was busy past both.
+    const busy = await startEmulator({ lifecycleDelayMs: 30, rateLimitPerMinute: 1_000_000 });
+    try {
+      const own = await createProject(busy);
+      const [a, b] = [await createService(busy, own), await createService(busy, own)];
+      queueStart(busy.store, busy.store.findService(a)!);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      queueStart(busy.store, busy.store.findService(b)!);
+      const until = Date.now() + 100;
+      while (Date.now() < until); // a blocked event loop, as under load
+      const both = () => Promise.all([serviceStatus(busy, a), serviceStatus(busy, b)]);
+      await waitFor(both, (s) => s.every((x) => x === "running:healthy"), 5000);
+    } finally {
+      await busy.close();
     }
   });
 
