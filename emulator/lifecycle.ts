@@ -22,9 +22,7 @@ export function queueStart(store: EmulatorStore, service: ServiceRecord): void {
     const deployment = deployService(store, service);
     // Scheduled from the first step, not beside it: Node runs due timers one delay-list at a time, so after a busy
     // event loop a second step scheduled at 2 x step could run first and the start would never finish.
-    store.schedule(step, () => {
-      void deployment.then((done) => complete(done));
-    });
+    store.schedule(step, () => void deployment.then(complete));
   });
   function complete(done: Deployment): void {
     if (!current()) return;

@@ -58,6 +58,8 @@ export class TenantStack extends pulumi.ComponentResource {
       new Project(`${tenant.id}-project`, { name: `Tenant ${tenant.slug}`, description: `CloudFreedom tenant ${tenant.slug}`, owner: args.owner, claimFrom: config.claimFrom }, child("project")).uuid;
     const running = tenant.status === "active" && !args.deleteAfter;
     const rendered = plan?.rendered;
+    // The Service keeps a `generated` output only when it reads values, and the record reads it only then.
+    const readGenerated = rendered?.generatedSecrets.length ? rendered.generatedSecrets : undefined;
     const service = new Service(
       `${tenant.id}-service`,
       // Inputs at the Service's default are left out (undefined): each one costs about 85 bytes of state per tenant
@@ -77,7 +79,7 @@ export class TenantStack extends pulumi.ComponentResource {
         waitForHealthy: config.waitForHealthy,
         healthTimeoutSeconds: config.healthTimeoutSeconds ?? 300,
         deleteVolumes: config.deleteVolumesOnTeardown,
-        readGenerated: rendered?.generatedSecrets.length ? rendered.generatedSecrets : undefined,
+        readGenerated,
         // Sent with the create, so no PATCH and no restart follow the start; the Domain owns them afterwards.
         initialUrls: rendered?.domainService ? { [rendered.domainService]: domainUrls(plan!.hosts, rendered.domainPort) } : undefined,
         owner: args.owner,
@@ -114,7 +116,7 @@ export class TenantStack extends pulumi.ComponentResource {
       statusReason: this.problem.apply((problem) => problem || (args.deleteAfter ? "pending deletion" : plan?.statusReason ?? "")),
       deleteAfter: args.deleteAfter ?? "",
       urls: Object.fromEntries(this.urls.map((url, i) => [i === 0 ? "primary" : `custom${i}`, url])),
-      credentials: rendered && rendered.generatedSecrets.length > 0 ? service.generated.apply((generated) => generated ?? {}) : {},
+      credentials: readGenerated ? service.generated.apply((generated) => generated ?? {}) : {},
     }, {
       ...child("record"), dependsOn: domain ? [domain] : [service],
       // Held: only status, reason and delete date change; the rest stays as last written.
