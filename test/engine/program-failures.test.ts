@@ -7,7 +7,7 @@ import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serviceStatus } from "../../emulator/status";
 import { DEMO_BOT_TOKEN } from "../../pocketbase/seed";
-import { startPlatform, updateTenant, type Platform } from "../support/platform";
+import { startDeployedPlatform, updateTenant, type Platform } from "../support/platform";
 import { ENGINE_TIMEOUT, failure } from "../support/engine";
 
 const SERVICES = ["cf-acme", "cf-bolt", "cf-chirp"];
@@ -18,9 +18,7 @@ describe("the program's failure modes against PocketBase and Coolify", () => {
   const clearLog = () => (platform.coolify.requests.length = 0);
 
   beforeAll(async () => {
-    platform = await startPlatform();
-    const up = await platform.program.stack.up();
-    expect(up.summary.resourceChanges).toEqual({ create: 16 });
+    platform = await startDeployedPlatform();
   }, ENGINE_TIMEOUT);
   afterAll(async () => platform?.dispose());
 

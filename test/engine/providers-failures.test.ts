@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DropBurst } from "../../emulator/faults";
 import { startCoolifyEmulator, type CoolifyEmulator } from "../../emulator/server";
 import { createProject, createService, setServiceApplicationUrls } from "../../lib/coolify";
-import { SERVICES_COMPOSE as compose, SERVICES_SOURCE } from "../support/programs";
-import { createProgram, type TestProgram } from "../support/pulumi";
+import { SERVICES_COMPOSE as compose, createServicesProgram } from "../support/programs";
+import type { TestProgram } from "../support/pulumi";
 
 const count = (emulator: CoolifyEmulator, method: string, path: RegExp) =>
   emulator.requests.filter((r) => r.method === method && path.test(r.path)).length;
@@ -28,12 +28,7 @@ describe("Coolify providers through the real engine, failure modes", () => {
 
   beforeAll(async () => {
     emulator = await startCoolifyEmulator({ lifecycleDelayMs: 40, deleteDelayMs: 150, rateLimitPerMinute: 100_000 });
-    program = await createProgram({
-      project: "providers-failures",
-      source: SERVICES_SOURCE,
-      config: { coolifyUrl: emulator.url, coolifyPollIntervalMs: "50", coolifyDeleteTimeoutSeconds: "10", serverUuid: emulator.serverUuid, tenants: "alpha", projectName: "Tenant failures" },
-      secrets: { coolifyToken: emulator.token },
-    });
+    program = await createServicesProgram(emulator, "providers-failures", { projectName: "Tenant failures" });
   });
   afterAll(async () => {
     program?.dispose();

@@ -3,8 +3,8 @@
 // drop-after-processing on the start POST and on the env bulk.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCoolifyEmulator, type CoolifyEmulator } from "../../emulator/server";
-import { SERVICES_SOURCE } from "../support/programs";
-import { createProgram, type TestProgram } from "../support/pulumi";
+import { createServicesProgram } from "../support/programs";
+import type { TestProgram } from "../support/pulumi";
 import { ENGINE_TIMEOUT } from "../support/engine";
 
 describe("a Service create that fails after its POST, through the real engine", () => {
@@ -17,12 +17,7 @@ describe("a Service create that fails after its POST, through the real engine", 
 
   beforeAll(async () => {
     emulator = await startCoolifyEmulator({ lifecycleDelayMs: 40, deleteDelayMs: 100, rateLimitPerMinute: 100_000 });
-    program = await createProgram({
-      project: "providers-partial",
-      source: SERVICES_SOURCE,
-      config: { coolifyUrl: emulator.url, coolifyPollIntervalMs: "50", coolifyDeleteTimeoutSeconds: "10", serverUuid: emulator.serverUuid, tenants: "alpha", projectName: "Tenant partial", healthTimeoutSeconds: "5" },
-      secrets: { coolifyToken: emulator.token },
-    });
+    program = await createServicesProgram(emulator, "providers-partial", { projectName: "Tenant partial", healthTimeoutSeconds: "5" });
   });
   afterAll(async () => {
     program?.dispose();

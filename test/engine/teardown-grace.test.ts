@@ -3,9 +3,8 @@
 // run's config, a slug rename in place, stacks named by slug moving to id-based names without a replacement,
 // and a setting that would replace every service refused. The steps share one platform and run in order.
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { PROVISIONING_COLLECTION } from "../../lib/tenants/collections";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPlatform, updateTenant, type Platform } from "../support/platform";
+import { provisioningRecordOf, startDeployedPlatform, updateTenant, type Platform } from "../support/platform";
 import { ENGINE_TIMEOUT, failure } from "../support/engine";
 
 const DAY = 86_400_000;
@@ -14,17 +13,11 @@ describe("grace period, delete-time config, renames and replacements", () => {
   let platform: Platform;
   const service = (name: string) => platform.coolify.store.findServices({ name })[0];
   const clearLog = () => (platform.coolify.requests.length = 0);
-  const recordOf = async (slug: string) => {
-    const pb = await platform.admin();
-    const tenant = await pb.collection("tenants").getFirstListItem(pb.filter("slug = {:slug}", { slug }));
-    return pb.collection(PROVISIONING_COLLECTION).getFirstListItem(pb.filter("tenant = {:id}", { id: tenant.id }));
-  };
+  const recordOf = async (slug: string) => provisioningRecordOf(await platform.admin(), slug);
   const generated = (name: string) => service(name).envs.find((e) => e.key === "SERVICE_PASSWORD_64_LITELLMMASTER")?.value;
 
   beforeAll(async () => {
-    platform = await startPlatform();
-    const up = await platform.program.stack.up();
-    expect(up.summary.resourceChanges).toEqual({ create: 16 });
+    platform = await startDeployedPlatform();
   }, ENGINE_TIMEOUT);
   afterAll(async () => platform?.dispose());
 

@@ -3,10 +3,9 @@
 // without one Coolify write, and the run fails at its end naming it;
 // a custom domain attaches only once verified; a router key travels to its tenant only, as a secret.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROVISIONING_COLLECTION } from "../../lib/tenants/collections";
 import { DEMO_BOT_TOKEN, DEMO_ROUTER_KEYS } from "../../pocketbase/seed";
 import { ENGINE_TIMEOUT, failure } from "../support/engine";
-import { AI_ROUTER_KEY, startPlatform, updateTenant, type Platform } from "../support/platform";
+import { AI_ROUTER_KEY, provisioningRecordOf, startDeployedPlatform, updateTenant, type Platform } from "../support/platform";
 
 const SLUGS = ["acme", "bolt", "chirp"] as const;
 
@@ -18,16 +17,10 @@ describe("tenant isolation against PocketBase and Coolify", () => {
   const routerKeyOf = (slug: string) => service(slug).envs.find((e) => e.key === "CF_AI_ROUTER_KEY")?.value;
   const boltUrls = () => service("bolt").applications.find((a) => a.fqdn)?.fqdn;
   const clearLog = () => (platform.coolify.requests.length = 0);
-  const record = async (slug: string) => {
-    const pb = await platform.admin();
-    const tenant = await pb.collection("tenants").getFirstListItem(pb.filter("slug = {:slug}", { slug }));
-    return pb.collection(PROVISIONING_COLLECTION).getFirstListItem(pb.filter("tenant = {:id}", { id: tenant.id }));
-  };
+  const record = async (slug: string) => provisioningRecordOf(await platform.admin(), slug);
 
   beforeAll(async () => {
-    platform = await startPlatform();
-    const up = await platform.program.stack.up({ onOutput: (text) => void (firstUpOutput += text) });
-    expect(up.summary.resourceChanges).toEqual({ create: 16 });
+    platform = await startDeployedPlatform({}, { onOutput: (text) => void (firstUpOutput += text) });
   }, ENGINE_TIMEOUT);
   afterAll(async () => platform?.dispose());
 

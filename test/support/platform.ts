@@ -1,6 +1,9 @@
 // The whole platform for end-to-end tests: a real PocketBase (demo and product migrations + demo seed), the Coolify
 // emulator, and this repository's program (index.ts) as a Pulumi project in a temporary folder.
 import type PocketBase from "pocketbase";
+import type { UpOptions } from "@pulumi/pulumi/automation";
+import { expect } from "vitest";
+import { PROVISIONING_COLLECTION } from "../../lib/tenants/collections";
 import { connect } from "../../lib/tenants/connection";
 import { startCoolifyEmulator, type CoolifyEmulator } from "../../emulator/server";
 import { startPocketBase, type PocketBaseInstance } from "../../pocketbase/local-server";
@@ -61,6 +64,28 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       await pocketbase.stop();
     },
   };
+}
+
+/**
+ * startPlatform, then the first up, which must create the demo tenants' 16 resources: 3 x (component, project,
+ * service, record) + 2 domains (the bot has none) + guard + stack. A failed up disposes the platform.
+ */
+export async function startDeployedPlatform(options: PlatformOptions = {}, up: UpOptions = {}): Promise<Platform> {
+  const platform = await startPlatform(options);
+  try {
+    const result = await platform.program.stack.up(up);
+    expect(result.summary.resourceChanges).toEqual({ create: 16 });
+    return platform;
+  } catch (error) {
+    await platform.dispose();
+    throw error;
+  }
+}
+
+/** The write-back record of a tenant found by slug. */
+export async function provisioningRecordOf(pb: PocketBase, slug: string) {
+  const tenant = await pb.collection("tenants").getFirstListItem(pb.filter("slug = {:slug}", { slug }));
+  return pb.collection(PROVISIONING_COLLECTION).getFirstListItem(pb.filter("tenant = {:id}", { id: tenant.id }));
 }
 
 /** Sets fields of a tenant found by slug. */

@@ -1,5 +1,6 @@
 // Program sources shared by the engine tests and the benchmarks.
-import { repoRoot } from "./pulumi";
+import type { CoolifyEmulator } from "../../emulator/server";
+import { createProgram, repoRoot, type TestProgram } from "./pulumi";
 
 /**
  * Per tenant named in config `tenants` (comma list): a Project, a Service (nginx + postgres, env GREETING from
@@ -95,3 +96,13 @@ for (const tenant of cfg.require("tenants").split(",").filter(Boolean)) {
   if (url) new Domain(tenant + "-domain", { serviceUuid: service.uuid, container: "web", urls: [url] });
 }
 `;
+
+/** The SERVICES_SOURCE program against `emulator`: tenant `alpha`, fast status polls, `config` added or overriding. */
+export function createServicesProgram(emulator: CoolifyEmulator, project: string, config: Record<string, string>): Promise<TestProgram> {
+  return createProgram({
+    project,
+    source: SERVICES_SOURCE,
+    config: { coolifyUrl: emulator.url, coolifyPollIntervalMs: "50", coolifyDeleteTimeoutSeconds: "10", serverUuid: emulator.serverUuid, tenants: "alpha", ...config },
+    secrets: { coolifyToken: emulator.token },
+  });
+}
