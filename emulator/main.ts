@@ -1,24 +1,45 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { commandLine, integerOption, UsageError } from "../lib/cli/args";
+import { parseVersion } from "../lib/coolify/versions";
 import { isLoopback } from "./control";
 import { startCoolifyEmulator, type EmulatorOptions } from "./server";
 
-function parseArgs(argv: string[]): EmulatorOptions & { tokenFile?: string } {
-  const options: EmulatorOptions & { tokenFile?: string } = {};
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split("=", 2);
-    const value = () => inline ?? argv[++i];
-    if (flag === "--port") options.port = Number(value());
-    else if (flag === "--host") options.host = value();
-    else if (flag === "--token") options.rootToken = value();
-    else if (flag === "--lifecycle-delay-ms") options.lifecycleDelayMs = Number(value());
-    else if (flag === "--delete-delay-ms") options.deleteDelayMs = Number(value());
-    else if (flag === "--rate-limit") options.rateLimitPerMinute = Number(value());
-    else if (flag === "--api-disabled") options.apiEnabled = false;
-    else if (flag === "--token-file") options.tokenFile = value();
-    else throw new Error(`unknown option ${flag}; see emulator/main.ts`);
-  }
-  return options;
+const COMMAND = {
+  name: "coolify:emulator",
+  usage: "[--port <n>] [--host <address>] [--token <root token> | --token-file <path>] [--lifecycle-delay-ms <ms>] " +
+    "[--delete-delay-ms <ms>] [--rate-limit <per minute>] [--api-disabled] [--coolify-version <x.y.z>]",
+  options: {
+    port: { type: "string" },
+    host: { type: "string" },
+    token: { type: "string" },
+    "token-file": { type: "string" },
+    "lifecycle-delay-ms": { type: "string" },
+    "delete-delay-ms": { type: "string" },
+    "rate-limit": { type: "string" },
+    "api-disabled": { type: "boolean" },
+    "coolify-version": { type: "string" },
+  },
+} as const;
+
+function emulatorOptions(argv: string[]): EmulatorOptions & { tokenFile?: string } {
+  return commandLine(COMMAND, argv, ({ values }) => {
+    const version = values["coolify-version"];
+    if (version !== undefined && parseVersion(version) === undefined) throw new UsageError(`--coolify-version must look like 4.3.11, got "${version}"`);
+    const chosen: EmulatorOptions & { tokenFile?: string } = {
+      port: integerOption(values, "port", { min: 0, max: 65535 }),
+      host: values.host,
+      rootToken: values.token,
+      tokenFile: values["token-file"],
+      lifecycleDelayMs: integerOption(values, "lifecycle-delay-ms", { min: 0 }),
+      deleteDelayMs: integerOption(values, "delete-delay-ms", { min: 0 }),
+      rateLimitPerMinute: integerOption(values, "rate-limit", { min: 0 }),
+      apiEnabled: values["api-disabled"] ? false : undefined,
+      coolifyVersion: version,
+    };
+    // Only what was given: an undefined port would override the default 8000.
+    return Object.fromEntries(Object.entries(chosen).filter(([, value]) => value !== undefined));
+  });
 }
 
 /** Sanctum's `<id>|` prefix is not secret; nothing of the secret part is shown. */
@@ -28,8 +49,8 @@ function hint(token: string): string {
 }
 
 async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
-  const emulator = await startCoolifyEmulator({ port: 8000, ...options });
+  const parsed = emulatorOptions(process.argv.slice(2));
+  const emulator = await startCoolifyEmulator({ port: 8000, ...parsed });
   const lines = [
     `Coolify emulator listening on ${emulator.url} (API under ${emulator.url}/api/v1)`,
     `root token: ${hint(emulator.token)}`,
@@ -40,9 +61,9 @@ async function main(): Promise<void> {
       ? "  answered for loopback clients without a token (bound to loopback)"
       : "  not on loopback: every control request needs the root token (Authorization: Bearer <token>)",
   ];
-  if (!options.rootToken) {
+  if (!parsed.rootToken) {
     // A generated token is written to a file (mode 600), never printed in full.
-    const file = options.tokenFile ?? join(process.cwd(), ".local", "coolify-emulator-token");
+    const file = parsed.tokenFile ?? join(process.cwd(), ".local", "coolify-emulator-token");
     mkdirSync(join(file, ".."), { recursive: true });
     writeFileSync(file, `${emulator.token}\n`, { mode: 0o600 });
     lines.push(`generated root token written to ${file}`);

@@ -29,6 +29,8 @@ export interface EmulatorOptions {
   rateLimitPerMinute?: number;
   /** false reproduces Coolify's "API is disabled." 403. Default true. */
   apiEnabled?: boolean;
+  /** What GET /api/v1/version answers; default COOLIFY_VERSION (4.3.11). Behaviour stays 4.3.11's. */
+  coolifyVersion?: string;
 }
 
 export interface CoolifyEmulator {
@@ -155,6 +157,7 @@ export async function startCoolifyEmulator(options: EmulatorOptions = {}): Promi
     deleteDelayMs: options.deleteDelayMs ?? 300,
     rateLimitPerMinute: options.rateLimitPerMinute ?? 200,
     apiEnabled: options.apiEnabled ?? true,
+    coolifyVersion: options.coolifyVersion,
   });
   const token = store.addToken({ team: 0, abilities: ["root"], userId: 0, token: options.rootToken ?? `0|${randomAlnum(40)}` });
   const { server, destination } = store.addServer({ team: 0, name: "localhost" });

@@ -9,6 +9,8 @@ export interface StoreSettings {
   deleteDelayMs: number;
   rateLimitPerMinute: number;
   apiEnabled: boolean;
+  /** What GET /api/v1/version answers; default COOLIFY_VERSION (emulator/instance.ts). */
+  coolifyVersion?: string;
 }
 
 export interface AddTokenOptions {

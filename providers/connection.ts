@@ -2,7 +2,7 @@
 // `configure` (the stack config, secrets decrypted) or, failing that, the environment, read inside the
 // call; nothing here runs at import, so nothing is frozen into the serialized provider in state.
 import type * as pulumi from "@pulumi/pulumi";
-import type { CoolifyConnection } from "../lib/coolify";
+import { requireSupportedVersion, type CoolifyConnection } from "../lib/coolify";
 import type { PocketBaseSource } from "../lib/tenants/connection";
 
 /** Timing knobs of the providers; the defaults suit a real Coolify, tests shorten them. */
@@ -35,7 +35,8 @@ export function coolifyConnection(): CoolifyConnection {
     );
   }
   const rate = Number(setting("coolifyRateLimit", "COOLIFY_RATE_LIMIT") ?? "");
-  return { url, token, ...(rate > 0 ? { rateLimitPerMinute: rate } : {}) };
+  // Nothing is written to a Coolify outside the supported versions (lib/coolify/versions.ts) unless the run allows it.
+  return { url, token, ...(rate > 0 ? { rateLimitPerMinute: rate } : {}), beforeWrite: (conn) => requireSupportedVersion(conn) };
 }
 
 /** PocketBase from config `pocketbaseUrl`/`pocketbaseEmail`/`pocketbasePassword` (env `POCKETBASE_URL`/`_EMAIL`/`_PASSWORD`). */

@@ -11,7 +11,7 @@
 // as JSON when they parse (numbers, booleans, arrays), otherwise taken as strings.
 // Without --set the manifest's example inputs and clearly fake platform values are used.
 import { serviceName } from "../providers/service-model";
-import { parseArgs } from "node:util";
+import { commandLine, exitWithUsage } from "../lib/cli/args";
 import { resolveCompose } from "../emulator/compose-resolver";
 import { previewDeployment } from "../emulator/preview";
 import { envItems } from "../providers/service-model";
@@ -25,9 +25,22 @@ const SAMPLE_PLATFORM = {
 const SAMPLE_MODELS = ["gpt-4o-mini", "gpt-4o"];
 const MASK = "********";
 
+const COMMAND = {
+  name: "render",
+  usage: `--template <id> --plan <${PLAN_TIERS.join("|")}> --tenant <slug> [--version x.y.z] [--set key=value ...] [--effective [--show-secrets]]`,
+  options: {
+    template: { type: "string" },
+    plan: { type: "string" },
+    tenant: { type: "string" },
+    version: { type: "string" },
+    set: { type: "string", multiple: true },
+    effective: { type: "boolean", default: false },
+    "show-secrets": { type: "boolean", default: false },
+  },
+} as const;
+
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: npm run render -- --template <id> --plan <${PLAN_TIERS.join("|")}> --tenant <slug> [--version x.y.z] [--set key=value ...]\n`);
-  process.exit(2);
+  return exitWithUsage(COMMAND, message);
 }
 
 function parseValue(raw: string): unknown {
@@ -45,19 +58,7 @@ interface Options {
 }
 
 function buildInput(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      template: { type: "string" },
-      plan: { type: "string" },
-      tenant: { type: "string" },
-      version: { type: "string" },
-      set: { type: "string", multiple: true },
-      effective: { type: "boolean", default: false },
-      "show-secrets": { type: "boolean", default: false },
-    },
-    strict: true,
-  });
+  const { values } = commandLine(COMMAND, argv);
   if (!values.template || !values.plan || !values.tenant) usage("--template, --plan and --tenant are required");
   if (!(PLAN_TIERS as readonly string[]).includes(values.plan)) usage(`--plan must be one of ${PLAN_TIERS.join(", ")}`);
   const manifest = getTemplate(values.template, values.version, values.tenant).manifest;
@@ -134,11 +135,10 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   } catch (error) {
-    if (error instanceof TemplateError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    // A TemplateError is the operator's input (unknown template, invalid setting); anything else is ours, and
+    // still one line: the stack trace says nothing an operator can act on.
+    process.stderr.write(`${error instanceof TemplateError ? "" : "render failed: "}${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
   }
 }
 

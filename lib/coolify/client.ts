@@ -18,6 +18,8 @@ export interface CoolifyConnection {
   maxRetries?: number;
   /** Test and tuning hooks; production code leaves this out. */
   transport?: TransportOptions;
+  /** Awaited before every request other than GET; the providers pass the version gate (requireSupportedVersion). */
+  beforeWrite?: (conn: CoolifyConnection) => Promise<unknown>;
 }
 
 /** Overrides for tests and benchmarks. */
@@ -101,6 +103,7 @@ export async function request<T>(conn: CoolifyConnection, method: HttpMethod, pa
   const query = toQuery(options.query);
   const fail = (status: number, extra: { body?: string; cause?: Error; attempts: number; hint?: string }) =>
     new CoolifyApiError({ method, path: fullPath, status, token: conn.token, ...extra });
+  if (method !== "GET" && conn.beforeWrite) await conn.beforeWrite(conn);
 
   for (let attempt = 0; ; attempt++) {
     await acquireSlot(clock, key, limit);

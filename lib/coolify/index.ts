@@ -12,3 +12,4 @@ export * from "./service-envs";
 export * from "./service-urls";
 export * from "./services";
 export type * from "./types";
+export * from "./versions";
