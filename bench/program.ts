@@ -211,7 +211,7 @@ async function measureProgram(n: number) {
 
 export const run: Bench = async () => {
   const results: BenchEntry[] = [];
-  for (const n of sizes("BENCH_PROGRAM_SIZES", [10, 100, 500], [10])) {
+  for (const n of sizes("BENCH_PROGRAM_SIZES", [10, 100, 500], [3])) {
     if (FULL && n > UP_MAX) log(`program: N=${n}: BENCH_FULL: first up against Coolify's default rate limit (${COOLIFY_DEFAULT_RATE_LIMIT}/min): expect well over 10 minutes`);
     const base = await measureBaseline(n);
     const real = await measureProgram(n);

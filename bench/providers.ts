@@ -66,7 +66,7 @@ async function measureProviders(n: number) {
 
 export const run: Bench = async () => {
   const results: BenchEntry[] = [];
-  for (const n of sizes("BENCH_PROVIDERS_SIZES", [10, 100], [10])) {
+  for (const n of sizes("BENCH_PROVIDERS_SIZES", [10, 100], [2])) {
     log(`providers: N=${n} baseline (${3 * n} trivial dynamic resources)`);
     const base = await measureBaseline(n);
     log(`providers: N=${n} Project+Service+Domain against the emulator`);

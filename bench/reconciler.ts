@@ -114,7 +114,7 @@ export const run: Bench = async () => {
   log("reconciler: baseline, a bare pulumi up of one tenant");
   const bare = await bareUp();
   const results: BenchEntry[] = [];
-  for (const n of sizes("BENCH_RECONCILER_SIZES", [10, 100], [10])) {
+  for (const n of sizes("BENCH_RECONCILER_SIZES", [10, 100], [1])) {
     const { targeted, full } = await measure(n);
     const name = `reconciler N=${n}`;
     const vs = "(baseline: bare pulumi up of that one tenant's resources)";

@@ -1,7 +1,10 @@
 // `npm run bench [-- <filter>...]`: runs the bench modules in order (those whose name contains a filter word, if any),
-// prints one table, and writes bench/results/latest.json (a list of BenchEntry). BENCH_QUICK=1 uses the smallest sizes.
+// prints one table, and writes bench/results/latest.json (a list of BenchEntry). BENCH_QUICK=1 runs each module once
+// at a tiny size and fails unless every module reported every entry with a number: the smoke run of .ci/run, which
+// keeps the benchmarks from breaking unseen.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { commandLine, UsageError } from "../lib/cli/args";
 import { QUICK } from "./support";
 import type { Bench, BenchEntry } from "./types";
 
@@ -35,10 +38,22 @@ export function table(entries: BenchEntry[]): string {
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
+const COMMAND = { name: "bench", usage: `[<module name part> ...] (modules: ${MODULES.map((m) => m.name).join(", ")})`, options: {}, positionals: true } as const;
+
+/** What is wrong with a module's entries in a quick run: none at all, or one without a name, metric or finite value. */
+export function incompleteEntries(module: string, entries: BenchEntry[]): string[] {
+  if (entries.length === 0) return [`${module}: reported no entries`];
+  return entries
+    .filter((e) => !e.name || !e.metric || !Number.isFinite(e.value) || (e.baseline !== null && !Number.isFinite(e.baseline)))
+    .map((e) => `${module}: entry "${e.name} | ${e.metric}" has value ${e.value}, baseline ${e.baseline}`);
+}
+
 async function main(): Promise<void> {
-  const filters = process.argv.slice(2).filter((a) => a !== "--");
-  const selected = MODULES.filter((m) => filters.length === 0 || filters.some((f) => m.name.includes(f)));
-  if (selected.length === 0) throw new Error(`no bench module matches ${filters.join(", ")}; have ${MODULES.map((m) => m.name).join(", ")}`);
+  const selected = commandLine(COMMAND, process.argv.slice(2), ({ positionals }) => {
+    const chosen = MODULES.filter((m) => positionals.length === 0 || positionals.some((f) => m.name.includes(f)));
+    if (chosen.length === 0) throw new UsageError(`no bench module matches ${positionals.join(", ")}`);
+    return chosen;
+  });
   const entries: BenchEntry[] = [];
   const failures: string[] = [];
   const started = Date.now();
@@ -48,6 +63,7 @@ async function main(): Promise<void> {
     try {
       const results = await (await module.load()).run();
       entries.push(...results);
+      if (QUICK) failures.push(...incompleteEntries(module.name, results));
       process.stderr.write(`[bench] ${module.name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     } catch (error) {
       failures.push(`${module.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -17,7 +17,7 @@ export function classify(requests: Array<{ method: string; path: string; status:
 
 const STATUS_POLL = /^\/api\/v1\/services\/[^/]+$/;
 
-/** BENCH_QUICK=1 runs the smallest sizes only. */
+/** BENCH_QUICK=1: each module once at a tiny size (a smoke run: providers N=2, program N=3, reconciler N=1). */
 export const QUICK = process.env.BENCH_QUICK === "1" || process.env.BENCH_QUICK === "true";
 
 /** Sizes from env `name` (comma list, e.g. BENCH_PROGRAM_SIZES=10,100), else `full` (or `quick` under BENCH_QUICK). */

@@ -1,8 +1,9 @@
 // The whole platform for end-to-end tests: a real PocketBase (demo and product migrations + demo seed), the Coolify
 // emulator, and this repository's program (index.ts) as a Pulumi project in a temporary folder.
+// No vitest here: the benchmarks (bench/program.ts, bench/reconciler.ts) load this module under tsx, where importing
+// vitest throws ("Vitest cannot be imported in a CommonJS module using require()"). BENCH_QUICK=1 in .ci/run catches it.
 import type PocketBase from "pocketbase";
 import type { UpOptions } from "@pulumi/pulumi/automation";
-import { expect } from "vitest";
 import { PROVISIONING_COLLECTION } from "../../lib/tenants/collections";
 import { connect } from "../../lib/tenants/connection";
 import { startCoolifyEmulator, type CoolifyEmulator } from "../../emulator/server";
@@ -74,7 +75,8 @@ export async function startDeployedPlatform(options: PlatformOptions = {}, up: U
   const platform = await startPlatform(options);
   try {
     const result = await platform.program.stack.up(up);
-    expect(result.summary.resourceChanges).toEqual({ create: 16 });
+    const changes = JSON.stringify(result.summary.resourceChanges);
+    if (changes !== JSON.stringify({ create: 16 })) throw new Error(`the first up should create the demo's 16 resources, made ${changes}`);
     return platform;
   } catch (error) {
     await platform.dispose();
