@@ -6,6 +6,7 @@
 // POCKETBASE_EMAIL, POCKETBASE_PASSWORD (then pulumi is not asked), plus POCKETBASE_TENANT_VIEW and
 // POCKETBASE_TENANT_SOURCES (comma list) to override the view and the realtime source collections.
 import { execFileSync } from "node:child_process";
+import { commandLine, integerOption } from "../lib/cli/args";
 import { checkTenantSource, type Finding, type ViewCheckOptions } from "../lib/tenants/view-check";
 
 interface Args {
@@ -13,15 +14,17 @@ interface Args {
   sample?: number;
 }
 
+const COMMAND = {
+  name: "pocketbase:check",
+  usage: "[--stack <name>] [--sample <rows, 1..1000>]",
+  options: { stack: { type: "string" }, sample: { type: "string" } },
+} as const;
+
 function parseArgs(argv: string[]): Args {
-  const args: Args = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    if (flag === "--stack" && value !== undefined) args.stack = value;
-    else if (flag === "--sample" && value !== undefined && /^[0-9]+$/.test(value)) args.sample = Number(value);
-    else throw new Error(`pocketbase:check: expected [--stack <name>] [--sample <rows, 1..1000>], got "${argv.join(" ")}".`);
-  }
-  return args;
+  return commandLine(COMMAND, argv, ({ values }) => {
+    const sample = integerOption(values, "sample", { min: 1, max: 1000 });
+    return { ...(values.stack !== undefined ? { stack: values.stack } : {}), ...(sample !== undefined ? { sample } : {}) };
+  });
 }
 
 /** The stack config as `pulumi config --json` prints it: "<project>:<key>" -> { value, secret }. */

@@ -9,11 +9,13 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startCoolifyEmulator } from "../emulator/server";
+import { commandLine } from "../lib/cli/args";
 import { startPocketBase } from "../pocketbase/local-server";
 
 const root = resolve(__dirname, "..");
 const demoDir = join(root, ".local", "demo");
-const once = process.argv.includes("--once");
+const COMMAND = { name: "start", usage: "[--once]", options: { once: { type: "boolean" } } } as const;
+const once = commandLine(COMMAND).values.once === true;
 
 async function main(): Promise<number> {
   rmSync(demoDir, { recursive: true, force: true });
