@@ -3,6 +3,7 @@
 import { dump } from "js-yaml";
 import { phpTrim, serviceNameKey } from "./env-file";
 import { generateMagicValue } from "./magic-vars";
+import { withProxyLabels } from "./proxy-labels";
 import type { EnvVarRecord, ServiceRecord, SubResourceRecord } from "./records";
 import { isObject, type JsonObject } from "./validation";
 
@@ -166,21 +167,31 @@ function generateMagicInValues(environment: Map<string, unknown>, rows: RowLooku
   }
 }
 
+/** Laravel's Str::slug (language "en"): ASCII, lower case, `_` as `-`, `@` as `-at-`, other marks dropped. */
+export function strSlug(title: string): string {
+  const ascii = title.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+  const dashed = ascii.replace(/_+/g, "-").replace(/@/g, "-at-");
+  const kept = dashed.toLowerCase().replace(/[^-\p{L}\p{N}\s]+/gu, "");
+  return kept.replace(/[-\s]+/gu, "-").replace(/^-+|-+$/g, "");
+}
+
+/** docker.php defaultLabels(type: service): every name through Str::slug. */
 function defaultLabels(service: ServiceRecord, sub: SubResourceRecord, containerName: string, names: DeployNames): string[] {
+  const subName = sub.humanName ?? sub.name;
   return [
     "coolify.managed=true",
     `coolify.version=${COOLIFY_VERSION}`,
     `coolify.serviceId=${service.id}`,
     "coolify.type=service",
-    `coolify.name=${containerName}`,
-    `coolify.resourceName=${service.name}`,
-    `coolify.projectName=${names.projectName}`,
-    `coolify.serviceName=${sub.humanName ?? sub.name}`,
-    `coolify.environmentName=${names.environmentName}`,
+    `coolify.name=${strSlug(containerName)}`,
+    `coolify.resourceName=${strSlug(service.name)}`,
+    `coolify.projectName=${strSlug(names.projectName)}`,
+    `coolify.serviceName=${strSlug(subName)}`,
+    `coolify.environmentName=${strSlug(names.environmentName)}`,
     "coolify.pullRequestId=0",
     `coolify.service.subId=${sub.id}`,
     `coolify.service.subType=${sub.kind}`,
-    `coolify.service.subName=${sub.humanName ?? sub.name}`,
+    `coolify.service.subName=${strSlug(subName)}`,
   ];
 }
 
@@ -202,8 +213,9 @@ function renameVolume(entry: unknown, uuid: string): unknown {
  * The compose Coolify writes on a start, from the stored compose and the service's rows: per container the
  * environment as serviceParser leaves it (references inlined, COOLIFY_* and SERVICE_NAME_* injected, an empty
  * value replaced by a stored non-empty row of the same key), `env_file: .env`, the forced container name and
- * restart policy, the coolify.* labels (every `$` doubled while label escaping is on), the stack network and
- * `<uuid>_` volume names. Traefik labels are left out: they do not touch what a container's environment holds.
+ * restart policy, the coolify.* labels (every `$` doubled while label escaping is on), then for a container with
+ * URLs `traefik.docker.network` and the Traefik and Caddy labels (proxy-labels.ts), the stack network and
+ * `<uuid>_` volume names.
  */
 export function coolifyDeployCompose(service: ServiceRecord, document: JsonObject, names: DeployNames): DeployFiles {
   const derived: DerivedRow[] = [];
@@ -240,6 +252,13 @@ export function coolifyDeployCompose(service: ServiceRecord, document: JsonObjec
 
     let labels = [...labelList(source.labels), ...(sub ? defaultLabels(service, sub, containerName, names) : [])];
     if (service.isContainerLabelEscapeEnabled) labels = labels.map((label) => label.replace(/\$/g, "$$$$"));
+    if (sub?.kind === "application" && fqdns.length > 0) {
+      labels = withProxyLabels({
+        uuid: service.uuid, serviceName: name, fqdns, image: typeof source.image === "string" ? source.image : sub.image,
+        isForceHttpsEnabled: sub.isForceHttpsEnabled, isGzipEnabled: sub.isGzipEnabled, isStripprefixEnabled: sub.isStripprefixEnabled,
+        noindexDomains: sub.noindexDomains, serviceLabels: labels,
+      }, source.network_mode !== undefined);
+    }
     delete source.exclude_from_hc;
     const envFiles = source.env_file === undefined ? [] : Array.isArray(source.env_file) ? source.env_file : [source.env_file];
     out[name] = {

@@ -101,13 +101,26 @@ function setRow(store: EmulatorStore, service: ServiceRecord, key: string, value
   row.isCoolify = true;
 }
 
+/**
+ * The URL pairs of one container: the base pair without the port, and per port `<base>:<port>` (services.php
+ * updateCompose `$urlWithPort = $urlValue.':'.$portNum`, serviceParser `"$url:$port"`; Coolify's own
+ * ServiceMagicVariableOverwriteTest expects `SERVICE_URL_NGINX_8080` = `https://my-nginx.example.com:8080`).
+ */
 function writeUrlRows(store: EmulatorStore, service: ServiceRecord, app: SubResourceRecord, ports: string[], overwrite: boolean): void {
   const values = app.fqdn ? urlValues(app.fqdn) : { url: null, host: null };
   const name = normaliseName(app.name);
-  for (const suffix of ["", ...ports.map((p) => `_${p}`)]) {
-    setRow(store, service, `SERVICE_URL_${name}${suffix}`, values.url, overwrite);
-    setRow(store, service, `SERVICE_FQDN_${name}${suffix}`, values.host, overwrite);
+  setRow(store, service, `SERVICE_URL_${name}`, values.url, overwrite);
+  setRow(store, service, `SERVICE_FQDN_${name}`, values.host, overwrite);
+  for (const port of ports) {
+    setRow(store, service, `SERVICE_URL_${name}_${port}`, values.url === null ? null : `${values.url}:${port}`, overwrite);
+    setRow(store, service, `SERVICE_FQDN_${name}_${port}`, values.host === null ? null : `${values.host}:${port}`, overwrite);
   }
+}
+
+/** The port written in the first URL of an fqdn, as Spatie's getPort() reads it (443 too), or null. */
+function fqdnPort(fqdn: string | null): string | null {
+  const match = fqdn ? /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#:,]*:(\d+)/.exec(fqdn.split(",")[0].trim()) : null;
+  return match ? String(Number(match[1])) : null;
 }
 
 function declareUrl(store: EmulatorStore, service: ServiceRecord, server: ServerRecord, key: string, path: string | null): void {
@@ -184,5 +197,9 @@ export function refreshUrlRows(store: EmulatorStore, service: ServiceRecord, app
   const ports = service.envs
     .map((e) => new RegExp(`^SERVICE_URL_${prefix}_(\\d+)$`).exec(e.key)?.[1])
     .filter((p): p is string => p !== undefined);
+  // "Create port-specific pairs for each port found in template or FQDN" (updateCompose), for a declared container.
+  const port = fqdnPort(app.fqdn);
+  const declared = service.envs.some((e) => e.key === `SERVICE_URL_${prefix}` || e.key === `SERVICE_FQDN_${prefix}`);
+  if (port !== null && declared && !ports.includes(port)) ports.push(port);
   writeUrlRows(store, service, app, ports, true);
 }

@@ -56,6 +56,13 @@ export function findCoolifyViolations(compose: Record<string, unknown>, template
         problems.push(`${path}: \${${ref.name}} is not a magic variable Coolify can generate (one-word identifier after the type)`);
       }
       if (ref.name.startsWith("COOLIFY_")) problems.push(`${path}: \${${ref.name}} is Coolify-internal`);
+      // Coolify writes SERVICE_URL_X_8080 = https://host:8080 and SERVICE_FQDN_X_8080 = host:8080: the port is the
+      // container's, never published, so the value is no public URL (ingress.md §1.3, §4).
+      const port = URL_DECLARATION.exec(ref.name)?.[3];
+      if (port !== undefined) {
+        const base = ref.name.slice(0, -(port.length + 1));
+        problems.push(`${path}: \${${ref.name}} is "<url>:${port}" in Coolify (the container port), not a public URL; read \${${base}}`);
+      }
     }
   }
 

@@ -108,7 +108,21 @@ describe("emulator service URLs", () => {
     const envs = await call<EnvJson[]>(emu, "GET", `/services/${uuid}/envs`);
     const byKey = Object.fromEntries(envs.body.map((e) => [e.key, e.value]));
     expect(byKey.SERVICE_URL_WEB).toBe("https://app.example.com");
-    expect(byKey.SERVICE_FQDN_WEB_3000).toBe("app.example.com");
+    expect(byKey.SERVICE_FQDN_WEB).toBe("app.example.com");
+    // The port-suffixed pair carries the port, as Coolify's ServiceMagicVariableOverwriteTest expects.
+    expect(byKey.SERVICE_URL_WEB_3000).toBe("https://app.example.com:3000");
+    expect(byKey.SERVICE_FQDN_WEB_3000).toBe("app.example.com:3000");
+  });
+
+  it("adds the port-suffixed pair for a port found in the new URL of a declared container (updateCompose)", async () => {
+    const uuid = await createService(emu, project);
+    const web = await app(uuid, "web");
+    await call(emu, "PATCH", `/services/${uuid}/applications/${web.uuid}`, { url: "https://app.example.com:4000" });
+    const envs = await call<EnvJson[]>(emu, "GET", `/services/${uuid}/envs`);
+    const byKey = Object.fromEntries(envs.body.map((e) => [e.key, e.value]));
+    expect(byKey.SERVICE_URL_WEB_4000).toBe("https://app.example.com:4000");
+    expect(byKey.SERVICE_FQDN_WEB_4000).toBe("app.example.com:4000");
+    expect(byKey.SERVICE_URL_WEB_3000).toBe("https://app.example.com:3000");
   });
 
   it("takes force_domain_override only in the query string on the per-container PATCH", async () => {

@@ -41,7 +41,9 @@ describe("emulator service create", () => {
     expect(envs.SERVICE_USER_DB.value).toMatch(/^[A-Za-z0-9]{16}$/);
     expect(envs.SERVICE_PASSWORD_DB.is_coolify).toBe(true);
     expect(envs.SERVICE_URL_WEB.value).toBe(`http://web-${uuid}.10.0.0.10.sslip.io`);
-    expect(envs.SERVICE_FQDN_WEB_3000.value).toBe(`web-${uuid}.10.0.0.10.sslip.io`);
+    expect(envs.SERVICE_FQDN_WEB.value).toBe(`web-${uuid}.10.0.0.10.sslip.io`);
+    expect(envs.SERVICE_URL_WEB_3000.value).toBe(`http://web-${uuid}.10.0.0.10.sslip.io:3000`);
+    expect(envs.SERVICE_FQDN_WEB_3000.value).toBe(`web-${uuid}.10.0.0.10.sslip.io:3000`);
     expect(envs.API_KEY).toMatchObject({ value: null, is_coolify: false, is_required: false });
     expect(envs.MODE.value).toBe("production");
     expect(envs.SECRET.is_required).toBe(true);
