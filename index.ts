@@ -64,11 +64,11 @@ function declareStacks({ config, stackName, tenants, lifecycle, plans, held, ref
   const shared = config.sharedProject
     ? new Project("shared-project", { name: config.sharedProject, description: "CloudFreedom tenants", owner, claimFrom: config.claimFrom }, { dependsOn: guard })
     : undefined;
-  const deleteAfter = new Map(lifecycle.deploy.map((d) => [d.tenant.id, d.deleteAfter]));
+  const grace = new Map(lifecycle.deploy.map((d) => [d.tenant.id, d]));
   // A loop, not a map callback: the SDK records no source position for a frame of an anonymous function.
   const stacks: TenantStack[] = [];
   for (const { tenant, spec } of declared) {
-    stacks.push(new TenantStack({ tenant, spec, config, owner, sharedProjectUuid: shared?.uuid, deleteAfter: deleteAfter.get(tenant.id) }, { dependsOn: guard }));
+    stacks.push(new TenantStack({ tenant, spec, config, owner, sharedProjectUuid: shared?.uuid, deleteAfter: grace.get(tenant.id)?.deleteAfter, graceStartedAt: grace.get(tenant.id)?.graceStartedAt }, { dependsOn: guard }));
   }
 
   for (const { invalid } of held) pulumi.log.warn(`tenant ${invalid.tenant.slug} is held at its last applied spec: ${reasonOf(invalid)}`);

@@ -32,6 +32,8 @@ export interface TenantStackArgs {
   sharedProjectUuid?: pulumi.Output<string>;
   /** A cancelled tenant in its grace period: stopped, and deleted after this time (ISO 8601). */
   deleteAfter?: string;
+  /** A cancelled tenant in its grace period: when a run first saw it cancelled (ISO 8601), kept in its record. */
+  graceStartedAt?: string;
 }
 
 export class TenantStack extends pulumi.ComponentResource {
@@ -115,6 +117,7 @@ export class TenantStack extends pulumi.ComponentResource {
       status: hold ? "held" : service.status,
       statusReason: this.problem.apply((problem) => problem || (args.deleteAfter ? "pending deletion" : plan?.statusReason ?? "")),
       deleteAfter: args.deleteAfter ?? "",
+      graceStartedAt: args.graceStartedAt,
       urls: Object.fromEntries(this.urls.map((url, i) => [i === 0 ? "primary" : `custom${i}`, url])),
       credentials: readGenerated ? service.generated.apply((generated) => generated ?? {}) : {},
     }, {

@@ -9,8 +9,8 @@ import { changedKeys } from "./diff";
 import { hosted } from "./runtime";
 
 /** Plain, resolved inputs: the record as lib/tenants/provisioning writes it, for one tenant. */
-export type ProvisioningRecordInputs = { tenantId: string } & Required<Omit<provisioning.ProvisioningInput, "lastDeployed" | "statusReason" | "deleteAfter">> &
-  Pick<provisioning.ProvisioningInput, "statusReason" | "deleteAfter">;
+export type ProvisioningRecordInputs = { tenantId: string } & Required<Omit<provisioning.ProvisioningInput, "lastDeployed" | "statusReason" | "deleteAfter" | "graceStartedAt">> &
+  Pick<provisioning.ProvisioningInput, "statusReason" | "deleteAfter" | "graceStartedAt">;
 
 export interface ProvisioningRecordOutputs extends ProvisioningRecordInputs {
   lastDeployed: string;
@@ -20,7 +20,7 @@ export type ProvisioningRecordArgs = { [K in keyof Omit<ProvisioningRecordInputs
   credentials: pulumi.Input<Record<string, pulumi.Input<string>>>;
 };
 
-const FIELDS = ["coolifyProjectUuid", "coolifyServiceUuid", "templateRef", "status", "statusReason", "deleteAfter", "urls", "credentials"] as const;
+const FIELDS = ["coolifyProjectUuid", "coolifyServiceUuid", "templateRef", "status", "statusReason", "deleteAfter", "graceStartedAt", "urls", "credentials"] as const;
 
 function toRecord(inputs: ProvisioningRecordInputs, lastDeployed: string): provisioning.ProvisioningInput {
   const { tenantId: _tenant, ...rest } = inputs;

@@ -1,9 +1,10 @@
-import PocketBase, { BaseAuthStore, ClientResponseError } from "pocketbase";
+import { createHash } from "node:crypto";
+import PocketBase, { BaseAuthStore, ClientResponseError, isTokenExpired, type AuthRecord } from "pocketbase";
 import { TenantSourceError, type TenantSourceCause, type TenantSourceErrorDetails } from "./errors";
 
 /**
- * Where PocketBase is and how to log in as a superuser. Passed to every call: nothing is kept
- * between calls, so these functions work inside a Pulumi dynamic provider.
+ * Where PocketBase is and how to log in as a superuser. Passed to every call; the only thing kept between
+ * calls is the superuser token of `session` (per process), so these functions work inside a Pulumi dynamic provider.
  */
 export interface PocketBaseSource {
   /** Base URL, e.g. "http://127.0.0.1:8090". */
@@ -18,18 +19,91 @@ export interface PocketBaseSource {
 
 const CONFIG_FIX = "check the PocketBase URL, superuser email and password in the stack config";
 
-/** A fresh SDK client, authenticated as a superuser. Auto-cancellation is off: pages are read in sequence. */
+/** A fresh SDK client, authenticated as a superuser (a login of its own). Auto-cancellation is off: pages are read in sequence. */
 export async function connect(source: PocketBaseSource): Promise<PocketBase> {
-  checkUrl(source.url);
-  const pb = new PocketBase(source.url, new BaseAuthStore());
-  pb.autoCancellation(false);
-  const guarded = guardedFetch(source);
-  pb.beforeSend = (url, options) => ({ url, options: { ...options, fetch: guarded } });
+  const pb = client(source);
   try {
     await pb.collection("_superusers").authWithPassword(source.email, source.password);
   } catch (error) {
     throw toSourceError(error, source, { operation: "logging in as a PocketBase superuser", login: true });
   }
+  return pb;
+}
+
+interface Auth {
+  token: string;
+  record: AuthRecord;
+}
+
+/**
+ * Superuser logins shared within this process, by URL, e-mail and a hash of the password. A login is a bcrypt
+ * check on the server (tens of milliseconds of its CPU): the record client of a full run would otherwise make
+ * one per record and call.
+ */
+const sessions = new Map<string, Promise<Auth>>();
+/** A token this close to its expiry (seconds) is not reused. */
+const EXPIRY_MARGIN_S = 60;
+
+function sessionKey(source: PocketBaseSource): string {
+  return createHash("sha256").update(`${source.url}\0${source.email}\0${source.password}`).digest("hex");
+}
+
+/**
+ * A client authenticated as a superuser through the login this process already made for the same source, or
+ * one new login shared by every concurrent caller. Use it through `withSession`, which logs in again once when
+ * PocketBase no longer accepts the token (a password change, a restart with a new token secret).
+ */
+export async function session(source: PocketBaseSource): Promise<PocketBase> {
+  const key = sessionKey(source);
+  let login = sessions.get(key);
+  if (login !== undefined) {
+    const auth = await login.catch(() => undefined);
+    if (auth === undefined || isTokenExpired(auth.token, EXPIRY_MARGIN_S)) {
+      if (sessions.get(key) === login) sessions.delete(key);
+      login = undefined;
+    }
+  }
+  if (login === undefined) {
+    const started = connect(source).then((pb): Auth => ({ token: pb.authStore.token, record: pb.authStore.record }));
+    sessions.set(key, started);
+    // A failed login is not kept: the next call tries again.
+    started.catch(() => sessions.get(key) === started && sessions.delete(key));
+    login = started;
+  }
+  const auth = await login;
+  const pb = client(source);
+  pb.authStore.save(auth.token, auth.record);
+  return pb;
+}
+
+/** Runs `work` with a shared superuser session; on a 401 it drops that session and runs `work` once more with a new login. */
+export async function withSession<T>(source: PocketBaseSource, work: (pb: PocketBase) => Promise<T>): Promise<T> {
+  const pb = await session(source);
+  try {
+    return await work(pb);
+  } catch (error) {
+    if (!(error instanceof ClientResponseError) || error.status !== 401) throw error;
+    await forget(source, pb.authStore.token);
+    return work(await session(source));
+  }
+}
+
+/** Drops the shared session of `source` if it still holds `token`. */
+async function forget(source: PocketBaseSource, token: string): Promise<void> {
+  const key = sessionKey(source);
+  const current = sessions.get(key);
+  if (current === undefined) return;
+  const auth = await current.catch(() => undefined);
+  if ((auth === undefined || auth.token === token) && sessions.get(key) === current) sessions.delete(key);
+}
+
+/** An SDK client of `source`, not logged in. */
+function client(source: PocketBaseSource): PocketBase {
+  checkUrl(source.url);
+  const pb = new PocketBase(source.url, new BaseAuthStore());
+  pb.autoCancellation(false);
+  const guarded = guardedFetch(source);
+  pb.beforeSend = (url, options) => ({ url, options: { ...options, fetch: guarded } });
   return pb;
 }
 

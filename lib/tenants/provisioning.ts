@@ -3,11 +3,12 @@ import type PocketBase from "pocketbase";
 import type { RecordModel } from "pocketbase";
 import { z } from "zod";
 import { PROVISIONING_COLLECTION } from "./collections";
-import { connect, toSourceError, type PocketBaseSource } from "./connection";
+import { toSourceError, withSession, type PocketBaseSource } from "./connection";
 import { TenantSourceError } from "./errors";
 
-// Stateless on purpose: a Pulumi dynamic provider calls these, so each call takes the connection
-// and opens a fresh client; schemas are built per call rather than captured at module scope.
+// Stateless on purpose: a Pulumi dynamic provider calls these, so each call takes the connection and opens a
+// fresh client (sharing only the process's superuser login, see `session`); schemas are built per call rather
+// than captured at module scope.
 
 /** What the program writes back for one tenant. */
 export interface ProvisioningInput {
@@ -19,8 +20,10 @@ export interface ProvisioningInput {
   status: string;
   /** Why the status is what it is (e.g. a custom domain left off until verified); "" when nothing to say. */
   statusReason?: string;
-  /** ISO 8601 time after which a cancelled tenant's stack is deleted; "" when none is scheduled. */
+  /** ISO 8601 time after which a cancelled tenant's stack is deleted; "" when none is scheduled (clears `graceStartedAt` too). */
   deleteAfter?: string;
+  /** ISO 8601 time a run first saw the tenant cancelled (program/lifecycle.ts). Omitted keeps the stored value. */
+  graceStartedAt?: string;
   /** Name -> URL. On update, omitted keeps the stored value. */
   urls?: Record<string, string>;
   /** ISO 8601 time of the last deployment. On update, omitted keeps the stored value. */
@@ -39,6 +42,8 @@ export interface Provisioning {
   status: string;
   statusReason: string;
   deleteAfter?: string;
+  /** When a run first saw the tenant cancelled: its grace period counts from here. */
+  graceStartedAt?: string;
   urls: Record<string, string>;
   lastDeployed?: string;
   /** Written by the reconciler after each run, outside Pulumi. */
@@ -48,25 +53,28 @@ export interface Provisioning {
 }
 
 const COLLECTION = PROVISIONING_COLLECTION;
+/** The `max` of the text field in pocketbase/migrations (PocketBase counts characters). */
+export const STATUS_REASON_MAX = 2000;
 
 /** Creates or updates the tenant's provisioning record; running it twice with the same input changes nothing. */
 export async function upsertProvisioning(source: PocketBaseSource, tenantId: string, record: ProvisioningInput): Promise<Provisioning> {
   checkTenantId(tenantId);
-  const pb = await connect(source);
   const body = toBody(record);
   const operation = `writing the provisioning record of tenant ${tenantId}`;
   try {
-    const existing = await findRecord(pb, tenantId);
-    if (existing !== null) return fromRecord(await pb.collection(COLLECTION).update(existing.id, body), tenantId);
-    try {
-      return fromRecord(await pb.collection(COLLECTION).create({ tenant: tenantId, ...withDefaults(body) }), tenantId);
-    } catch (error) {
-      // Another writer created it in between (the tenant field is unique): update theirs instead.
-      if (!isNotUnique(error)) throw error;
-      const raced = await findRecord(pb, tenantId);
-      if (raced === null) throw error;
-      return fromRecord(await pb.collection(COLLECTION).update(raced.id, body), tenantId);
-    }
+    return await withSession(source, async (pb) => {
+      const existing = await findRecord(pb, tenantId);
+      if (existing !== null) return fromRecord(await pb.collection(COLLECTION).update(existing.id, body), tenantId);
+      try {
+        return fromRecord(await pb.collection(COLLECTION).create({ tenant: tenantId, ...withDefaults(body) }), tenantId);
+      } catch (error) {
+        // Another writer created it in between (the tenant field is unique): update theirs instead.
+        if (!isNotUnique(error)) throw error;
+        const raced = await findRecord(pb, tenantId);
+        if (raced === null) throw error;
+        return fromRecord(await pb.collection(COLLECTION).update(raced.id, body), tenantId);
+      }
+    });
   } catch (error) {
     throw toSourceError(error, source, { operation, tenant: tenantId });
   }
@@ -75,9 +83,8 @@ export async function upsertProvisioning(source: PocketBaseSource, tenantId: str
 /** The tenant's provisioning record, or null when there is none. */
 export async function getProvisioning(source: PocketBaseSource, tenantId: string): Promise<Provisioning | null> {
   checkTenantId(tenantId);
-  const pb = await connect(source);
   try {
-    const found = await findRecord(pb, tenantId);
+    const found = await withSession(source, (pb) => findRecord(pb, tenantId));
     return found === null ? null : fromRecord(found, tenantId);
   } catch (error) {
     throw toSourceError(error, source, { operation: `reading the provisioning record of tenant ${tenantId}`, tenant: tenantId });
@@ -86,9 +93,8 @@ export async function getProvisioning(source: PocketBaseSource, tenantId: string
 
 /** Every provisioning record, by tenant id: which tenants were deployed, and what was written back for them. */
 export async function listProvisioning(source: PocketBaseSource): Promise<Map<string, Provisioning>> {
-  const pb = await connect(source);
   try {
-    const records = await pb.collection(COLLECTION).getFullList({ batch: 500 });
+    const records = await withSession(source, (pb) => pb.collection(COLLECTION).getFullList({ batch: 500 }));
     return new Map(records.map((record) => {
       const tenantId = String(record.tenant ?? "");
       return [tenantId, fromRecord(record, tenantId)];
@@ -101,11 +107,11 @@ export async function listProvisioning(source: PocketBaseSource): Promise<Map<st
 /** Deletes the tenant's provisioning record; an absent record is success. */
 export async function deleteProvisioning(source: PocketBaseSource, tenantId: string): Promise<void> {
   checkTenantId(tenantId);
-  const pb = await connect(source);
   try {
-    const found = await findRecord(pb, tenantId);
-    if (found === null) return;
-    await pb.collection(COLLECTION).delete(found.id);
+    await withSession(source, async (pb) => {
+      const found = await findRecord(pb, tenantId);
+      if (found !== null) await pb.collection(COLLECTION).delete(found.id);
+    });
   } catch (error) {
     if (error instanceof ClientResponseError && error.status === 404) return;
     throw toSourceError(error, source, { operation: `deleting the provisioning record of tenant ${tenantId}`, tenant: tenantId });
@@ -124,8 +130,10 @@ function toBody(record: ProvisioningInput): Record<string, unknown> {
     template_ref: record.templateRef,
     status: record.status,
   };
-  if (record.statusReason !== undefined) body.status_reason = record.statusReason;
+  if (record.statusReason !== undefined) body.status_reason = cut(record.statusReason, STATUS_REASON_MAX);
   if (record.deleteAfter !== undefined) body.delete_after = record.deleteAfter;
+  if (record.deleteAfter === "") body.grace_started_at = "";
+  if (record.graceStartedAt !== undefined) body.grace_started_at = record.graceStartedAt;
   if (record.urls !== undefined) body.urls = record.urls;
   if (record.lastDeployed !== undefined) body.last_deployed = record.lastDeployed;
   if (record.credentials !== undefined) body.credentials = record.credentials;
@@ -147,6 +155,7 @@ function fromRecord(record: unknown, tenantId: string): Provisioning {
     status: z.string(),
     status_reason: z.string().default(""),
     delete_after: z.string().default(""),
+    grace_started_at: z.string().default(""),
     observed_at: z.string().default(""),
     last_error: z.string().default(""),
     urls: strings.nullish().transform((value) => value ?? {}),
@@ -174,12 +183,19 @@ function fromRecord(record: unknown, tenantId: string): Provisioning {
     status: raw.status,
     statusReason: raw.status_reason,
     ...(raw.delete_after !== "" ? { deleteAfter: isoTime(raw.delete_after) } : {}),
+    ...(raw.grace_started_at !== "" ? { graceStartedAt: isoTime(raw.grace_started_at) } : {}),
     urls: raw.urls,
     ...(raw.last_deployed !== "" ? { lastDeployed: isoTime(raw.last_deployed) } : {}),
     ...(raw.observed_at !== "" ? { observedAt: isoTime(raw.observed_at) } : {}),
     lastError: raw.last_error,
     credentials: raw.credentials,
   };
+}
+
+/** At most `max` characters (code points, as PocketBase counts them), the last one an ellipsis when cut. */
+export function cut(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;
 }
 
 /** PocketBase stores "2026-01-02 03:04:05.000Z"; hand back ISO 8601. */
