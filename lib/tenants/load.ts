@@ -26,11 +26,13 @@ const listEnvelope = z.object({
 type ListEnvelope = z.output<typeof listEnvelope>;
 
 /**
- * Reads every tenant (sorted by slug) from the tenant view in PocketBase as a superuser; only the view,
- * never the collections behind it, so the operator's schema stays theirs.
- * Fails closed: an unreachable server, rejected login, non-2xx answer, short read (fewer records
- * than `totalItems`, a short page before the end, `totalItems` changing between pages, a duplicate)
- * or a malformed record throws TenantSourceError. It never returns a shorter list.
+ * Reads every tenant from the tenant view in PocketBase as a superuser; only the view, never the collections behind
+ * it, so the operator's schema stays theirs. Pages are read by id, which never changes, so a rename during the read
+ * cannot move a row to another page; the list comes back sorted by slug.
+ * Fails closed on the envelope: an unreachable server, rejected login, non-2xx answer, short read (fewer records
+ * than `totalItems`, a short page before the end, `totalItems` changing between pages), a duplicate id or slug, or
+ * a row whose id, slug or status does not parse throws TenantSourceError. It never returns a shorter list.
+ * Per tenant on the fields: any other column that does not parse comes back in that tenant's `fieldErrors`.
  */
 export async function loadTenants(source: TenantSourceOptions): Promise<Tenant[]> {
   const perPage = source.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -49,7 +51,7 @@ export async function loadTenants(source: TenantSourceOptions): Promise<Tenant[]
     if (page * perPage >= totalItems) break;
   }
   checkComplete(tenants, totalItems);
-  return tenants;
+  return tenants.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
 }
 
 /** The loaded tenants keyed by slug. */
@@ -60,7 +62,7 @@ export async function loadTenantsBySlug(source: TenantSourceOptions): Promise<Ma
 async function readPage(pb: PocketBase, source: TenantSourceOptions, view: string, page: number, perPage: number): Promise<ListEnvelope> {
   let body: unknown;
   try {
-    body = await pb.collection(view).getList(page, perPage, { sort: "slug", skipTotal: false });
+    body = await pb.collection(view).getList(page, perPage, { sort: "id", skipTotal: false });
   } catch (error) {
     // The SDK throws a plain TypeError when it cannot map the body's items.
     if (error instanceof TypeError) throw notAList(page, "items", error.message, error);
@@ -110,10 +112,27 @@ function checkPage(list: ListEnvelope, page: number, perPage: number, totalItems
 }
 
 function checkComplete(tenants: Tenant[], totalItems: number): void {
-  const slugs = new Set(tenants.map((tenant) => tenant.slug));
-  if (tenants.length !== totalItems || slugs.size !== totalItems) {
-    throw shortRead(`read ${slugs.size} distinct tenants (${tenants.length} records), PocketBase reports ${totalItems}.`, "retry the run once the tenant changes are done");
+  for (const key of ["id", "slug"] as const) {
+    const repeated = duplicates(tenants.map((tenant) => tenant[key]));
+    if (repeated.length > 0) {
+      throw new TenantSourceError("malformed", {
+        problem: `Reading tenants: the ${key}s ${repeated.map((value) => JSON.stringify(value)).join(", ")} appear on more than one row of the tenant view.`,
+        fix: `make the view return one row per tenant (narrow its joins, e.g. to the current subscription)${key === "slug" ? " and keep slugs unique" : ""}; nothing was deployed or deleted`,
+        field: key,
+      });
+    }
   }
+  if (tenants.length !== totalItems) {
+    throw shortRead(`read ${tenants.length} tenants, PocketBase reports ${totalItems}.`, "retry the run once the tenant changes are done");
+  }
+}
+
+/** The values that occur more than once, each named once, in order of first repetition (at most 10). */
+function duplicates(values: string[]): string[] {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const value of values) (seen.has(value) ? repeated : seen).add(value);
+  return [...repeated].slice(0, 10);
 }
 
 function shortRead(problem: string, fix: string): TenantSourceError {

@@ -46,6 +46,20 @@ export interface Tenant {
   secrets: Record<string, string>;
   /** Telegram user ids, as decimal strings. */
   telegramAllowFrom: string[];
+  /**
+   * Fields of this tenant's row that do not parse (absent when every field does). The tenant is then held at its
+   * last applied spec, or refused if never applied; the fields named here carry neutral stand-ins and are never used.
+   */
+  fieldErrors?: TenantFieldError[];
+}
+
+/** One field of a tenant's row that does not parse: it holds or refuses that tenant only, never the run. */
+export interface TenantFieldError {
+  /** The view column, with the path inside it, e.g. "telegram_allow_from[0]" or "plan_limits.llm-stack.cpus". */
+  field: string;
+  /** What is wrong, without the value of a secret. */
+  problem: string;
+  fix: string;
 }
 
 /** The same pattern as the demo `tenants.slug` field in pocketbase/demo-migrations. */
@@ -59,6 +73,8 @@ export const TELEGRAM_BOT_TOKEN_PATTERN = /^[0-9]{5,15}:[A-Za-z0-9_-]{35}$/;
 
 const SEMVER = /^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+/** A PocketBase record id, as `agent_provisioning.tenant` stores it (lib/tenants/provisioning.ts). */
+export const TENANT_ID_PATTERN = /^[a-z0-9]{1,64}$/;
 
 /** An empty PocketBase json field arrives as null. */
 function jsonOr<T extends z.ZodType>(schema: T, empty: z.output<T>) {
@@ -73,14 +89,21 @@ const limitsSchema = z
   })
   .strict();
 
-const telegramUserId = z.union([z.number().int().positive(), z.string().regex(/^[0-9]{1,20}$/)]).transform(String);
+const telegramUserId = z.union([z.number().int().positive(), z.string().regex(/^[0-9]{1,20}$/)], { error: "must be numeric Telegram user ids (not @names)" }).transform(String);
 
-/** One row of the tenant view (lib/tenants/view-fields.ts lists the columns and their PocketBase types). */
-const viewRow = z.object({
-  id: z.string().min(1),
+/** What identifies a row and decides its lifecycle. A row that fails here stops the run (TenantSourceError). */
+const envelope = z.object({
+  id: z.string().regex(TENANT_ID_PATTERN, "must be a PocketBase record id (1-64 lower-case letters and digits)"),
   slug: z.string().regex(TENANT_SLUG_PATTERN, "must match ^[a-z][a-z0-9-]{1,30}[a-z0-9]$ (DNS-safe)"),
-  name: z.string().min(1, "must not be empty"),
   status: z.enum(["active", "suspended", "cancelled"], { error: "must be active, suspended or cancelled" }),
+});
+
+/**
+ * Every other column of the tenant view (lib/tenants/view-fields.ts lists them with their PocketBase types). A value
+ * that does not parse holds or refuses only its tenant, by id; the run goes on and fails at its end naming it.
+ */
+const fields = {
+  name: z.string().min(1, "must not be empty"),
   plan_id: z.string().min(1, "must reference a plan"),
   plan_name: z.string().min(1, "must not be empty"),
   plan_tier: z.enum(["starter", "pro", "business"], { error: "must be starter, pro or business" }),
@@ -93,27 +116,44 @@ const viewRow = z.object({
   custom_domain_verified: z.boolean().default(false),
   owner_email: z.email("must be empty or an e-mail address").or(z.literal("")).default(""),
   cancelled_at: z.string().default(""),
-  settings: jsonOr(z.record(z.string(), z.unknown()), {}),
-  telegram_allow_from: jsonOr(z.array(telegramUserId), []),
+  settings: jsonOr(z.record(z.string(), z.unknown(), { error: "must be a JSON object of template settings" }), {}),
+  telegram_allow_from: jsonOr(z.array(telegramUserId, { error: "must be a JSON array of numeric Telegram user ids" }), []),
   // Hidden fields: only superusers see them; absent when the caller is not one.
   telegram_bot_token: z.string().default(""),
   ai_router_key: z.string().default(""),
-});
+};
+type Fields = { [K in keyof typeof fields]: z.output<(typeof fields)[K]> };
+
+/** Stand-ins for columns that do not parse. Such a tenant is held or refused, so they never reach a deployment. */
+const STAND_INS: Fields = {
+  name: "", plan_id: "", plan_name: "", plan_tier: "starter", plan_allowed_templates: [], plan_models: [], plan_limits: {},
+  template: "", template_version: "", custom_domain: "", custom_domain_verified: false, owner_email: "", cancelled_at: "",
+  settings: {}, telegram_allow_from: [], telegram_bot_token: "", ai_router_key: "",
+};
 
 /**
  * Parses one row of the tenant view (config `tenantView`, default agent_tenants) into a Tenant.
- * Throws TenantSourceError("malformed") naming the tenant (slug, else record id) and the view column.
- * Besides the schema, it checks what the schema cannot: the template is allowed by the plan,
- * and a telegram-bot tenant that is not cancelled has a well-formed bot token.
+ * Fails closed on the envelope: a row that is not an object, or whose id, slug or status does not parse, throws
+ * TenantSourceError("malformed") naming the tenant (slug, else record id) and the view column, which stops the run.
+ * Every other column is judged per tenant: what does not parse (including what the schema cannot check: a template
+ * the plan does not allow, a telegram-bot tenant without a well-formed bot token) lands in `fieldErrors`.
  */
 export function parseTenant(record: unknown, view: string = DEFAULT_TENANT_VIEW): Tenant {
-  const parsed = viewRow.safeParse(record);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+  const head = envelope.safeParse(record);
+  if (!head.success) {
+    const issue = head.error.issues[0];
     const field = fieldName(issue?.path ?? []);
-    throw malformed(record, view, field, `${field} ${issue?.message ?? "is invalid"}.`, parsed.error);
+    throw malformed(record, view, field, `${field} ${issue?.message ?? "is invalid"}.`, head.error);
   }
-  const raw = parsed.data;
+  const row = record as Record<string, unknown>;
+  const errors: TenantFieldError[] = [];
+  const raw: Fields = { ...STAND_INS };
+  for (const column of Object.keys(fields) as Array<keyof Fields>) {
+    const parsed = fields[column].safeParse(row[column]);
+    if (parsed.success) (raw as Record<string, unknown>)[column] = parsed.data;
+    else errors.push(fieldError(view, column, parsed.error));
+  }
+  const failed = (column: keyof Fields) => errors.some((e) => e.field.split(/[.[]/)[0] === column);
   const plan: Plan = {
     id: raw.plan_id,
     name: raw.plan_name,
@@ -122,26 +162,25 @@ export function parseTenant(record: unknown, view: string = DEFAULT_TENANT_VIEW)
     models: raw.plan_models,
     limits: raw.plan_limits,
   };
-  if (!plan.allowedTemplates.includes(raw.template)) {
-    throw malformed(
-      record,
-      view,
-      "template",
-      `template "${raw.template}" is not allowed by plan "${plan.name}" (allowed: ${plan.allowedTemplates.join(", ") || "none"}).`,
-    );
+  if (!failed("template") && !failed("plan_allowed_templates") && !plan.allowedTemplates.includes(raw.template)) {
+    errors.push({
+      field: "template",
+      problem: `"${raw.template}" is not allowed by plan "${plan.name}" (allowed: ${plan.allowedTemplates.join(", ") || "none"})`,
+      fix: "pick a template the plan allows, or move the tenant to a plan that allows it",
+    });
   }
-  const token = raw.telegram_bot_token;
+  let token = raw.telegram_bot_token;
   if (token !== "" && !TELEGRAM_BOT_TOKEN_PATTERN.test(token)) {
-    throw malformed(record, view, "telegram_bot_token", "telegram_bot_token is not shaped like a BotFather token (<bot id>:<35 characters>); its value is not shown.");
-  }
-  if (raw.template === TELEGRAM_TEMPLATE && raw.status !== "cancelled" && token === "") {
-    throw malformed(record, view, "telegram_bot_token", `a ${raw.status} telegram-bot tenant needs telegram_bot_token.`);
+    errors.push({ field: "telegram_bot_token", problem: "is not shaped like a BotFather token (<bot id>:<35 characters>); its value is not shown", fix: "paste the token @BotFather gave for the tenant's bot" });
+    token = "";
+  } else if (raw.template === TELEGRAM_TEMPLATE && head.data.status !== "cancelled" && token === "" && !failed("telegram_bot_token")) {
+    errors.push({ field: "telegram_bot_token", problem: `a ${head.data.status} telegram-bot tenant needs one`, fix: "paste the token @BotFather gave for the tenant's bot" });
   }
   return {
-    id: raw.id,
-    slug: raw.slug,
+    id: head.data.id,
+    slug: head.data.slug,
     name: raw.name,
-    status: raw.status,
+    status: head.data.status,
     plan,
     template: raw.template,
     ...(raw.template_version !== "" ? { templateVersion: raw.template_version } : {}),
@@ -153,6 +192,16 @@ export function parseTenant(record: unknown, view: string = DEFAULT_TENANT_VIEW)
     settings: raw.settings,
     secrets: token !== "" ? { telegramBotToken: token } : {},
     telegramAllowFrom: raw.telegram_allow_from,
+    ...(errors.length > 0 ? { fieldErrors: errors } : {}),
+  };
+}
+
+function fieldError(view: string, column: string, error: z.ZodError): TenantFieldError {
+  const issue = error.issues[0];
+  return {
+    field: fieldName([column, ...(issue?.path ?? [])]),
+    problem: issue?.message ?? "is invalid",
+    fix: `correct this tenant's data behind column "${column}" of the view ${view} (the collection and field its SQL reads), then run again; \`npm run pocketbase:check\` lists every such row`,
   };
 }
 

@@ -24,7 +24,7 @@ beforeAll(async () => {
   const all = ["openclaw", "telegram-bot", "llm-stack"];
   proPlanId = (await admin.collection("plans").create({ name: "pro", tier: "pro", allowed_templates: all, models: ["m"] })).id;
   miniPlanId = (await admin.collection("plans").create({ name: "mini", tier: "starter", allowed_templates: ["openclaw"] })).id;
-  // Created in reverse so the loader's sort by slug is observable.
+  // Created in reverse so the loader's sort by slug is observable (it pages by id).
   for (const slug of [...SLUGS].reverse()) {
     await admin.collection("tenants").create({ slug, name: slug, status: "active", plan: proPlanId, template: "llm-stack" });
   }
@@ -136,20 +136,72 @@ describe("loadTenants against a real PocketBase", () => {
     expect(error.message).toContain("not a PocketBase list response");
   });
 
-  it("fails naming tenant and field when the plan does not allow the template", async () => {
-    const error = await withTenant({ slug: "zz-mini", plan: miniPlanId, template: "llm-stack" }, () =>
-      expectSourceError(loadTenants({ ...server, pageSize: 5 }), "malformed", [server.password]),
-    );
-    expect(error.tenant).toBe("zz-mini");
-    expect(error.field).toBe("template");
+  it("loads every tenant and names the field of the one whose plan does not allow its template", async () => {
+    const tenants = await withTenant({ slug: "zz-mini", plan: miniPlanId, template: "llm-stack" }, () => loadTenants({ ...server, pageSize: 5 }));
+    expect(tenants).toHaveLength(TENANT_COUNT + 1);
+    expect(tenants.filter((t) => t.fieldErrors).map((t) => [t.slug, t.fieldErrors!.map((e) => e.field)])).toEqual([["zz-mini", ["template"]]]);
   });
 
-  it("fails naming tenant and field when a telegram-bot tenant has no bot token", async () => {
-    const error = await withTenant({ slug: "zz-bot", template: "telegram-bot" }, () =>
-      expectSourceError(loadTenants({ ...server }), "malformed", [server.password]),
-    );
-    expect(error.message).toContain('tenant "zz-bot"');
-    expect(error.field).toBe("telegram_bot_token");
+  it("loads every tenant and names the field of a telegram-bot tenant without a bot token", async () => {
+    const tenants = await withTenant({ slug: "zz-bot", template: "telegram-bot" }, () => loadTenants({ ...server }));
+    expect(tenants.find((t) => t.slug === "zz-bot")?.fieldErrors?.map((e) => e.field)).toEqual(["telegram_bot_token"]);
+    expect(tenants.filter((t) => t.fieldErrors)).toHaveLength(1);
+  });
+
+  it("loads every tenant when one types @bob as a Telegram id or an array as settings, naming only that tenant's fields", async () => {
+    const tenants = await withTenant({ slug: "zz-typed", template: "llm-stack", telegram_allow_from: ["@bob"], settings: ["x"] }, () => loadTenants({ ...server, pageSize: 5 }));
+    expect(tenants).toHaveLength(TENANT_COUNT + 1);
+    const typed = tenants.find((t) => t.slug === "zz-typed")!;
+    expect(typed.fieldErrors?.map((e) => e.field)).toEqual(["settings", "telegram_allow_from[0]"]);
+    expect(typed).toMatchObject({ settings: {}, telegramAllowFrom: [] });
+    expect(tenants.filter((t) => t.fieldErrors)).toHaveLength(1);
+  });
+
+  it("reads pages by id, so a rename during the read neither skips a tenant nor reads one twice", async () => {
+    const before = await loadTenants({ ...server, pageSize: 5 });
+    const renamed = before.find((t) => t.slug === "tenant-01")!;
+    let done = false;
+    // After page 1, tenant-01 becomes zz-01: under a sort by slug every later row moves up one place.
+    const renaming: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      const response = await fetch(input, init);
+      if (!done && url.includes("/collections/agent_tenants/records") && new URL(url).searchParams.get("page") === "1") {
+        done = true;
+        await admin.collection("tenants").update(renamed.id, { slug: "zz-01" });
+      }
+      return response;
+    };
+    try {
+      const during = await loadTenants({ ...server, pageSize: 5, fetch: renaming });
+      expect(during.map((t) => t.id).sort()).toEqual(before.map((t) => t.id).sort());
+    } finally {
+      await admin.collection("tenants").update(renamed.id, { slug: "tenant-01" });
+    }
+  });
+
+  it("fails with malformed, naming them, when two rows carry the same id or the same slug", async () => {
+    for (const key of ["id", "slug"] as const) {
+      const twice: Rewrite = (request, response) => {
+        if (!isTenantPage(request.path, 1)) return response;
+        const body = JSON.parse(response.body) as { items: Array<Record<string, unknown>> };
+        const items = body.items.map((item, i) => (i === 1 ? { ...item, [key]: body.items[0][key] } : item));
+        return { ...response, body: JSON.stringify({ ...body, items }) };
+      };
+      const error = await withRewrite(twice, () => expectSourceError(loadTenants({ ...server, url: proxy.url, pageSize: 5 }), "malformed", [server.password]));
+      expect(error.field).toBe(key);
+      expect(error.message).toContain(`the ${key}s "`);
+      expect(error.message).toContain("appear on more than one row");
+    }
+  });
+
+  it("fails with malformed, naming the row, when an id is not a record id", async () => {
+    const badId: Rewrite = (request, response) => {
+      if (!isTenantPage(request.path, 1)) return response;
+      const body = JSON.parse(response.body) as { items: Array<Record<string, unknown>> };
+      return { ...response, body: JSON.stringify({ ...body, items: body.items.map((item, i) => (i === 0 ? { ...item, id: "../x" } : item)) }) };
+    };
+    const error = await withRewrite(badId, () => expectSourceError(loadTenants({ ...server, url: proxy.url, pageSize: 5 }), "malformed", [server.password]));
+    expect(error.field).toBe("id");
   });
 
   it("fails naming the slug when a record bypassed PocketBase's validation", async () => {

@@ -44,6 +44,11 @@ function parseError(record: unknown): TenantSourceError {
   throw new Error("parseTenant accepted a malformed record");
 }
 
+/** The fields of a row that do not parse. */
+function fieldsOf(record: unknown): string[] {
+  return (parseTenant(record).fieldErrors ?? []).map((e) => e.field);
+}
+
 describe("parseTenant", () => {
   it("maps a view row with its plan columns to a Tenant", () => {
     const tenant = parseTenant(
@@ -90,8 +95,8 @@ describe("parseTenant", () => {
     expect("routerKey" in parseTenant(tenantRecord({}))).toBe(false);
   });
 
-  it("refuses an owner e-mail that is not an address, naming the field", () => {
-    expect(() => parseTenant(tenantRecord({ owner_email: "not an address" }))).toThrow(/owner_email/);
+  it("holds back only this tenant for an owner e-mail that is not an address, naming the field", () => {
+    expect(fieldsOf(tenantRecord({ owner_email: "not an address" }))).toEqual(["owner_email"]);
   });
 
   it("puts the bot token under secrets and Telegram ids as strings", () => {
@@ -106,29 +111,18 @@ describe("parseTenant", () => {
     expect(parseTenant(tenantRecord({ template: "telegram-bot", status: "cancelled" })).secrets).toEqual({});
   });
 
-  const cases: Array<[string, Record<string, unknown>, Record<string, unknown>, string, string]> = [
-    ["a slug that is not DNS-safe", { slug: "Acme_Corp" }, {}, "slug", "Acme_Corp"],
-    ["a slug ending in a hyphen", { slug: "acme-" }, {}, "slug", "acme-"],
-    ["a missing slug (named by record id)", { slug: undefined }, {}, "slug", "tenant000000001"],
-    ["an unknown status", { status: "paused" }, {}, "status", "acme"],
-    ["an empty name", { name: "" }, {}, "name", "acme"],
-    ["a template the plan does not allow", { template: "llm-stack" }, { allowed_templates: ["openclaw"] }, "template", "acme"],
-    ["a tenant without a plan (LEFT JOIN found none)", {}, { id: "", name: "", tier: "", allowed_templates: null }, "plan_id", "acme"],
-    ["a view without the plan columns", { plan_name: undefined }, {}, "plan_name", "acme"],
-    ["an unknown plan tier", {}, { tier: "gold" }, "plan_tier", "acme"],
-    ["allowed_templates that is not an array", {}, { allowed_templates: "llm-stack" }, "plan_allowed_templates", "acme"],
-    ["a limit with an unknown key", {}, { limits: { "llm-stack": { cpu: 2 } } }, "plan_limits.llm-stack", "acme"],
-    ["a negative memory limit", {}, { limits: { openclaw: { memoryMb: -1 } } }, "plan_limits.openclaw.memoryMb", "acme"],
-    ["a verified flag that is not a boolean (an expression typed json)", { custom_domain_verified: "1" }, {}, "custom_domain_verified", "acme"],
-    ["a template version that is not a version", { template_version: "latest" }, {}, "template_version", "acme"],
-    ["a custom domain with a scheme", { custom_domain: "https://acme.example" }, {}, "custom_domain", "acme"],
-    ["settings that are not an object", { settings: ["x"] }, {}, "settings", "acme"],
-    ["a Telegram id that is not numeric", { telegram_allow_from: ["@alice"] }, {}, "telegram_allow_from[0]", "acme"],
-    ["an active telegram-bot tenant without a token", { template: "telegram-bot" }, {}, "telegram_bot_token", "acme"],
+  const envelope: Array<[string, Record<string, unknown>, string, string]> = [
+    ["a slug that is not DNS-safe", { slug: "Acme_Corp" }, "slug", "Acme_Corp"],
+    ["a slug ending in a hyphen", { slug: "acme-" }, "slug", "acme-"],
+    ["a missing slug (named by record id)", { slug: undefined }, "slug", "tenant000000001"],
+    ["an unknown status", { status: "paused" }, "status", "acme"],
+    ["Stripe's incomplete status, which the program cannot map", { status: "incomplete" }, "status", "acme"],
+    ["an id that is not a record id", { id: "../tenants/x" }, "id", "acme"],
+    ["a missing id", { id: undefined }, "id", "acme"],
   ];
 
-  it.each(cases)("rejects %s, naming the tenant and the field", (_title, overrides, plan, field, tenant) => {
-    const error = parseError(tenantRecord(overrides, plan));
+  it.each(envelope)("stops the run on %s, naming the tenant and the field", (_title, overrides, field, tenant) => {
+    const error = parseError(tenantRecord(overrides));
     expect(error.cause).toBe("malformed");
     expect(error.field).toBe(field);
     expect(error.tenant).toBe(tenant);
@@ -136,6 +130,39 @@ describe("parseTenant", () => {
     expect(error.message).toContain(`field "${field}"`);
     expect(error.message).toContain("Fix:");
     expect(error.message).toContain("agent_tenants");
+  });
+
+  const perTenant: Array<[string, Record<string, unknown>, Record<string, unknown>, string]> = [
+    ["an empty name", { name: "" }, {}, "name"],
+    ["a template the plan does not allow", { template: "llm-stack" }, { allowed_templates: ["openclaw"] }, "template"],
+    ["a tenant without a plan (LEFT JOIN found none)", {}, { id: "", name: "", tier: "", allowed_templates: null }, "plan_id"],
+    ["a view without the plan columns", { plan_name: undefined }, {}, "plan_name"],
+    ["an unknown plan tier", {}, { tier: "gold" }, "plan_tier"],
+    ["allowed_templates that is not an array", {}, { allowed_templates: "llm-stack" }, "plan_allowed_templates"],
+    ["a limit with an unknown key", {}, { limits: { "llm-stack": { cpu: 2 } } }, "plan_limits.llm-stack"],
+    ["a negative memory limit", {}, { limits: { openclaw: { memoryMb: -1 } } }, "plan_limits.openclaw.memoryMb"],
+    ["a verified flag that is not a boolean (an expression typed json)", { custom_domain_verified: "1" }, {}, "custom_domain_verified"],
+    ["a template version that is not a version", { template_version: "latest" }, {}, "template_version"],
+    ["a custom domain with a scheme", { custom_domain: "https://acme.example" }, {}, "custom_domain"],
+    ["settings that are not an object", { settings: ["x"] }, {}, "settings"],
+    ["a Telegram id that is not numeric", { telegram_allow_from: ["@bob"] }, {}, "telegram_allow_from[0]"],
+    ["an active telegram-bot tenant without a token", { template: "telegram-bot" }, {}, "telegram_bot_token"],
+  ];
+
+  it.each(perTenant)("holds back only this tenant for %s: parsed, with the field named and a fix", (_title, overrides, plan, field) => {
+    const tenant = parseTenant(tenantRecord(overrides, plan));
+    expect(tenant).toMatchObject({ id: "tenant000000001", slug: "acme", status: "active" });
+    expect(tenant.fieldErrors?.map((e) => e.field)).toContain(field);
+    const error = tenant.fieldErrors!.find((e) => e.field === field)!;
+    expect(error.problem).not.toBe("");
+    expect(error.fix).not.toBe("");
+  });
+
+  it("gives a field that does not parse a neutral stand-in, never the typed value", () => {
+    const tenant = parseTenant(tenantRecord({ settings: ["x"], telegram_allow_from: ["@bob"], custom_domain: "Shop.Example.com:443" }));
+    expect(tenant).toMatchObject({ settings: {}, telegramAllowFrom: [] });
+    expect(tenant.customDomain).toBeUndefined();
+    expect("fieldErrors" in parseTenant(tenantRecord({}))).toBe(false);
   });
 
   it("names the configured view in its message", () => {
@@ -149,12 +176,12 @@ describe("parseTenant", () => {
     expect((caught as Error).message).toContain('column "status" of the view cf_tenants');
   });
 
-  it("rejects a malformed bot token without showing it", () => {
+  it("holds back a tenant with a malformed bot token without showing it, and keeps the token out of its secrets", () => {
     const secret = "123456789:short-and-secret";
-    const error = parseError(tenantRecord({ template: "telegram-bot", telegram_bot_token: secret }));
-    expect(error.field).toBe("telegram_bot_token");
-    expect(error.message).not.toContain(secret);
-    expect(JSON.stringify(error)).not.toContain(secret);
+    const tenant = parseTenant(tenantRecord({ template: "telegram-bot", telegram_bot_token: secret }));
+    expect(tenant.fieldErrors?.map((e) => e.field)).toEqual(["telegram_bot_token"]);
+    expect(JSON.stringify(tenant.fieldErrors)).not.toContain(secret);
+    expect(tenant.secrets).toEqual({});
   });
 
   it("rejects a record that is not an object", () => {
