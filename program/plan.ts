@@ -8,6 +8,7 @@ import { z } from "zod";
 import { getTemplate, renderStack, TemplateError, type RenderedStack, type TemplateVersion } from "../templates";
 import type { Tenant } from "../lib/tenants/tenant";
 import { applyDomainPolicy, type DomainDecision, type DomainPlatform } from "./domain-policy";
+import { TenantRefusal } from "./refusal";
 import { draftRefusals, routerKeyRefusals, sharedSecretRefusals, type TenantPolicyOptions } from "./tenant-policy";
 
 /** The platform values rendering and the policies need. The AI Router key travels separately, as a secret. */
@@ -54,17 +55,18 @@ export class TenantPlanError extends Error {
 }
 
 /**
- * PocketBase keeps Telegram ids and the owner's e-mail in their own fields; each template names the input
- * differently, and only versions whose settings declare `ownerEmail` take it (llm-stack >= 1.1.0: the Open
- * WebUI admin account).
+ * PocketBase keeps Telegram ids and the owner's e-mail in their own fields, which the Admin Portal owns; each template
+ * names the input differently, and only versions whose settings declare `ownerEmail` take it (llm-stack >= 1.1.0: the
+ * Open WebUI admin account). Those setting names always come from the dedicated fields: a tenant's own `settings`
+ * can neither set nor override them (the admin account, who may talk to the bot).
  */
-function settingsOf(tenant: Tenant, version: TemplateVersion): Record<string, unknown> {
-  const settings = { ...tenant.settings };
+export function settingsOf(tenant: Tenant, version: TemplateVersion): Record<string, unknown> {
+  const { ownerEmail: _owner, telegramAllowFrom: _allow, allowedUserIds: _ids, ...settings } = tenant.settings;
   const schema = version.manifest.settings;
-  if (tenant.ownerEmail !== undefined && schema instanceof z.ZodObject && "ownerEmail" in schema.shape) settings.ownerEmail ??= tenant.ownerEmail;
+  if (tenant.ownerEmail !== undefined && schema instanceof z.ZodObject && "ownerEmail" in schema.shape) settings.ownerEmail = tenant.ownerEmail;
   if (tenant.telegramAllowFrom.length > 0) {
-    if (tenant.template === "openclaw") settings.telegramAllowFrom ??= tenant.telegramAllowFrom;
-    if (tenant.template === "telegram-bot") settings.allowedUserIds ??= tenant.telegramAllowFrom;
+    if (tenant.template === "openclaw") settings.telegramAllowFrom = tenant.telegramAllowFrom;
+    if (tenant.template === "telegram-bot") settings.allowedUserIds = tenant.telegramAllowFrom;
   }
   return settings;
 }
@@ -101,7 +103,8 @@ export function planTenants(tenants: Tenant[], platform: PlatformValues): FleetP
   const plans: TenantPlan[] = [];
   const invalid: InvalidTenant[] = [];
   for (const tenant of deployed) {
-    const refused: TemplateError[] = fleet.filter((e) => e.tenant === tenant.slug);
+    // A field of the tenant's own row that does not parse (lib/tenants/tenant.ts) is judged like a render error.
+    const refused: TemplateError[] = [...fieldRefusals(tenant), ...fleet.filter((e) => e.tenant === tenant.slug)];
     try {
       const planned = refused.length === 0 ? planTenant(tenant, platform, domains.decisions.get(tenant.slug)) : [];
       if (Array.isArray(planned)) refused.push(...planned);
@@ -113,6 +116,11 @@ export function planTenants(tenants: Tenant[], platform: PlatformValues): FleetP
     if (refused.length > 0) invalid.push({ tenant, errors: refused });
   }
   return { plans, invalid };
+}
+
+/** A refusal for each field of the tenant's row that does not parse. */
+function fieldRefusals(tenant: Tenant): TenantRefusal[] {
+  return (tenant.fieldErrors ?? []).map((e) => new TenantRefusal(tenant, e.field, e.problem, e.fix));
 }
 
 /** Whether the tenant's template has a web container to put hosts on; an unknown template is refused later. */

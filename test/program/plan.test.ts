@@ -48,9 +48,30 @@ describe("planTenants", () => {
     expect(chirp.rendered.composeValues.CF_ALLOWED_USER_IDS).toBe("100000001,100000002");
   });
 
-  it("keeps Telegram ids set in the tenant's settings over the PocketBase field", () => {
+  it("takes Telegram ids from the Admin Portal's field, never from the tenant's settings", () => {
     const [chirp] = planTenants([tenant("chirp", "telegram-bot", { settings: { allowedUserIds: ["42"] }, telegramAllowFrom: ["100000001"] })], PLATFORM);
-    expect(chirp.rendered.composeValues.CF_ALLOWED_USER_IDS).toBe("42");
+    expect(chirp.rendered.composeValues.CF_ALLOWED_USER_IDS).toBe("100000001");
+    const [bolt] = planTenants([tenant("bolt", "openclaw", { settings: { telegramAllowFrom: ["42"] }, telegramAllowFrom: ["100000001"], secrets: { telegramBotToken: OTHER_BOT_TOKEN } })], PLATFORM);
+    expect(bolt.rendered.composeValues.CF_TELEGRAM_ALLOW_FROM).toBe("100000001");
+    // Without the field, a setting does not stand in for it.
+    const [open] = planTenants([tenant("open", "openclaw", { settings: { telegramAllowFrom: ["42"] } })], PLATFORM);
+    expect(open.rendered.composeValues.CF_TELEGRAM_ALLOW_FROM).toBe("");
+  });
+
+  it("takes the owner's e-mail from the Admin Portal's field, never from the tenant's settings", () => {
+    const [acme] = planTenants([tenant("acme", "llm-stack", { settings: { ownerEmail: "mallory@evil.example" }, ownerEmail: "owner@acme.example" })], PLATFORM);
+    expect(acme.rendered.composeValues.CF_OWNER_EMAIL).toBe("owner@acme.example");
+    const [unset] = planTenants([tenant("acme", "llm-stack", { settings: { ownerEmail: "mallory@evil.example" } })], PLATFORM);
+    expect(JSON.stringify(unset.rendered)).not.toContain("mallory@evil.example");
+  });
+
+  it("holds back only a tenant whose row has a field that does not parse, naming it by field and fix", () => {
+    const typed = tenant("bob", "openclaw", { settings: {}, fieldErrors: [{ field: "telegram_allow_from[0]", problem: "must be numeric Telegram user ids (not @names)", fix: "correct it" }] });
+    const { plans, invalid } = planAll([typed, tenant("acme", "llm-stack")], PLATFORM);
+    expect(plans.map((p) => p.tenant.slug)).toEqual(["acme"]);
+    expect(invalid.map((i) => [i.tenant.id, i.errors.map((e) => e.message)])).toEqual([
+      ["id-bob", ['tenant "bob": telegram_allow_from[0]: must be numeric Telegram user ids (not @names). Fix: correct it']],
+    ]);
   });
 
   it("hands the owner's e-mail to a template version that takes it (the Open WebUI admin), and to no other", () => {
