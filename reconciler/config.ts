@@ -1,7 +1,6 @@
 // The reconciler's settings, read from the same stack config as the program (namespace cloudfreedom-agents):
 // its own keys plus the PocketBase login the program uses. Every problem is reported at once with its fix.
 import type { ConfigMap } from "@pulumi/pulumi/automation";
-import { z } from "zod";
 import { checkCollectionName, DEFAULT_TENANT_VIEW } from "../lib/tenants/collections";
 import type { PocketBaseSource } from "../lib/tenants/connection";
 import { tenantSourceCollections } from "../lib/tenants/sources";
@@ -24,6 +23,14 @@ export interface ReconcilerConfig {
   refreshOnTimer: boolean;
   /** Events about known tenants run targeted; false makes every run full. */
   targetedRuns: boolean;
+  /** /healthz turns unhealthy while a run lasts longer than this. */
+  maxRunMinutes: number;
+  /** /healthz turns unhealthy when no run succeeded for this many intervals. */
+  unhealthyAfterIntervals: number;
+  /** /healthz turns unhealthy when the stack lock stays held by another process this long. */
+  lockBusyMinutes: number;
+  /** A lock another host wrote is taken as stale (its holder dead) once it is this old. */
+  staleLockMinutes: number;
   pocketbase: PocketBaseSource;
   /** Every secret value of the stack config, for scrubbing messages. */
   secrets: string[];
@@ -36,26 +43,61 @@ export class ReconcilerConfigError extends Error {
   }
 }
 
-const positive = z.coerce.number().positive();
+/** A numeric setting: whole numbers in [min, max] (Node's timers overflow past 2^31-1 ms, about 24.8 days). */
+export interface NumberSetting {
+  min: number;
+  max: number;
+  fallback: number;
+  unit: string;
+}
 
-const KEYS = {
-  reconcileIntervalMinutes: { schema: positive, fallback: "15" },
-  reconcileDebounceSeconds: { schema: z.coerce.number().min(0), fallback: "5" },
-  reconcileResubscribeMinutes: { schema: positive.max(29, "must stay under PocketBase's 30-minute cap"), fallback: "25" },
-  reconcileRefreshOnTimer: { schema: z.enum(["true", "false"]), fallback: "true" },
-  reconcileTargetedRuns: { schema: z.enum(["true", "false"]), fallback: "true" },
-} as const;
+export const NUMBER_SETTINGS = {
+  reconcileIntervalMinutes: { min: 1, max: 1440, fallback: 15, unit: "minutes" },
+  reconcileDebounceSeconds: { min: 0, max: 300, fallback: 5, unit: "seconds" },
+  // PocketBase closes a realtime connection after 30 minutes.
+  reconcileResubscribeMinutes: { min: 1, max: 29, fallback: 25, unit: "minutes" },
+  reconcileMaxRunMinutes: { min: 5, max: 1440, fallback: 60, unit: "minutes" },
+  reconcileUnhealthyAfterIntervals: { min: 2, max: 100, fallback: 3, unit: "intervals" },
+  reconcileLockBusyMinutes: { min: 1, max: 1440, fallback: 60, unit: "minutes" },
+  reconcileStaleLockMinutes: { min: 30, max: 10080, fallback: 240, unit: "minutes" },
+} as const satisfies Record<string, NumberSetting>;
+
+const BOOLEAN_SETTINGS = { reconcileRefreshOnTimer: "true", reconcileTargetedRuns: "true" } as const;
+
+/** Parses one numeric setting; the problem names the key, the range and the fix. */
+export function parseNumberSetting(key: string, raw: string, spec: NumberSetting): number | { problem: string } {
+  const value = /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (Number.isSafeInteger(value) && value >= spec.min && value <= spec.max) return value;
+  const what = Number.isNaN(value) ? "is not a whole number" : "is out of range";
+  return { problem: `${key} "${raw}" ${what}: it must be a whole number of ${spec.unit} from ${spec.min} to ${spec.max}: pulumi config set ${key} ${spec.fallback}` };
+}
 
 /** Reads the reconciler's settings from `stack.getAllConfig()` (secrets decrypted); `overrides` win (CLI flags). */
 export function readReconcilerConfig(config: ConfigMap, overrides: { intervalMinutes?: number } = {}, namespace = NAMESPACE): ReconcilerConfig {
   const problems: string[] = [];
   const get = (key: string) => config[`${namespace}:${key}`]?.value;
-  const parsed: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(KEYS)) {
-    const raw = get(key) ?? spec.fallback;
-    const result = (spec.schema as z.ZodType).safeParse(raw);
-    if (result.success) parsed[key] = result.data;
-    else problems.push(`${key} "${raw}" is invalid (${result.error.issues[0]?.message}): pulumi config set ${key} ${spec.fallback}`);
+  const numbers: Record<string, number> = {};
+  for (const [key, spec] of Object.entries(NUMBER_SETTINGS) as Array<[keyof typeof NUMBER_SETTINGS, NumberSetting]>) {
+    const parsed = parseNumberSetting(key, get(key) ?? String(spec.fallback), spec);
+    if (typeof parsed === "number") numbers[key] = parsed;
+    else problems.push(parsed.problem);
+  }
+  if (overrides.intervalMinutes !== undefined) {
+    const spec = NUMBER_SETTINGS.reconcileIntervalMinutes;
+    if (!Number.isSafeInteger(overrides.intervalMinutes) || overrides.intervalMinutes < spec.min || overrides.intervalMinutes > spec.max) {
+      problems.push(`--interval ${overrides.intervalMinutes} is out of range: it must be a whole number of minutes from ${spec.min} to ${spec.max}`);
+    } else numbers.reconcileIntervalMinutes = overrides.intervalMinutes;
+  }
+  if (numbers.reconcileStaleLockMinutes !== undefined && numbers.reconcileMaxRunMinutes !== undefined && numbers.reconcileStaleLockMinutes <= numbers.reconcileMaxRunMinutes) {
+    problems.push(
+      `reconcileStaleLockMinutes (${numbers.reconcileStaleLockMinutes}) must be greater than reconcileMaxRunMinutes (${numbers.reconcileMaxRunMinutes}), or a live run's lock could be taken as stale: pulumi config set reconcileStaleLockMinutes ${Math.min(10080, Math.max(240, numbers.reconcileMaxRunMinutes * 4))}`,
+    );
+  }
+  const booleans: Record<string, boolean> = {};
+  for (const [key, fallback] of Object.entries(BOOLEAN_SETTINGS)) {
+    const raw = get(key) ?? fallback;
+    if (raw === "true" || raw === "false") booleans[key] = raw === "true";
+    else problems.push(`${key} "${raw}" is invalid: it must be true or false: pulumi config set ${key} ${fallback}`);
   }
   let tenantView = DEFAULT_TENANT_VIEW;
   let sourceCollections: string[] = [];
@@ -79,13 +121,17 @@ export function readReconcilerConfig(config: ConfigMap, overrides: { intervalMin
   if (problems.length > 0) throw new ReconcilerConfigError(problems);
   return {
     token: token!,
-    intervalMinutes: overrides.intervalMinutes ?? (parsed.reconcileIntervalMinutes as number),
-    debounceSeconds: parsed.reconcileDebounceSeconds as number,
+    intervalMinutes: numbers.reconcileIntervalMinutes,
+    debounceSeconds: numbers.reconcileDebounceSeconds,
     sourceCollections,
     tenantView,
-    resubscribeMinutes: parsed.reconcileResubscribeMinutes as number,
-    refreshOnTimer: parsed.reconcileRefreshOnTimer === "true",
-    targetedRuns: parsed.reconcileTargetedRuns === "true",
+    resubscribeMinutes: numbers.reconcileResubscribeMinutes,
+    refreshOnTimer: booleans.reconcileRefreshOnTimer,
+    targetedRuns: booleans.reconcileTargetedRuns,
+    maxRunMinutes: numbers.reconcileMaxRunMinutes,
+    unhealthyAfterIntervals: numbers.reconcileUnhealthyAfterIntervals,
+    lockBusyMinutes: numbers.reconcileLockBusyMinutes,
+    staleLockMinutes: numbers.reconcileStaleLockMinutes,
     pocketbase: { url: url!, email: email!, password: password! },
     secrets: Object.values(config).filter((entry) => entry.secret && entry.value.length >= 4).map((entry) => entry.value),
   };
@@ -98,4 +144,35 @@ export function scrubSecrets(text: string, secrets: string[]): string {
     for (const form of new Set([secret, encodeURIComponent(secret)])) scrubbed = scrubbed.split(form).join("[secret]");
   }
   return scrubbed;
+}
+
+/**
+ * The variables that allow one `pulumi up` what the guards refuse. Set in the reconciler's environment they would
+ * apply to every run it makes from then on, so its start refuses them.
+ */
+export const ALLOW_VARIABLES = ["CLOUDFREEDOM_ALLOW_TEARDOWN", "CLOUDFREEDOM_ALLOW_REPLACE", "CLOUDFREEDOM_CLAIM_FROM", "CLOUDFREEDOM_DELETE_VOLUMES"] as const;
+
+/** Where an operator allows one run instead: a one-off `pulumi up` from their own shell, against the same backend. */
+export function oneRunRemedy(stackName: string): string {
+  return (
+    `to allow a single run, run the command the refusal names from an operator shell instead, e.g. ` +
+    `CLOUDFREEDOM_ALLOW_TEARDOWN=<slugs> pulumi up --stack ${stackName}, with the same backend and passphrase ` +
+    `(the reconciler's runs wait for it: the stack is locked meanwhile)`
+  );
+}
+
+/** One problem per allow variable set (non-empty) in the environment the reconciler's runs would inherit. */
+export function allowVariableProblems(env: Record<string, string | undefined>, stackName: string): string[] {
+  return ALLOW_VARIABLES.filter((name) => (env[name] ?? "").trim() !== "").map(
+    (name) =>
+      `${name} is set in the reconciler's environment, where it would apply to every run from now on. ` +
+      `Remove it (from the service's environment file or compose environment) and restart; ${oneRunRemedy(stackName)}`,
+  );
+}
+
+export class AllowVariableError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The reconciler refuses to start:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "AllowVariableError";
+  }
 }

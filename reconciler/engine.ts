@@ -27,6 +27,8 @@ export interface EngineOutcome {
   /** Whether an up ran (false after a refused preview or a preview without changes). */
   updated: boolean;
   message: string;
+  /** When busy: the CLI's refusal, which names each lock (see lock.ts). */
+  lock?: string;
 }
 
 const EMPTY: RunCounts = { create: 0, update: 0, delete: 0, same: 0 };
@@ -111,6 +113,10 @@ export async function withoutCheckpoints<T>(stack: Stack, run: () => Promise<T>)
   }
 }
 
+function busyOutcome(error: ConcurrentUpdateError): EngineOutcome {
+  return { result: "busy", counts: EMPTY, resources: EMPTY, failures: [], updated: false, message: "another update holds the stack", lock: plainMessage(error.message) };
+}
+
 export async function runEngine(stack: Stack, options: EngineRunOptions): Promise<EngineOutcome> {
   const scope = options.exclude.length > 0 ? { exclude: options.exclude, excludeDependents: true } : {};
   const common = { ...scope, refresh: options.refresh, signal: options.signal };
@@ -126,7 +132,7 @@ export async function runEngine(stack: Stack, options: EngineRunOptions): Promis
     changes = result.changeSummary;
   } catch (error) {
     if (options.signal.aborted) return abortedOutcome(false);
-    if (error instanceof ConcurrentUpdateError) return { result: "busy", counts: EMPTY, resources: EMPTY, failures: [], updated: false, message: "another update holds the stack" };
+    if (error instanceof ConcurrentUpdateError) return busyOutcome(error);
     const failures = preview.failures();
     const message = failures.length > 0 ? failures.map((f) => (f.tenant ? `${f.tenant}: ${f.message}` : f.message)).join("\n") : describeError(error);
     return { result: "refused", counts: EMPTY, resources: EMPTY, failures: failures.length > 0 ? failures : [{ tenant: "", message }], updated: false, message: `preview refused, nothing changed: ${message}` };
@@ -143,7 +149,7 @@ export async function runEngine(stack: Stack, options: EngineRunOptions): Promis
     return { result: "succeeded", counts: up.tenantCounts(), resources: countsOf(result.summary.resourceChanges), failures: [], updated: true, message: "up succeeded" };
   } catch (error) {
     if (options.signal.aborted) return abortedOutcome(true, up.failures());
-    if (error instanceof ConcurrentUpdateError) return { result: "busy", counts: EMPTY, resources: EMPTY, failures: [], updated: false, message: "another update holds the stack" };
+    if (error instanceof ConcurrentUpdateError) return busyOutcome(error);
     const failures = up.failures();
     const summary = await lastSummary(stack);
     return {

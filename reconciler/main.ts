@@ -1,29 +1,21 @@
 // `npm run reconciler -- --stack <name> [--port 8787] [--host 127.0.0.1] [--interval <minutes>] [--work-dir <project>]`
 // Runs until SIGTERM or SIGINT, which cancel the run in progress cleanly (see reconciler.ts).
+// Exit codes: 0 stopped cleanly (or --help), 1 failed to start or to stop, 2 a bad command line.
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCli, USAGE } from "./cli";
 import { startReconciler } from "./reconciler";
 
-const USAGE = "usage: npm run reconciler -- --stack <name> [--port 8787] [--host 127.0.0.1] [--interval <minutes>] [--work-dir <project folder>]";
-
-function options() {
-  const { values } = parseArgs({
-    options: {
-      stack: { type: "string" },
-      port: { type: "string", default: "8787" },
-      host: { type: "string", default: "127.0.0.1" },
-      interval: { type: "string" },
-      "work-dir": { type: "string", default: resolve(__dirname, "..") },
-    },
-  });
-  const port = Number(values.port);
-  const interval = values.interval === undefined ? undefined : Number(values.interval);
-  if (!values.stack || !Number.isInteger(port) || port < 0 || port > 65535 || (interval !== undefined && !(interval > 0))) throw new Error(USAGE);
-  return { stackName: values.stack, port, host: values.host, intervalMinutes: interval, workDir: resolve(values["work-dir"]) };
-}
-
 async function main(): Promise<void> {
-  const reconciler = await startReconciler(options());
+  const parsed = parseCli(process.argv.slice(2), resolve(__dirname, ".."));
+  if ("help" in parsed) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if ("error" in parsed) {
+    process.stderr.write(`reconciler: ${parsed.error}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const reconciler = await startReconciler(parsed.options);
   let signals = 0;
   const stop = (signal: string) => {
     signals += 1;
@@ -33,7 +25,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`reconciler: ${signal} received; stopping\n`);
     reconciler.stop().then(() => process.exit(0), (error: unknown) => {
-      console.error(error);
+      process.stderr.write(`reconciler: stopping failed: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(1);
     });
   };
@@ -42,6 +34,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
+  process.stderr.write(`reconciler: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -14,6 +14,8 @@ export interface WatchOptions {
   resubscribeMs: number;
   onChange: (change: Change, via: Extract<Trigger, "realtime" | "catch-up">) => void;
   log: (line: string) => void;
+  /** The superuser login of each session; default lib/tenants/connection's connect (tests count logins). */
+  connect?: (source: PocketBaseSource) => Promise<PocketBase>;
 }
 
 export interface Watcher {
@@ -28,9 +30,11 @@ interface RealtimeEvent {
 }
 
 const OVERLAP_MS = 1000;
+const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 30_000;
 /** A session disconnected this long (the SDK's own reconnects failing, e.g. an expired login) is replaced. */
 const DISCONNECTED_MAX_MS = 30_000;
+const WATCHDOG_MS = 5_000;
 
 /** PocketBase's stored form, "2026-01-02 03:04:05.678Z": comparable as text. */
 function pbTime(ms: number): string {
@@ -44,8 +48,6 @@ export function watchCollections(options: WatchOptions): Watcher {
   const seen = new Set<string>();
   let session: PocketBase | undefined;
   let stopped = false;
-  let renewTimer: NodeJS.Timeout | undefined;
-  let retryTimer: NodeJS.Timeout | undefined;
 
   const report = (collection: string, record: { id?: string; updated?: string }, action: Change["action"], via: "realtime" | "catch-up") => {
     if (!record.id) return;
@@ -72,45 +74,72 @@ export function watchCollections(options: WatchOptions): Watcher {
     for (const key of seen) if (seen.size > 10_000) seen.delete(key);
   };
 
+  /** Logs in and subscribes; on any failure, what this attempt subscribed is unsubscribed before it rethrows. */
   const start = async (): Promise<void> => {
-    const pb = await connect(options.source);
-    // The newest record of each collection marks where the catch-up starts; the first run is a full one anyway.
-    if (lastSeen.size === 0) {
-      for (const collection of options.collections) {
-        const newest = await pb.collection(collection).getList(1, 1, { sort: "-updated", fields: "id,updated", skipTotal: true });
-        lastSeen.set(collection, newest.items[0]?.updated ?? pbTime(0));
+    const pb = await (options.connect ?? connect)(options.source);
+    try {
+      // The newest record of each collection marks where the catch-up starts; the first run is a full one anyway.
+      if (lastSeen.size === 0) {
+        for (const collection of options.collections) {
+          const newest = await pb.collection(collection).getList(1, 1, { sort: "-updated", fields: "id,updated", skipTotal: true });
+          lastSeen.set(collection, newest.items[0]?.updated ?? pbTime(0));
+        }
+        await catchUp(pb, true);
       }
-      await catchUp(pb, true);
-    }
-    await pb.realtime.subscribe("PB_CONNECT", () => {
-      catchUp(pb).catch((error: unknown) => options.log(`catch-up after a reconnect failed: ${String(error)}; the next timer run repairs what was missed`));
-    });
-    for (const collection of options.collections) {
-      await pb.collection(collection).subscribe("*", (event: RealtimeEvent) => {
-        const action = event.action === "create" || event.action === "delete" ? event.action : "update";
-        report(collection, event.record ?? {}, action, "realtime");
+      await pb.realtime.subscribe("PB_CONNECT", () => {
+        catchUp(pb).catch((error: unknown) => options.log(`catch-up after a reconnect failed: ${String(error)}; the next timer run repairs what was missed`));
       });
+      for (const collection of options.collections) {
+        await pb.collection(collection).subscribe("*", (event: RealtimeEvent) => {
+          const action = event.action === "create" || event.action === "delete" ? event.action : "update";
+          report(collection, event.record ?? {}, action, "realtime");
+        });
+      }
+      if (stopped) throw new Error("stopped");
+    } catch (error) {
+      await pb.realtime.unsubscribe().catch(() => undefined);
+      throw error;
     }
     const old = session;
     session = pb;
     if (old) await old.realtime.unsubscribe().catch(() => undefined);
   };
 
-  const run = async (attempt: number): Promise<void> => {
-    if (stopped) return;
-    try {
-      await start();
-      renewTimer = setTimeout(() => void run(0), options.resubscribeMs);
-    } catch (error) {
-      const wait = Math.min(RETRY_MAX_MS, 500 * 2 ** attempt);
-      options.log(`realtime subscription failed (${error instanceof Error ? error.message : String(error)}); retrying in ${wait} ms`);
-      retryTimer = setTimeout(() => void run(attempt + 1), wait);
-    }
+  // At most one start in flight and one timer (the renewal or the next retry) at a time: a start is only ever
+  // begun by that timer or by the watchdog, and both go through begin(), which does nothing while one runs.
+  let starting: Promise<void> | undefined;
+  let timer: { handle: NodeJS.Timeout; kind: "renew" | "retry" } | undefined;
+  let attempt = 0;
+  const schedule = (ms: number, kind: "renew" | "retry") => {
+    clearTimeout(timer?.handle);
+    timer = { handle: setTimeout(() => ((timer = undefined), begin()), ms), kind };
   };
-  void run(0);
+  const begin = () => {
+    if (stopped || starting) return;
+    clearTimeout(timer?.handle);
+    timer = undefined;
+    starting = start()
+      .then(
+        () => {
+          attempt = 0;
+          if (!stopped) schedule(options.resubscribeMs, "renew");
+        },
+        (error: unknown) => {
+          if (stopped) return;
+          const wait = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempt);
+          attempt += 1;
+          options.log(`realtime subscription failed (${error instanceof Error ? error.message : String(error)}); retrying in ${wait} ms`);
+          schedule(wait, "retry");
+        },
+      )
+      .finally(() => (starting = undefined));
+  };
+  begin();
+
   let disconnectedSince: number | undefined;
   const watchdog = setInterval(() => {
-    if (stopped || session === undefined || session.realtime.isConnected) {
+    // A start in flight or a retry already scheduled is the replacement: the watchdog never begins a second one.
+    if (stopped || starting || timer?.kind === "retry" || session === undefined || session.realtime.isConnected) {
       disconnectedSince = undefined;
       return;
     }
@@ -118,9 +147,8 @@ export function watchCollections(options: WatchOptions): Watcher {
     if (Date.now() - disconnectedSince < DISCONNECTED_MAX_MS) return;
     disconnectedSince = undefined;
     options.log("the realtime session stayed disconnected; starting a new one");
-    clearTimeout(renewTimer);
-    void run(0);
-  }, 5_000);
+    begin();
+  }, WATCHDOG_MS);
   watchdog.unref();
 
   return {
@@ -128,8 +156,9 @@ export function watchCollections(options: WatchOptions): Watcher {
     stop: async () => {
       stopped = true;
       clearInterval(watchdog);
-      clearTimeout(renewTimer);
-      clearTimeout(retryTimer);
+      clearTimeout(timer?.handle);
+      timer = undefined;
+      await starting;
       await session?.realtime.unsubscribe().catch(() => undefined);
       session = undefined;
     },

@@ -1,13 +1,17 @@
 // The reconciler: PocketBase changes, the Admin Portal's POST /reconcile and a timer become runs of this
 // project's program (index.ts) through the Automation API, one at a time, each recorded in PocketBase.
-import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { ConcurrentUpdateError, LocalWorkspace } from "@pulumi/pulumi/automation";
+import { connect } from "../lib/tenants/connection";
 import { loadTenants } from "../lib/tenants/load";
 import { writeObservations, type Observation } from "../lib/tenants/observations";
 import { recordRun, type RunRecord } from "../lib/tenants/runs";
 import type { Tenant } from "../lib/tenants/tenant";
-import { readReconcilerConfig, scrubSecrets, type ReconcilerConfig } from "./config";
-import { runEngine, type EngineOutcome } from "./engine";
+import { allowVariableProblems, AllowVariableError, readReconcilerConfig, scrubSecrets, type ReconcilerConfig } from "./config";
+import { plainMessage, runEngine, type EngineOutcome } from "./engine";
+import { healthProblems } from "./health";
+import { deleteLocalLock, judgeLock, parseLockHolders } from "./lock";
 import { createMetrics } from "./metrics";
+import { cachedProbe } from "./probe";
 import { RunQueue, type Change, type RunRequest, type Trigger } from "./queue";
 import { watchCollections } from "./realtime";
 import { planScope, readDeployed, slugOf, withSlugs, type Deployed, type Scope } from "./scope";
@@ -33,8 +37,8 @@ export interface RunSummary extends RunRecord {
 export interface Reconciler {
   url: string;
   config: ReconcilerConfig;
-  /** Pending operations found (and cleared by a refresh) at start. */
-  recoveredPendingOperations: number;
+  /** Pending operations of interrupted runs found and cleared (by a refresh) since start. */
+  readonly recoveredPendingOperations: number;
   lastRun(): RunSummary | undefined;
   /** Runs finished since start (recorded or not). */
   runs(): RunSummary[];
@@ -46,7 +50,12 @@ export interface Reconciler {
 
 const HEARTBEAT_MS = 5_000;
 const BUSY_RETRY_MS = 30_000;
-const HEALTH_CACHE_MS = 10_000;
+/** The superuser login probe of /healthz: a bcrypt on PocketBase, so its answer is kept a while. */
+const LOGIN_PROBE = { ttlMs: 60_000, failureTtlMs: 10_000, timeoutMs: 15_000 };
+/** `pulumi whoami` starts the CLI: one at a time, its answer kept. */
+const BACKEND_PROBE = { ttlMs: 30_000, failureTtlMs: 10_000, timeoutMs: 30_000 };
+/** PocketBase's /api/health is cheap: never cached, only shared by concurrent probes. */
+const POCKETBASE_PROBE = { ttlMs: 0, timeoutMs: 3_000 };
 
 function trigger(via: Trigger): RunRequest {
   return { triggers: [via], full: true, changes: [], tenants: [] };
@@ -61,22 +70,21 @@ function scopeText(scope: Scope): string {
   return `${scope.kind}: ${scope.reason}`;
 }
 
-/** Clears pending operations a killed run left behind: creates are dropped (the providers adopt by name on the next create). */
-async function recoverPendingOperations(stack: Stack, log: (line: string) => void): Promise<number> {
-  const deployed = readDeployed((await stack.exportStack()).deployment);
-  if (deployed.pendingOperations === 0) return 0;
-  log(`the state has ${deployed.pendingOperations} pending operation(s) from an interrupted run; refreshing with --clear-pending-creates`);
-  await stack.refresh({ clearPendingCreates: true });
-  return deployed.pendingOperations;
-}
-
 export async function startReconciler(options: ReconcilerOptions): Promise<Reconciler> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${new Date().toISOString()} reconciler: ${line}\n`));
+  const refused = allowVariableProblems({ ...process.env, ...options.envVars }, options.stackName);
+  if (refused.length > 0) throw new AllowVariableError(refused);
   const stack = await LocalWorkspace.selectStack({ stackName: options.stackName, workDir: options.workDir }, { envVars: options.envVars });
   const project = (await stack.workspace.projectSettings()).name;
   const config = readReconcilerConfig(await stack.getAllConfig(), { intervalMinutes: options.intervalMinutes }, project);
   const say = (line: string) => log(scrubSecrets(line, config.secrets));
-  const recovered = await recoverPendingOperations(stack, say);
+  const startedAt = Date.now();
+  let recovered = 0;
+  /** Pending operations the last attempt could not clear (shown by /healthz). */
+  let pendingStuck = 0;
+  let lastSucceededAt: number | undefined;
+  /** Since when runs find the stack locked by a live holder, and who that is. */
+  let lockBusy: { since: number; holders: string[] } | undefined;
 
   const finished: RunSummary[] = [];
   const statuses = new Map<string, string>();
@@ -132,8 +140,76 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
     }
   }
 
+  /**
+   * Clears the locks a concurrent-update refusal names when every holder is provably dead (lock.ts); true when
+   * cleared, so the operation can be tried again. Each clearing is logged and noted for the run record.
+   */
+  const clearStaleLocks = async (refusal: string | undefined, notes: string[]): Promise<boolean> => {
+    const holders = parseLockHolders(refusal ?? "");
+    if (holders.length === 0) return false;
+    const verdicts = holders.map((holder) => judgeLock(holder, { now: Date.now(), staleAfterMs: config.staleLockMinutes * 60_000 }));
+    if (!verdicts.every((v) => v.dead)) {
+      const since = lockBusy?.since ?? Date.now();
+      lockBusy = { since, holders: verdicts.filter((v) => !v.dead).map((v) => v.reason) };
+      notes.push(`the stack is locked: ${lockBusy.holders.join("; ")}`);
+      return false;
+    }
+    let cancelled = false;
+    for (const verdict of verdicts) {
+      try {
+        let how = "deleted";
+        if (!(await deleteLocalLock(verdict.holder.url))) {
+          if (!cancelled) await stack.cancel();
+          cancelled = true;
+          how = "removed with pulumi cancel";
+        }
+        const line = `cleared a stale stack lock (${how} ${verdict.holder.url}): ${verdict.reason}`;
+        say(line);
+        notes.push(line);
+      } catch (error) {
+        const line = `clearing the stale stack lock ${verdict.holder.url} failed: ${error instanceof Error ? error.message : String(error)}`;
+        say(line);
+        notes.push(line);
+        return false;
+      }
+    }
+    return true;
+  };
+
+  /**
+   * Clears the pending operations a killed run left in the state (refresh --clear-pending-creates; the providers
+   * adopt what a lost create made). Undefined when cleared; otherwise the outcome that ends this run.
+   */
+  const clearPendingOperations = async (count: number, signal: AbortSignal, notes: string[]): Promise<EngineOutcome | undefined> => {
+    say(`the state has ${count} pending operation(s) from an interrupted run; refreshing with --clear-pending-creates`);
+    const attempt = () => stack.refresh({ clearPendingCreates: true, signal }).then(() => undefined, (error: unknown) => error);
+    let error = await attempt();
+    if (error instanceof ConcurrentUpdateError && (await clearStaleLocks(plainMessage(error.message), notes))) error = await attempt();
+    const none = { create: 0, update: 0, delete: 0, same: 0 };
+    if (error === undefined) {
+      recovered += count;
+      pendingStuck = 0;
+      notes.push(`cleared ${count} pending operation(s) an interrupted run left (refresh --clear-pending-creates)`);
+      return undefined;
+    }
+    pendingStuck = count;
+    const base = { counts: none, resources: none, updated: false };
+    if (signal.aborted) return { ...base, result: "cancelled", failures: [], message: "stopped by a signal while clearing pending operations" };
+    if (error instanceof ConcurrentUpdateError) {
+      return { ...base, result: "busy", failures: [], lock: plainMessage(error.message), message: `${count} pending operation(s) from an interrupted run wait: another update holds the stack` };
+    }
+    const text = plainMessage(error instanceof Error ? error.message : String(error)).split("\n").filter((l) => /error:/i.test(l)).slice(0, 5).join("\n") || String(error).slice(0, 500);
+    return {
+      ...base,
+      result: "failed",
+      failures: [{ tenant: "", message: `clearing ${count} pending operation(s) failed: ${text}` }],
+      message: `the state has ${count} pending operation(s) from an interrupted run and clearing them failed, so no up ran; the next run tries again (pulumi refresh --clear-pending-creates by hand clears them too)`,
+    };
+  };
+
   async function reconcile(request: RunRequest, controller: AbortController): Promise<void> {
     const started = new Date();
+    const notes: string[] = [];
     const end = metrics.duration.startTimer();
     let tenants: Tenant[] | undefined;
     let deployed: Deployed | undefined;
@@ -155,19 +231,28 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
     }
     say(`run (${request.triggers.join("+")}) ${scopeText(scope)}`);
     const refresh = scope.kind === "full" && request.triggers.includes("timer") && config.refreshOnTimer;
-    const outcome = await runEngine(stack, {
-      exclude: scope.kind === "targeted" ? scope.exclude : [],
-      refresh,
-      signal: controller.signal,
-      parents: deployed?.parents ?? new Map(),
-      log: say,
-    });
+    const engine = () =>
+      runEngine(stack, {
+        exclude: scope.kind === "targeted" ? scope.exclude : [],
+        refresh,
+        signal: controller.signal,
+        parents: deployed?.parents ?? new Map(),
+        log: say,
+      });
+    const pending = deployed && deployed.pendingOperations > 0 ? await clearPendingOperations(deployed.pendingOperations, controller.signal, notes) : undefined;
+    let outcome = pending ?? (await engine());
+    // A stale lock is cleared once, then the engine tried again (clearPendingOperations does the same for its refresh).
+    if (pending === undefined && outcome.result === "busy" && (await clearStaleLocks(outcome.lock, notes))) outcome = await engine();
+    if (outcome.result === "busy") lockBusy ??= { since: Date.now(), holders: [] };
+    else lockBusy = undefined;
+    if (outcome.result === "succeeded") lastSucceededAt = Date.now();
     if (outcome.result === "busy" && !stopping) {
       say(`another update holds the stack; retrying in ${BUSY_RETRY_MS / 1000} s`);
       setTimeout(() => queue.submit({ ...request, triggers: [...request.triggers, "retry"] }, false), BUSY_RETRY_MS).unref();
     }
     const result = outcome.result === "busy" ? "cancelled" : outcome.result;
-    if (tenants !== undefined && (result === "succeeded" || result === "failed")) {
+    // Observed only when the engine ran: a run that stopped at its pending operations applied nothing.
+    if (tenants !== undefined && (result === "succeeded" || (result === "failed" && outcome.updated))) {
       await observe(scope, outcome, tenants).catch((error: unknown) => say(`writing observations failed: ${String(error)}`));
     }
     const run: RunSummary = {
@@ -177,7 +262,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
       result,
       counts: outcome.counts,
       failures: outcome.failures.map((f) => ({ tenant: tenants ? slugOf(f.tenant, tenants) : f.tenant, message: scrubSecrets(f.message, config.secrets) })),
-      message: scrubSecrets(`${scopeText(scope)}; ${outcome.message}; resources: ${resourceText(outcome.resources)}`, config.secrets),
+      message: scrubSecrets(`${[...notes, scopeText(scope)].join("; ")}; ${outcome.message}; resources: ${resourceText(outcome.resources)}`, config.secrets),
       scope: scope.kind,
     };
     end({ scope: scope.kind });
@@ -197,34 +282,43 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
     log: say,
   });
 
-  let backendCheck: { at: number; ok: boolean } | undefined;
-  const backendReachable = async () => {
-    if (backendCheck && Date.now() - backendCheck.at < HEALTH_CACHE_MS) return backendCheck.ok;
-    const ok = await stack.workspace.whoAmI().then(() => true, () => false);
-    backendCheck = { at: Date.now(), ok };
-    return ok;
-  };
-  const pocketbaseReachable = () =>
-    fetch(`${config.pocketbase.url.replace(/\/$/, "")}/api/health`, { signal: AbortSignal.timeout(3000) }).then((r) => r.ok, () => false);
+  const scrubbed = (text: string | undefined) => (text === undefined ? undefined : scrubSecrets(text, config.secrets));
+  const pocketbaseProbe = cachedProbe(async () => {
+    const answer = await fetch(`${config.pocketbase.url.replace(/\/$/, "")}/api/health`, { signal: AbortSignal.timeout(POCKETBASE_PROBE.timeoutMs) });
+    if (!answer.ok) throw new Error(`/api/health answered ${answer.status}`);
+  }, POCKETBASE_PROBE);
+  const loginProbe = cachedProbe(async () => void (await connect(config.pocketbase)), LOGIN_PROBE);
+  const backendProbe = cachedProbe(async () => void (await stack.workspace.whoAmI()), BACKEND_PROBE);
 
   const server = await startServer(
     {
       token: config.token,
       reconcile: (tenants) => queue.submit({ triggers: ["api"], full: tenants.length === 0, changes: [], tenants }, false),
       health: async () => {
-        const [pocketbase, backend] = await Promise.all([pocketbaseReachable(), backendReachable()]);
+        const [pocketbase, backend] = await Promise.all([pocketbaseProbe.get(), backendProbe.get()]);
+        // Only logs in while PocketBase answers: an outage is reported as such, not as a failed login.
+        const login = pocketbase.ok ? await loginProbe.get() : { ok: false, detail: "PocketBase is unreachable", at: Date.now() };
         const loop = !stopping && Date.now() - heartbeat < 3 * HEARTBEAT_MS;
+        const problems = healthProblems(
+          { now: Date.now(), startedAt, pocketbase, login, backend, loop, running: current && { since: current.since }, lastSucceededAt, lockBusySince: lockBusy?.since, pendingOperations: pendingStuck },
+          config,
+        ).map((p) => scrubSecrets(p, config.secrets));
         const last = finished.at(-1);
         return {
-          healthy: pocketbase && backend && loop,
+          healthy: problems.length === 0,
           body: {
-            pocketbase,
-            backend,
+            problems,
+            pocketbase: pocketbase.ok,
+            login: login.ok,
+            backend: backend.ok,
             loop,
             realtime: watcher.connected(),
             queueDepth: queue.depth,
             running: current ? { since: new Date(current.since).toISOString(), trigger: current.request.triggers.join("+") } : null,
             lastRun: last ?? null,
+            lastSucceeded: lastSucceededAt === undefined ? null : new Date(lastSucceededAt).toISOString(),
+            lock: lockBusy ? { busySince: new Date(lockBusy.since).toISOString(), holders: lockBusy.holders.map((h) => scrubbed(h)) } : null,
+            pendingOperations: pendingStuck,
           },
         };
       },
@@ -243,7 +337,9 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
   return {
     url: server.url,
     config,
-    recoveredPendingOperations: recovered,
+    get recoveredPendingOperations() {
+      return recovered;
+    },
     lastRun: () => finished.at(-1),
     runs: () => [...finished],
     idle: () => queue.idle(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readReconcilerConfig, ReconcilerConfigError, scrubSecrets } from "../../reconciler/config";
+import { allowVariableProblems, NUMBER_SETTINGS, readReconcilerConfig, ReconcilerConfigError, scrubSecrets } from "../../reconciler/config";
 
 const TOKEN = "0123456789abcdef0123";
 
@@ -37,12 +37,51 @@ describe("the reconciler's config", () => {
     };
     const problems = attempt({ ...base, reconcileDebounceSeconds: "soon", tenantSourceCollections: "agent_tenants" }, { pocketbasePassword: "x-password" });
     expect(problems).toHaveLength(3);
-    expect(problems.join("\n")).toMatch(/reconcileDebounceSeconds "soon" is invalid/);
+    expect(problems.join("\n")).toMatch(/reconcileDebounceSeconds "soon" is not a whole number: it must be a whole number of seconds from 0 to 300/);
     expect(problems.join("\n")).toMatch(/reconcilerToken is missing.*--secret reconcilerToken/);
     expect(problems.join("\n")).toMatch(/not the view itself/);
     expect(attempt({ ...base, reconcilerToken: TOKEN }, { pocketbasePassword: "x-password" })).toEqual([
       "reconcilerToken is stored in plain text: pulumi config set --secret reconcilerToken <token>",
     ]);
+  });
+
+  it("bounds every numeric setting: an interval of 35,792 minutes (Node's timer would fire after 1 ms) is refused naming the key, the range and the fix", () => {
+    const problemsOf = (plain: Record<string, string>, overrides: { intervalMinutes?: number } = {}) => {
+      try {
+        readReconcilerConfig(stackConfig("p", { ...base, ...plain }, secrets), overrides, "p");
+        return [];
+      } catch (error) {
+        return (error as ReconcilerConfigError).problems;
+      }
+    };
+    expect(problemsOf({ reconcileIntervalMinutes: "35792" })).toEqual([
+      'reconcileIntervalMinutes "35792" is out of range: it must be a whole number of minutes from 1 to 1440: pulumi config set reconcileIntervalMinutes 15',
+    ]);
+    expect(problemsOf({}, { intervalMinutes: 35792 })).toEqual(["--interval 35792 is out of range: it must be a whole number of minutes from 1 to 1440"]);
+    // Every numeric key refuses one past each end, a fraction, an exponent and an empty value; accepts both ends.
+    for (const [key, spec] of Object.entries(NUMBER_SETTINGS)) {
+      for (const bad of [String(spec.min - 1), String(spec.max + 1), "2.5", "1e3", "", "Infinity"]) {
+        const problems = problemsOf({ [key]: bad, ...(key === "reconcileMaxRunMinutes" ? { reconcileStaleLockMinutes: "10080" } : {}) });
+        expect(problems, `${key}=${bad}`).toHaveLength(1);
+        expect(problems[0]).toContain(`${key} "${bad}"`);
+        expect(problems[0]).toContain(`from ${spec.min} to ${spec.max}`);
+        expect(problems[0]).toContain(`pulumi config set ${key} ${spec.fallback}`);
+      }
+      const ends = key === "reconcileMaxRunMinutes" ? { reconcileStaleLockMinutes: "10080" } : key === "reconcileStaleLockMinutes" ? { reconcileMaxRunMinutes: "5" } : {};
+      for (const good of [spec.min, spec.max]) expect(problemsOf({ [key]: String(good), ...ends }), `${key}=${good}`).toEqual([]);
+    }
+    expect(problemsOf({ reconcileMaxRunMinutes: "300", reconcileStaleLockMinutes: "240" })[0]).toMatch(/reconcileStaleLockMinutes \(240\) must be greater than reconcileMaxRunMinutes \(300\)/);
+  });
+
+  it("refuses each allow variable set in the reconciler's environment, naming it and where a single run is allowed instead", () => {
+    const env = { CLOUDFREEDOM_ALLOW_TEARDOWN: "acme", CLOUDFREEDOM_ALLOW_REPLACE: "*", CLOUDFREEDOM_CLAIM_FROM: "organization/p/old", CLOUDFREEDOM_DELETE_VOLUMES: "false", PATH: "/usr/bin" };
+    const problems = allowVariableProblems(env, "prod");
+    expect(problems.map((p) => p.split(" ")[0])).toEqual(["CLOUDFREEDOM_ALLOW_TEARDOWN", "CLOUDFREEDOM_ALLOW_REPLACE", "CLOUDFREEDOM_CLAIM_FROM", "CLOUDFREEDOM_DELETE_VOLUMES"]);
+    for (const problem of problems) {
+      expect(problem).toMatch(/would apply to every run from now on\. Remove it/);
+      expect(problem).toContain("pulumi up --stack prod");
+    }
+    expect(allowVariableProblems({ CLOUDFREEDOM_ALLOW_TEARDOWN: " ", PATH: "/usr/bin" }, "prod")).toEqual([]);
   });
 
   it("scrubs secret values, plain and URL-encoded, from a message", () => {
