@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { commandLine, integerOption, UsageError } from "../lib/cli/args";
 import { parseVersion } from "../lib/coolify/versions";
-import { isLoopback } from "./control";
+import { isLoopback } from "./api/control";
 import { startCoolifyEmulator, type EmulatorOptions } from "./server";
 
 const COMMAND = {

@@ -1,15 +1,15 @@
 // The deploy files Coolify 4.3 would write for a compose and the env rows our Service provider sends, without a
 // server: the emulator's own parse (magic variables, URL rows), bulk upsert (trim, empty to null) and start
 // (deploy-compose.ts, env-file.ts), in process. For `npm run render -- --effective` and bulk encoding tests.
-import type { ResolveCase } from "./compose-resolver";
-import { parseCompose, serialiseCompose } from "./compose";
-import { deployFiles } from "./deploy";
-import { newUuid } from "./ids";
-import { applyParse, newEnvRow, refreshUrlRows } from "./magic-vars";
-import type { ServiceRecord } from "./records";
-import { normaliseUrl } from "./service-urls";
-import { requestString } from "./service-envs";
-import { EmulatorStore } from "./store";
+import type { ResolveCase } from "./deploy/compose-resolver";
+import { parseCompose, serialiseCompose } from "./api/compose";
+import { deployFiles } from "./deploy/deploy";
+import { newUuid } from "./model/ids";
+import { applyParse, newEnvRow, refreshUrlRows } from "./model/magic-vars";
+import type { ServiceRecord } from "./model/records";
+import { normaliseUrl } from "./api/service-urls";
+import { requestString } from "./api/service-envs";
+import { EmulatorStore } from "./model/store";
 
 export interface PreviewRow {
   key: string;

@@ -1,19 +1,19 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { abilityDenied, authenticate, bearerToken, RateLimiter, throttleHeaders } from "./auth";
-import type { RequestContext } from "./context";
-import { assertResolverBuilt } from "./compose-resolver";
-import { CONTROL_PREFIX, handleControl, isLoopback } from "./control";
-import { Faults } from "./faults";
-import { ApiError, catchAllNotFound, reply, type Reply } from "./http";
-import { randomAlnum } from "./ids";
-import { findRoute } from "./router";
-import { orderKeys } from "./serialize";
-import { EmulatorStore } from "./store";
-import { parseIncomingJson } from "./validation";
-import { loggedBody, loggedQuery, type RequestLogEntry } from "./request-log";
+import { abilityDenied, authenticate, bearerToken, RateLimiter, throttleHeaders } from "./api/auth";
+import type { RequestContext } from "./api/context";
+import { assertResolverBuilt } from "./deploy/compose-resolver";
+import { CONTROL_PREFIX, handleControl, isLoopback } from "./api/control";
+import { Faults } from "./model/faults";
+import { ApiError, catchAllNotFound, reply, type Reply } from "./api/http";
+import { randomAlnum } from "./model/ids";
+import { findRoute } from "./api/router";
+import { orderKeys } from "./api/serialize";
+import { EmulatorStore } from "./model/store";
+import { parseIncomingJson } from "./api/validation";
+import { loggedBody, loggedQuery, type RequestLogEntry } from "./api/request-log";
 
-export type { RequestLogEntry } from "./request-log";
+export type { RequestLogEntry } from "./api/request-log";
 
 export interface EmulatorOptions {
   host?: string;

@@ -12,7 +12,7 @@
 // Without --set the manifest's example inputs and clearly fake platform values are used.
 import { serviceName } from "../providers/service-model";
 import { commandLine, exitWithUsage } from "../lib/cli/args";
-import { resolveCompose } from "../emulator/compose-resolver";
+import { resolveCompose } from "../emulator/deploy/compose-resolver";
 import { previewDeployment } from "../emulator/preview";
 import { envItems } from "../providers/service-model";
 import { PLAN_TIERS, TemplateError, getTemplate, renderStack, type PlanTier, type RenderedStack, type RenderInput } from "../templates";

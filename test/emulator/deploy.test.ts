@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { coolifyEnvFile, escapeEnvVariables, realValue } from "../../emulator/env-file";
+import { coolifyEnvFile, escapeEnvVariables, realValue } from "../../emulator/deploy/env-file";
 import type { CoolifyEmulator } from "../../emulator/server";
 import { b64, call, createProject, createService, serviceStatus, startEmulator, waitFor } from "./helpers";
 

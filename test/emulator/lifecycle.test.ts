@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queueStart } from "../../emulator/lifecycle";
+import { queueStart } from "../../emulator/deploy/lifecycle";
 import type { CoolifyEmulator } from "../../emulator/server";
 import { call, createProject, createService, serviceStatus, startEmulator, waitFor } from "./helpers";
 

@@ -2,11 +2,11 @@
 // addTraefikDockerNetworkLabel), checked against the examples of ../shared/notes/ingress.md §1.2.
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { strSlug } from "../../emulator/deploy-compose";
+import { strSlug } from "../../emulator/deploy/deploy-compose";
 import { previewDeployment } from "../../emulator/preview";
 import {
   fqdnLabelsForTraefik, middlewaresFromLabels, parseFqdn, traefikSafeServiceNameSegment, withProxyLabels, type ProxyLabelInput,
-} from "../../emulator/proxy-labels";
+} from "../../emulator/deploy/proxy-labels";
 
 const U = "q8w0e2r4t6y8u0i2o4p6a8s0";
 

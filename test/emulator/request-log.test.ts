@@ -1,6 +1,6 @@
 // The request log keeps every secret a client sent out of memory and out of GET /_emulator/requests.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { redact, REDACTED } from "../../emulator/request-log";
+import { redact, REDACTED } from "../../emulator/api/request-log";
 import type { CoolifyEmulator } from "../../emulator/server";
 import { call, createProject, createService, startEmulator, type EnvJson } from "./helpers";
 

@@ -5,7 +5,7 @@ import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceStatus } from "../../emulator/status";
+import { serviceStatus } from "../../emulator/model/status";
 import { DEMO_BOT_TOKEN } from "../../pocketbase/seed";
 import { startDeployedPlatform, updateTenant, type Platform } from "../support/platform";
 import { ENGINE_TIMEOUT, failure } from "../support/engine";

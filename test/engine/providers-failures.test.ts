@@ -2,7 +2,7 @@
 // unhealthy container, a domain conflict and a server change. Each step asserts the engine's result and the
 // emulator's request log. The steps share one program and run in order.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DropBurst } from "../../emulator/faults";
+import type { DropBurst } from "../../emulator/model/faults";
 import { startCoolifyEmulator, type CoolifyEmulator } from "../../emulator/server";
 import { createProject, createService, setServiceApplicationUrls } from "../../lib/coolify";
 import { SERVICES_COMPOSE as compose, createServicesProgram } from "../support/programs";

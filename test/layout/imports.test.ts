@@ -1,6 +1,7 @@
 // The house: reconciler/ on the roof (it drives the program; nothing imports it), program/ (and index.ts)
 // below it, then providers/, then lib/ at the bottom; templates/ beside providers, importing only
-// lib/templates. Arrows point down, and nothing imports in a circle.
+// lib/templates. Arrows point down, and nothing imports in a circle. The emulator beside them has rooms of its own
+// (entry points, api/, deploy/, model/), with the same rule inside.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -39,7 +40,7 @@ function importsOf(file: string): string[] {
   });
 }
 
-const files = [path.join(ROOT, "index.ts"), ...["reconciler", "program", "providers", "templates", "lib"].flatMap((dir) => sources(path.join(ROOT, dir)))];
+const files = [path.join(ROOT, "index.ts"), ...["reconciler", "program", "providers", "templates", "lib", "emulator"].flatMap((dir) => sources(path.join(ROOT, dir)))];
 const graph = new Map(files.map((file) => [file, importsOf(file)]));
 const rel = (file: string) => path.relative(ROOT, file);
 
@@ -78,7 +79,37 @@ describe("layout", () => {
     expect(cycles).toEqual([]);
   });
 
+  // The emulator's rooms: its entry points (server, main, preview) on top, the API (routes) below them, then the
+  // deploy path (.env, compose, labels, resolver, engine), then the model (store, records) at the bottom.
+  const EMULATOR_FLOORS: Record<string, number> = { api: 3, deploy: 2, model: 1 };
+  const emulatorFloor = (file: string): number | undefined => {
+    const parts = path.relative(path.join(ROOT, "emulator"), file).split(path.sep);
+    if (parts[0].startsWith("..")) return undefined;
+    return parts.length === 1 ? 4 : EMULATOR_FLOORS[parts[0]];
+  };
+
+  it("keeps every emulator file in a room: the entry points, api/, deploy/ or model/", () => {
+    const homeless = [...graph.keys()].filter((file) => rel(file).startsWith(`emulator${path.sep}`) && emulatorFloor(file) === undefined);
+    expect(homeless.map(rel)).toEqual([]);
+  });
+
+  it("has no emulator import from a lower room to a higher one, and none into program, providers or the reconciler", () => {
+    const upward: string[] = [];
+    for (const [file, targets] of graph) {
+      const from = emulatorFloor(file);
+      if (from === undefined) continue;
+      for (const target of targets) {
+        const to = emulatorFloor(target);
+        const outside = to === undefined && ["program", "providers", "reconciler"].includes(path.relative(ROOT, target).split(path.sep)[0]);
+        if ((to !== undefined && to > from) || outside) upward.push(`${rel(file)} -> ${rel(target)}`);
+      }
+    }
+    expect(upward).toEqual([]);
+  });
+
   it("sees the imports it judges (a guard against a regex that matches nothing)", () => {
+    expect(graph.get(path.join(ROOT, "emulator", "model", "records.ts"))?.map(rel)).toContain(path.join("emulator", "model", "deployment.ts"));
+    expect(graph.get(path.join(ROOT, "emulator", "deploy", "lifecycle.ts"))?.map(rel)).toContain(path.join("emulator", "deploy", "deploy.ts"));
     expect(graph.get(path.join(ROOT, "index.ts"))?.map(rel)).toContain(path.join("program", "plan.ts"));
     expect(graph.get(path.join(ROOT, "providers", "service.ts"))?.map(rel)).toContain(path.join("providers", "service-model.ts"));
   });

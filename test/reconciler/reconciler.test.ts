@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type PocketBase from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startReconciler, type Reconciler } from "../../reconciler/reconciler";
-import { serviceStatus } from "../../emulator/status";
+import { serviceStatus } from "../../emulator/model/status";
 import { DEMO_BOT_TOKEN } from "../../pocketbase/seed";
 import { ENGINE_TIMEOUT } from "../support/engine";
 import { startPlatform, type Platform } from "../support/platform";

@@ -1,6 +1,6 @@
 // Issue 10 item 3: Open WebUI is never open to strangers.
 import { describe, expect, it } from "vitest";
-import { resolveCompose } from "../../emulator/compose-resolver";
+import { resolveCompose } from "../../emulator/deploy/compose-resolver";
 import { previewDeployment } from "../../emulator/preview";
 import { envItems } from "../../providers/service-model";
 import { renderStack, TemplateError, type RenderInput } from "../../templates";

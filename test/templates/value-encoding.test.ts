@@ -2,7 +2,7 @@
 // upsert, .env writer, compose rendering) and the real compose loader (tools/compose-resolve), and the effective
 // values are compared with what the tenant asked for.
 import { describe, expect, it } from "vitest";
-import { resolveComposeBatch, type ResolveResult } from "../../emulator/compose-resolver";
+import { resolveComposeBatch, type ResolveResult } from "../../emulator/deploy/compose-resolver";
 import { previewDeployment } from "../../emulator/preview";
 import { envItems } from "../../providers/service-model";
 import { getTemplate, PLAN_TIERS, renderStack, type RenderedStack, type RenderInput } from "../../templates";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ComposeResolverError, resolveCompose, resolveComposeBatch } from "../../emulator/compose-resolver";
+import { ComposeResolverError, resolveCompose, resolveComposeBatch } from "../../emulator/deploy/compose-resolver";
 
 const COMPOSE = "services:\n  a:\n    image: example/a:1\n    environment:\n      - X=${CF_X}\n    env_file: [.env]\n";
 

@@ -1,7 +1,7 @@
 import type { RequestContext, Route } from "./context";
 import { fail, failMessage, reply } from "./http";
-import { newEnvRow } from "./magic-vars";
-import type { EnvVarRecord, ServiceRecord } from "./records";
+import { newEnvRow } from "../model/magic-vars";
+import type { EnvVarRecord, ServiceRecord } from "../model/records";
 import { envJson } from "./serialize";
 import { findTeamService } from "./services";
 import { collectErrors, isObject, toBoolean, type JsonObject, type Rules } from "./validation";

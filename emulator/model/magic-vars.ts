@@ -1,4 +1,4 @@
-import type { ComposeService, ParsedCompose } from "./compose";
+import type { ComposeService, ParsedCompose } from "./parsed-compose";
 import { newUuid, randomAlnum, randomHex, randomLowerAlnum, randomWithSymbols } from "./ids";
 import type { EnvVarRecord, ServerRecord, ServiceRecord, SubResourceRecord } from "./records";
 import type { EmulatorStore } from "./store";

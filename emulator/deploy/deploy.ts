@@ -2,24 +2,15 @@
 // workdir and runs `docker compose up` (notes §7.4, §9). The emulator renders both files as Coolify 4.3 does and
 // loads them with the real compose loader; a refused project means the start fails, as on a real host.
 import { load } from "js-yaml";
-import { resolveCompose, type ResolvedService } from "./compose-resolver";
+import type { Deployment, DeploymentResult } from "../model/deployment";
+import { resolveCompose } from "./compose-resolver";
 import { coolifyDeployCompose, type DeployNames, type DerivedRow } from "./deploy-compose";
 import { coolifyEnvFile } from "./env-file";
-import type { EnvVarRecord, ServiceRecord } from "./records";
-import type { EmulatorStore } from "./store";
-import { isObject } from "./validation";
+import type { EnvVarRecord, ServiceRecord } from "../model/records";
+import type { EmulatorStore } from "../model/store";
+import { isObject } from "../model/json";
 
-export type DeploymentResult =
-  | { ok: true; containers: Record<string, ResolvedService>; warnings: string[] }
-  | { ok: false; error: string };
-
-export interface Deployment {
-  at: string;
-  /** The two files as Coolify would write them; they hold secrets, so they are never served as a whole. */
-  composeYaml: string;
-  envText: string;
-  result: DeploymentResult;
-}
+export type { Deployment, DeploymentResult };
 
 /** Rows as the `.env` sees them: stored rows, updated or extended by the rows parse() derives while rendering. */
 function envRows(stored: EnvVarRecord[], derived: DerivedRow[]): DerivedRow[] {

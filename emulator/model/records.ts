@@ -1,3 +1,5 @@
+import type { Deployment } from "./deployment";
+
 /** In-memory rows, shaped after Coolify's tables (notes §5–§7). Timestamps are Laravel-style strings. */
 
 export type Ability = "read" | "write" | "deploy" | "read:sensitive" | "write:sensitive" | "root" | "*";
@@ -145,7 +147,7 @@ export interface ServiceRecord {
   lifecycleGeneration: number;
   pendingDeletes: DeleteFlags[];
   /** The files and compose load of the last start or restart (deploy.ts); undefined before the first. */
-  deployment?: import("./deploy").Deployment;
+  deployment?: Deployment;
   createdAt: string;
   updatedAt: string;
   deletedAt: string | null;

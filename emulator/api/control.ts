@@ -1,11 +1,11 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { bearerToken } from "./auth";
-import type { ContainerHealth, DropBurst, FailBurst, Faults } from "./faults";
+import type { ContainerHealth, DropBurst, FailBurst, Faults } from "../model/faults";
 import { handleEffective } from "./control-effective";
 import { reply, type Reply } from "./http";
-import type { Ability, TeamRole } from "./records";
-import type { EmulatorStore } from "./store";
+import type { Ability, TeamRole } from "../model/records";
+import type { EmulatorStore } from "../model/store";
 import { isObject, type JsonObject } from "./validation";
 
 /** Base of the control routes, deliberately outside /api/v1. */

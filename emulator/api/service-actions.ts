@@ -1,8 +1,8 @@
 import { queryFlag, type RequestContext, type Route } from "./context";
 import { fail, failMessage, reply } from "./http";
-import { queueDelete, queueStart, queueStop } from "./lifecycle";
+import { queueDelete, queueStart, queueStop } from "../deploy/lifecycle";
 import { findTeamService } from "./services";
-import { serviceStatus } from "./status";
+import { serviceStatus } from "../model/status";
 
 function start(ctx: RequestContext) {
   const service = findTeamService(ctx, ctx.params.uuid);

@@ -2,10 +2,10 @@
 // (bootstrap/helpers/parsers.php, services.php), its injected variables, labels, names and env_file (notes §9).
 import { dump } from "js-yaml";
 import { phpTrim, serviceNameKey } from "./env-file";
-import { generateMagicValue } from "./magic-vars";
+import { generateMagicValue } from "../model/magic-vars";
 import { withProxyLabels } from "./proxy-labels";
-import type { EnvVarRecord, ServiceRecord, SubResourceRecord } from "./records";
-import { isObject, type JsonObject } from "./validation";
+import type { EnvVarRecord, ServiceRecord, SubResourceRecord } from "../model/records";
+import { isObject, type JsonObject } from "../model/json";
 
 export const COOLIFY_VERSION = "4.3.11";
 

@@ -1,6 +1,6 @@
 // The `.env` Coolify 4.3 writes beside a service's docker-compose.yml on every start (app/Models/Service.php
 // saveComposeConfigs: `KEY=` + real_value per row; app/Models/EnvironmentVariable.php realValue; notes §9).
-import type { EnvVarRecord } from "./records";
+import type { EnvVarRecord } from "../model/records";
 
 /** Coolify's escapeEnvVariables (bootstrap/helpers/docker.php): backslash-escapes, never quotes. */
 export function escapeEnvVariables(value: string): string {

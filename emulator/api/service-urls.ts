@@ -1,6 +1,6 @@
 import { fail } from "./http";
-import type { ServiceRecord, SubResourceRecord } from "./records";
-import type { EmulatorStore } from "./store";
+import type { ServiceRecord, SubResourceRecord } from "../model/records";
+import type { EmulatorStore } from "../model/store";
 import { isObject } from "./validation";
 
 export interface UrlItem {

@@ -1,7 +1,7 @@
 import type { AuthInfo } from "./context";
 import { reply, type Reply } from "./http";
-import type { Ability, TokenRecord } from "./records";
-import type { EmulatorStore } from "./store";
+import type { Ability, TokenRecord } from "../model/records";
+import type { EmulatorStore } from "../model/store";
 
 export type AuthOutcome = { auth: AuthInfo; denied?: undefined } | { denied: Reply; auth?: undefined };
 

@@ -1,5 +1,5 @@
-import type { EnvVarRecord, ServiceRecord, SubResourceRecord } from "./records";
-import { containerStatus, serviceStatus, type HealthLookup } from "./status";
+import type { EnvVarRecord, ServiceRecord, SubResourceRecord } from "../model/records";
+import { containerStatus, serviceStatus, type HealthLookup } from "../model/status";
 import { isObject, type JsonObject } from "./validation";
 
 const FRONT = ["id", "uuid", "description", "name"];

@@ -1,7 +1,7 @@
 import { queryFlag, type RequestContext, type Route } from "./context";
 import { fail, failMessage, reply } from "./http";
-import { refreshUrlRows } from "./magic-vars";
-import type { SubResourceRecord } from "./records";
+import { refreshUrlRows } from "../model/magic-vars";
+import type { SubResourceRecord } from "../model/records";
 import { subResourceJson } from "./serialize";
 import { conflictResponse, findConflicts, normaliseUrl } from "./service-urls";
 import { findTeamService } from "./services";

@@ -2,6 +2,7 @@
 // each service's effective environment, image, labels and limits out, or compose-go's own error.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
+import type { ResolvedLimits, ResolvedService } from "../model/deployment";
 
 export interface ResolveCase {
   composeYaml: string;
@@ -10,19 +11,7 @@ export interface ResolveCase {
   projectName?: string;
 }
 
-export interface ResolvedLimits {
-  cpus: number;
-  memoryBytes: number;
-  pids: number;
-}
-
-export interface ResolvedService {
-  image: string;
-  /** null: a variable compose leaves unset. */
-  environment: Record<string, string | null>;
-  labels: Record<string, string>;
-  limits: ResolvedLimits;
-}
+export type { ResolvedLimits, ResolvedService };
 
 export type ResolveResult =
   | { ok: true; services: Record<string, ResolvedService>; warnings: string[] }

@@ -1,10 +1,7 @@
+import { isObject, type JsonObject } from "../model/json";
 import { fail, validationFailed } from "./http";
 
-export type JsonObject = Record<string, unknown>;
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isObject, type JsonObject };
 
 /**
  * Coolify's validateIncomingRequest (notes §1): 400 "Invalid request." for a non-JSON content type,

@@ -1,7 +1,7 @@
 import type { RequestContext, Route } from "./context";
 import { fail, failMessage, reply } from "./http";
-import type { DestinationRecord, ServerRecord } from "./records";
-import { serviceStatus } from "./status";
+import type { DestinationRecord, ServerRecord } from "../model/records";
+import { serviceStatus } from "../model/status";
 
 export function findTeamServer(ctx: RequestContext, uuid: string): ServerRecord | undefined {
   return ctx.store.servers.find((s) => s.uuid === uuid && s.teamId === ctx.auth.teamId);

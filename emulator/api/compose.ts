@@ -1,30 +1,9 @@
 import { dump, load } from "js-yaml";
 import { fail } from "./http";
+import type { ComposeService, ComposeVolume, ParsedCompose } from "../model/parsed-compose";
 import { isObject, type JsonObject } from "./validation";
 
-export interface ComposeVolume {
-  source: string;
-  target: string;
-  kind: "named" | "bind";
-}
-
-export interface ComposeService {
-  name: string;
-  image: string;
-  kind: "application" | "database";
-  /** `environment:` entries as written (list form converted to key/value). */
-  environment: Array<{ key: string; value: string | null }>;
-  /** Every `${...}` expression anywhere in the service definition, inner text only. */
-  references: string[];
-  excludeFromStatus: boolean;
-  volumes: ComposeVolume[];
-}
-
-export interface ParsedCompose {
-  /** The document with Coolify-only volume keys removed; what gets re-serialised. */
-  document: JsonObject;
-  services: ComposeService[];
-}
+export type { ComposeService, ComposeVolume, ParsedCompose };
 
 const SHELL_META = /[`$;&|<>()\\\n\r'"]/;
 

@@ -1,7 +1,7 @@
 import { deployService, type Deployment } from "./deploy";
-import type { Faults } from "./faults";
-import type { DeleteFlags, ServiceRecord } from "./records";
-import type { EmulatorStore } from "./store";
+import type { Faults } from "../model/faults";
+import type { DeleteFlags, ServiceRecord } from "../model/records";
+import type { EmulatorStore } from "../model/store";
 
 function containers(service: ServiceRecord) {
   return [...service.applications, ...service.databases];

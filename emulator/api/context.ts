@@ -1,8 +1,8 @@
-import type { Faults } from "./faults";
+import type { Faults } from "../model/faults";
 import type { Reply } from "./http";
-import type { Ability, TokenRecord } from "./records";
-import type { HealthLookup } from "./status";
-import type { EmulatorStore } from "./store";
+import type { Ability, TokenRecord } from "../model/records";
+import type { HealthLookup } from "../model/status";
+import type { EmulatorStore } from "../model/store";
 import type { JsonObject } from "./validation";
 
 export interface AuthInfo {

@@ -1,8 +1,8 @@
 import type { RequestContext, Route } from "./context";
 import { failMessage, reply } from "./http";
-import { newUuid } from "./ids";
-import type { EnvironmentRecord, ProjectRecord } from "./records";
-import type { EmulatorStore } from "./store";
+import { newUuid } from "../model/ids";
+import type { EnvironmentRecord, ProjectRecord } from "../model/records";
+import type { EmulatorStore } from "../model/store";
 import { assertValid, collectErrors, type Rules } from "./validation";
 
 // Allowed characters per notes §5.

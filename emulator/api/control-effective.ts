@@ -1,7 +1,7 @@
 // GET /_emulator/services/{uuid}/effective: what each container of a service got at its last start or restart,
 // as the real compose loader resolved Coolify's docker-compose.yml and .env (deploy.ts).
 import { reply, type Reply } from "./http";
-import type { EmulatorStore } from "./store";
+import type { EmulatorStore } from "../model/store";
 
 /**
  * 200 `{uuid, at, containers: {<compose service>: {image, environment, labels, limits}}, warnings}`;
