@@ -67,7 +67,7 @@ describe("the reconciler's config", () => {
         expect(problems[0]).toContain(`from ${spec.min} to ${spec.max}`);
         expect(problems[0]).toContain(`pulumi config set ${key} ${spec.fallback}`);
       }
-      const ends = key === "reconcileMaxRunMinutes" ? { reconcileStaleLockMinutes: "10080" } : key === "reconcileStaleLockMinutes" ? { reconcileMaxRunMinutes: "5" } : {};
+      const ends: Record<string, string> = key === "reconcileMaxRunMinutes" ? { reconcileStaleLockMinutes: "10080" } : key === "reconcileStaleLockMinutes" ? { reconcileMaxRunMinutes: "5" } : {};
       for (const good of [spec.min, spec.max]) expect(problemsOf({ [key]: String(good), ...ends }), `${key}=${good}`).toEqual([]);
     }
     expect(problemsOf({ reconcileMaxRunMinutes: "300", reconcileStaleLockMinutes: "240" })[0]).toMatch(/reconcileStaleLockMinutes \(240\) must be greater than reconcileMaxRunMinutes \(300\)/);
