@@ -22,7 +22,7 @@ export interface ViewCheckOptions extends PocketBaseSource {
   view?: string;
   /** Config `tenantSourceCollections`; default tenants, plans. */
   sourceCollections?: string[];
-  /** How many rows (sorted by slug) go through the loader's parser; 1..1000, default 200. */
+  /** How many rows (sorted by id) go through the loader's parser; 1..1000, default 200. */
   sampleSize?: number;
 }
 
@@ -125,7 +125,7 @@ async function checkAnonymous(options: ViewCheckOptions, view: string, report: R
 async function checkStatuses(pb: PocketBase, options: ViewCheckOptions, view: string, report: Report): Promise<void> {
   const filter = KNOWN_STATUSES.map((status) => `status != "${status}"`).join(" && ");
   const list = await guarded(options, `listing unknown status values of ${view}`, () =>
-    pb.collection(view).getList(1, 10, { filter, sort: "slug", fields: "id,slug,status" }),
+    pb.collection(view).getList(1, 10, { filter, sort: "id", fields: "id,slug,status" }),
   );
   if (list.totalItems === 0) {
     report.ok(`every row of "${view}" has a known status (${KNOWN_STATUSES.join(", ")})`);
@@ -138,25 +138,34 @@ async function checkStatuses(pb: PocketBase, options: ViewCheckOptions, view: st
   );
 }
 
+/**
+ * Sample rows through the loader's parser. A row the loader stops the run on (id, slug, status; a duplicate id or
+ * slug) is a problem; a field that holds or refuses only its tenant is a warning naming tenant, column and fix.
+ */
 async function checkRows(pb: PocketBase, options: ViewCheckOptions, view: string, report: Report): Promise<void> {
   const size = options.sampleSize ?? 200;
   if (!Number.isInteger(size) || size < 1 || size > 1000) throw new RangeError(`sampleSize must be an integer from 1 to 1000, got ${size}.`);
-  const page = await guarded(options, `listing ${size} rows of ${view}`, () => pb.collection(view).getList(1, size, { sort: "slug" }));
+  const page = await guarded(options, `listing ${size} rows of ${view}`, () => pb.collection(view).getList(1, size, { sort: "id" }));
   let valid = 0;
-  const slugs = new Map<string, number>();
+  const counts = { id: new Map<string, number>(), slug: new Map<string, number>() };
   for (const item of page.items) {
-    slugs.set(String(item.slug), (slugs.get(String(item.slug)) ?? 0) + 1);
+    for (const key of ["id", "slug"] as const) counts[key].set(String(item[key]), (counts[key].get(String(item[key])) ?? 0) + 1);
     try {
-      parseTenant(item, view);
-      valid++;
+      const tenant = parseTenant(item, view);
+      for (const e of tenant.fieldErrors ?? []) {
+        report.warn(`tenant ${JSON.stringify(tenant.slug)}, column ${JSON.stringify(e.field)}: ${e.problem}; the program holds this tenant at its last applied spec (or refuses it, if never deployed)`, e.fix);
+      }
+      if (!tenant.fieldErrors) valid++;
     } catch (error) {
       if (!(error instanceof TenantSourceError)) throw error;
       report.problem(`tenant ${JSON.stringify(error.tenant ?? "?")}, column ${JSON.stringify(error.field ?? "?")}: ${error.problem}`, error.fix);
     }
   }
-  const duplicates = [...slugs].filter(([, count]) => count > 1).map(([slug]) => slug);
-  if (duplicates.length > 0) {
-    report.problem(`the slugs ${duplicates.join(", ")} appear more than once in "${view}"`, "make the view return one row per tenant (narrow the joins, e.g. to the current subscription)");
+  for (const key of ["id", "slug"] as const) {
+    const duplicates = [...counts[key]].filter(([, count]) => count > 1).map(([value]) => value);
+    if (duplicates.length > 0) {
+      report.problem(`the ${key}s ${duplicates.join(", ")} appear more than once in "${view}"; the program stops on them`, "make the view return one row per tenant (narrow the joins, e.g. to the current subscription)");
+    }
   }
   const of = page.totalItems > page.items.length ? `the first ${page.items.length} of ${page.totalItems}` : `all ${page.items.length}`;
   if (valid === page.items.length) report.ok(`${of} rows of "${view}" pass the loader's parser`);
