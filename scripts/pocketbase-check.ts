@@ -5,8 +5,9 @@
 // passphrase or secrets provider must be at hand), or entirely from the environment: POCKETBASE_URL,
 // POCKETBASE_EMAIL, POCKETBASE_PASSWORD (then pulumi is not asked), plus POCKETBASE_TENANT_VIEW and
 // POCKETBASE_TENANT_SOURCES (comma list) to override the view and the realtime source collections.
-import { execFileSync } from "node:child_process";
 import { commandLine, integerOption } from "../lib/cli/args";
+import { formatFindings } from "../lib/cli/findings";
+import { readStackConfig } from "../lib/cli/stack-config";
 import { checkTenantSource, type Finding, type ViewCheckOptions } from "../lib/tenants/view-check";
 
 interface Args {
@@ -27,22 +28,9 @@ function parseArgs(argv: string[]): Args {
   });
 }
 
-/** The stack config as `pulumi config --json` prints it: "<project>:<key>" -> { value, secret }. */
+/** The stack config as `pulumi config --json` prints it, keys without namespace. */
 function stackConfig(stack: string | undefined): Record<string, string> {
-  const command = ["config", "--json", "--show-secrets", ...(stack !== undefined ? ["--stack", stack] : [])];
-  let out: string;
-  try {
-    out = execFileSync("pulumi", command, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  } catch (error) {
-    const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
-    throw new Error(
-      `pocketbase:check: \`pulumi ${command.join(" ")}\` failed${stderr ? `: ${stderr}` : ""}\n` +
-        "Fix: select the stack (`pulumi stack select <name>` or --stack), export PULUMI_CONFIG_PASSPHRASE, " +
-        "or set POCKETBASE_URL, POCKETBASE_EMAIL and POCKETBASE_PASSWORD instead.",
-    );
-  }
-  const parsed = JSON.parse(out) as Record<string, { value?: unknown }>;
-  return Object.fromEntries(Object.entries(parsed).map(([key, entry]) => [key.slice(key.indexOf(":") + 1), String(entry.value ?? "")]));
+  return readStackConfig("pocketbase:check", stack, "set POCKETBASE_URL, POCKETBASE_EMAIL and POCKETBASE_PASSWORD instead");
 }
 
 export function settings(args: Args, env: NodeJS.ProcessEnv, config: (stack?: string) => Record<string, string>): ViewCheckOptions {
@@ -66,15 +54,7 @@ export function settings(args: Args, env: NodeJS.ProcessEnv, config: (stack?: st
 }
 
 export function format(findings: Finding[]): string {
-  const label = { ok: "ok      ", warning: "warning ", problem: "PROBLEM " };
-  const lines = findings.flatMap((finding) => [
-    `${label[finding.level]} ${finding.message}`,
-    ...(finding.fix !== undefined && finding.level !== "ok" ? [`         fix: ${finding.fix}`] : []),
-  ]);
-  const problems = findings.filter((finding) => finding.level === "problem").length;
-  const warnings = findings.filter((finding) => finding.level === "warning").length;
-  lines.push(problems > 0 ? `${problems} problem(s), ${warnings} warning(s): the program cannot run against this PocketBase as it is.` : `No problems (${warnings} warning(s)): the program can read its tenants here.`);
-  return lines.join("\n");
+  return formatFindings(findings, { failed: "the program cannot run against this PocketBase as it is.", passed: "the program can read its tenants here." });
 }
 
 async function main(): Promise<void> {
