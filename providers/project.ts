@@ -1,13 +1,14 @@
 // A Coolify project (coolify-api.md §5): GET/POST /projects, GET/PATCH/DELETE /projects/{uuid}.
 // The ID is the project uuid. Nothing forces a replacement: name and description are patched in place.
-// Create adopts a project of the same name that carries our stack's ownership marker, since Coolify names are
-// not unique and a lost 201 would otherwise leave a duplicate behind; another stack's project is refused, and
-// delete checks the marker first.
+// Create adopts a project whose ownership marker names this stack and this tenant (by PocketBase id, whatever its
+// name), since a lost 201 would otherwise leave a duplicate behind; another stack's project, and one of this stack
+// with the name this tenant's would get but marked for another tenant or none, are refused (providers/ownership.ts).
+// A project of no tenant (the shared project) is identified by name and stack. Delete checks the marker first.
 import * as pulumi from "@pulumi/pulumi";
 import * as coolify from "../lib/coolify";
 import { configure, coolifyConnection, providerTimings, sleep } from "./connection";
 import { changedKeys, isUnknown, type CheckFailure } from "./diff";
-import { assertDeletable, ForeignOwnerError, isClaimable, isOwnedBy, ownerOf, type Owner, type StackName } from "./ownership";
+import { adoptionOf, assertDeletable, assertSameTenant, ownerOf, TENANT_ID, type Owner, type StackName } from "./ownership";
 import { hosted } from "./runtime";
 
 /** Plain, resolved inputs. */
@@ -18,6 +19,9 @@ export interface ProjectInputs {
   description?: string;
   /** The stack that declares the project (`<organisation>/<project>/<stack>`), written into the marker. */
   owner?: StackName;
+  /** The tenant's PocketBase id, written into the marker; a create adopts only a project marked for it. Unset for
+   * a project of no tenant (the shared one). A change (state from before tenant ids) rewrites the marker in place. */
+  tenantId?: string;
   /** Adopt a project carrying this stack's marker (CLOUDFREEDOM_CLAIM_FROM); a deliberate migration. */
   claimFrom?: string;
 }
@@ -33,9 +37,9 @@ export interface ProjectOutputs extends ProjectInputs {
 export type ProjectArgs = { [K in keyof ProjectInputs]: pulumi.Input<ProjectInputs[K]> };
 
 export const OWNERSHIP_MARKER = "(managed by cloudfreedom-agents)";
-const MARKER = /\(managed by cloudfreedom-agents(?: stack=(?<stack>[^\s)]+))?\)/;
-/** Room for `stack=<organisation>/<project>/<stack>` in the marker (Pulumi names are short). */
-const MARKER_ROOM = OWNERSHIP_MARKER.length + 100;
+const MARKER = /\(managed by cloudfreedom-agents(?: stack=(?<stack>[^\s)]+))?(?: tenant=(?<tenant>[^\s)]+))?\)/;
+/** Room for `stack=<organisation>/<project>/<stack>` (Pulumi names are short) and `tenant=<id>` in the marker. */
+const MARKER_ROOM = OWNERSHIP_MARKER.length + 100 + 48;
 const NAME_PATTERN = /^[\p{L}\p{M}\p{N}\s\-_.@/&()#,:+]{3,255}$/u;
 const DESCRIPTION_PATTERN = /^[\p{L}\p{N}\s\-_.,!?()'"+=*@/&]*$/u;
 
@@ -49,11 +53,16 @@ export function checkProject(inputs: ProjectInputs): CheckFailure[] {
   } else if (!isUnknown(inputs.description) && (inputs.description ?? "").length > 254 - MARKER_ROOM) {
     failures.push({ property: "description", reason: `at most ${254 - MARKER_ROOM} characters (Coolify's 255, less the ownership marker)` });
   }
+  if (inputs.tenantId !== undefined && !isUnknown(inputs.tenantId) && !TENANT_ID.test(inputs.tenantId)) {
+    failures.push({ property: "tenantId", reason: `must match ${TENANT_ID.source} (a PocketBase record id)` });
+  }
   return failures;
 }
 
 export function ownershipMarker(inputs: ProjectInputs): string {
-  return inputs.owner ? `(managed by cloudfreedom-agents stack=${inputs.owner})` : OWNERSHIP_MARKER;
+  const stack = inputs.owner ? ` stack=${inputs.owner}` : "";
+  const tenant = inputs.tenantId ? ` tenant=${inputs.tenantId}` : "";
+  return stack || tenant ? `(managed by cloudfreedom-agents${stack}${tenant})` : OWNERSHIP_MARKER;
 }
 
 export function coolifyDescription(inputs: ProjectInputs): string {
@@ -64,15 +73,10 @@ export function projectOwner(project: Pick<coolify.Project, "description">): Own
   return ownerOf(project.description, MARKER);
 }
 
-/** The project a create adopts: same name, our stack's marker (or a legacy one), or the stack this run claims from. */
+/** The project a create adopts: marked for this tenant and our stack (or a legacy stack), or the stack this run claims from. */
 export function adoptable(projects: coolify.Project[], inputs: ProjectInputs): coolify.Project | undefined {
-  const named = projects.filter((p) => p.name === inputs.name && projectOwner(p).marked);
-  const ours = named.find((p) => isOwnedBy(projectOwner(p), inputs.owner) || isClaimable(projectOwner(p), inputs.claimFrom));
-  if (ours) return ours;
-  const foreign = named[0];
-  const other = foreign ? projectOwner(foreign) : undefined;
-  if (foreign && other?.marked && other.stack) throw new ForeignOwnerError(`Coolify project "${foreign.name}" (${foreign.uuid})`, other.stack, inputs.owner, "adopt");
-  return undefined;
+  const objects = projects.map((project) => ({ object: project, owner: projectOwner(project) }));
+  return adoptionOf(objects, { ...inputs, kind: "project", action: "adopt" });
 }
 
 function toOutputs(uuid: string, inputs: ProjectInputs, description: string): ProjectOutputs {
@@ -86,8 +90,9 @@ export const provider: pulumi.dynamic.ResourceProvider<ProjectInputs, ProjectOut
     return { inputs: news, failures: checkProject(news) };
   },
 
-  async diff(_id, olds, news) {
-    const changed = changedKeys<ProjectInputs>(olds, news, ["name", "description", "owner"]);
+  async diff(id, olds, news) {
+    assertSameTenant(`Coolify project "${olds.name}" (${id}) in this stack's state`, olds.tenantId, isUnknown(news.tenantId) ? undefined : news.tenantId);
+    const changed = changedKeys<ProjectInputs>(olds, news, ["name", "description", "owner", "tenantId"]);
     // A description edited in Coolify (marker removed, say) shows in coolifyDescription after a refresh.
     const drifted = olds.coolifyDescription !== undefined && !isUnknown(news.description) && olds.coolifyDescription !== coolifyDescription(news);
     return { changes: changed.length > 0 || drifted, replaces: [], deleteBeforeReplace: false };
@@ -100,7 +105,8 @@ export const provider: pulumi.dynamic.ResourceProvider<ProjectInputs, ProjectOut
     const find = async (fresh: boolean) => adoptable(await coolify.listProjectsCached(conn, { fresh }), inputs);
     const existing = await find(false);
     if (existing) {
-      if (existing.description !== description) await coolify.updateProject(conn, existing.uuid, { description });
+      // Adopted by its marker, it may still carry a name from an old slug.
+      if (existing.description !== description || existing.name !== inputs.name) await coolify.updateProject(conn, existing.uuid, { name: inputs.name, description });
       return { id: existing.uuid, outs: toOutputs(existing.uuid, inputs, description) };
     }
     const uuid = await coolify.createProject(conn, { name: inputs.name, description }).then((p) => p.uuid, async (e: unknown) => {
@@ -154,7 +160,7 @@ export const provider: pulumi.dynamic.ResourceProvider<ProjectInputs, ProjectOut
   },
 };
 
-/** A Coolify project, adopted by name and ownership marker when it already exists. */
+/** A Coolify project, adopted by its ownership marker (tenant and stack) when it already exists. */
 export class Project extends pulumi.CustomResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly description: pulumi.Output<string | undefined>;

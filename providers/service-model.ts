@@ -4,10 +4,11 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import type * as coolify from "../lib/coolify";
 import { composeDigest, digest, isDigest, isUnknown, sameCompose, sameValue, type CheckFailure } from "./diff";
-import { ownerOf, type Owner, type StackName } from "./ownership";
+import { adoptionOf, ownerOf, TENANT_ID, type Owner, type StackName } from "./ownership";
 import type { DesiredState } from "./service-status";
 
-/** The Coolify service name of a tenant; the guard recognises a removed tenant's service by it. */
+/** The Coolify service name of a tenant: what Coolify shows. It decides nothing (adoption and the teardown guard go
+ * by the tenant id in the marker and the uuid); only guard state from before uuids is read by it. */
 export const serviceName = (slug: string) => `cf-${slug}`;
 
 /** Plain, resolved inputs. */
@@ -51,6 +52,10 @@ export interface ServiceInputs {
   owner?: StackName;
   /** Adopt a service carrying this stack's marker (CLOUDFREEDOM_CLAIM_FROM); a deliberate migration. */
   claimFrom?: string;
+  /** The tenant's PocketBase id, written into the marker: a create adopts only a service marked for it, and refuses
+   * one with this name marked for another tenant. Not patched: a change (state from before tenant ids) rewrites the
+   * marker in place. */
+  tenantId?: string;
   /** The tenant (slug) the service belongs to, for messages. */
   tenant?: string;
   /** This run may replace the service (CLOUDFREEDOM_ALLOW_REPLACE names the tenant or `*`). Default false:
@@ -87,7 +92,8 @@ export type ServiceArgs = { [K in keyof Omit<ServiceInputs, "env">]: pulumi.Inpu
  */
 export function ownershipMarker(inputs: ServiceInputs): string {
   const stack = inputs.owner ? `stack=${inputs.owner} ` : "";
-  return `[cloudfreedom-agents ${stack}${placementOf(inputs)}]`;
+  const tenant = inputs.tenantId ? `tenant=${inputs.tenantId} ` : "";
+  return `[cloudfreedom-agents ${stack}${tenant}${placementOf(inputs)}]`;
 }
 
 /** Where the service lives: the part of the marker a replacement changes. */
@@ -96,7 +102,7 @@ function placementOf(inputs: ServiceInputs): string {
   return `project=${inputs.projectUuid} env=${inputs.environmentName ?? "production"} server=${inputs.serverUuid}${destination}`;
 }
 
-const MARKER = /\[cloudfreedom-agents (?:stack=(?<stack>\S+) )?(?<placement>project=[^\]]*)\]/;
+const MARKER = /\[cloudfreedom-agents (?:stack=(?<stack>\S+) )?(?:tenant=(?<tenant>\S+) )?(?<placement>project=[^\]]*)\]/;
 
 export function coolifyDescription(inputs: ServiceInputs): string {
   return [inputs.description, `${inputs.templateRef} ${ownershipMarker(inputs)}`].filter(Boolean).join(" ");
@@ -107,9 +113,19 @@ export function serviceOwner(service: Pick<coolify.ServiceSummary, "description"
   return ownerOf(service.description, MARKER);
 }
 
-/** A service of the same name, marked by us (any stack), at the same placement: what a create may adopt. */
+/** Marked by us (any stack) at the same placement: what a create may adopt, or must refuse. */
 export function isCandidate(service: coolify.ServiceSummary, inputs: ServiceInputs): boolean {
-  return service.name === inputs.name && MARKER.exec(service.description ?? "")?.groups?.placement === placementOf(inputs);
+  return MARKER.exec(service.description ?? "")?.groups?.placement === placementOf(inputs);
+}
+
+/**
+ * The service a create adopts: at this placement, marked for this tenant and our stack (or the stack the run claims
+ * from), whatever its name. Throws for one marked for this tenant by another stack, and for one with this name marked
+ * for another tenant (or, from before tenant ids, for none): see providers/ownership.ts.
+ */
+export function adoptable(services: coolify.ServiceSummary[], inputs: ServiceInputs): coolify.ServiceSummary | undefined {
+  const objects = services.filter((s) => isCandidate(s, inputs)).map((service) => ({ object: service, owner: serviceOwner(service) }));
+  return adoptionOf(objects, { ...inputs, kind: "service", action: "adopt or restart" });
 }
 
 export function envItems(env: Record<string, string>): coolify.ServiceEnvInput[] {
@@ -141,6 +157,9 @@ export function checkService(inputs: ServiceInputs): CheckFailure[] {
     } catch (e) {
       failures.push({ property: "compose", reason: `is not valid YAML: ${(e as Error).message.split("\n")[0]}` });
     }
+  }
+  if (inputs.tenantId !== undefined && !isUnknown(inputs.tenantId) && !TENANT_ID.test(inputs.tenantId)) {
+    failures.push({ property: "tenantId", reason: `must match ${TENANT_ID.source} (a PocketBase record id)` });
   }
   for (const key of isUnknown(inputs.env) ? [] : Object.keys(inputs.env ?? {})) {
     if (!ENV_KEY.test(key)) failures.push({ property: "env", reason: `key "${key}" must match ${ENV_KEY.source} (Coolify's rule)` });

@@ -2,20 +2,21 @@
 // POST /services/{uuid}/start|stop|restart. The ID is the service uuid. serverUuid, projectUuid,
 // environmentName and destinationUuid force a replacement, which is refused unless `allowReplace` (a replacement
 // is a teardown: new uuid, empty volumes, new generated secrets); everything else is patched in place, and a
-// changed compose, env map or redeploy trigger restarts the service. Create adopts a service of the same name and
-// placement that carries our stack's marker, so a lost 201 leaves no duplicate; another stack's marker is refused.
+// changed compose, env map or redeploy trigger restarts the service. Create adopts a service at the same placement
+// whose marker names our stack and this tenant's id, so a lost 201 leaves no duplicate; another stack's marker, and
+// a service of this name marked for another tenant, are refused (providers/ownership.ts).
 import * as pulumi from "@pulumi/pulumi";
 import * as coolify from "../lib/coolify";
 import { configure, coolifyConnection, providerTimings, runDeleteVolumes } from "./connection";
 import { changedKeys, composeDigest, isUnknown, sameCompose, sameValue } from "./diff";
-import { assertDeletable, ForeignOwnerError, isClaimable, isOwnedBy } from "./ownership";
+import { assertDeletable, assertSameTenant } from "./ownership";
 import { hosted } from "./runtime";
 import { readGenerated, syncEnvs } from "./service-envs";
-import { checkService, coolifyDescription, envItems, initialUrlItems, isCandidate, planUpdate, serviceOwner, stateOf, withDefaults, type ServiceArgs, type ServiceInputs, type ServiceOutputs } from "./service-model";
+import { adoptable, checkService, coolifyDescription, envItems, initialUrlItems, planUpdate, serviceOwner, stateOf, withDefaults, type ServiceArgs, type ServiceInputs, type ServiceOutputs } from "./service-model";
 import { ServiceStatusError, waitForDeleted, waitForState } from "./service-status";
 
 const REPLACES = ["serverUuid", "projectUuid", "environmentName", "destinationUuid"] as const;
-const PATCHED = ["name", "description", "templateRef", "env", "redeployTrigger", "desiredState", "waitForHealthy", "healthTimeoutSeconds", "deleteVolumes", "readGenerated", "owner"] as const;
+const PATCHED = ["name", "description", "templateRef", "env", "redeployTrigger", "desiredState", "waitForHealthy", "healthTimeoutSeconds", "deleteVolumes", "readGenerated", "owner", "tenantId"] as const;
 
 function timing(inputs: ServiceInputs) {
   return { timeoutMs: (inputs.healthTimeoutSeconds ?? 300) * 1000, pollIntervalMs: providerTimings().pollIntervalMs };
@@ -66,14 +67,6 @@ function partialState(e: unknown, uuid: string, inputs: ServiceInputs): PartialS
   return Object.assign(error, { id: uuid, properties, reasons: [error.message] });
 }
 
-/** A same-named service at our placement that another stack owns: never adopted, unless this run claims it. */
-function refuseForeign(service: coolify.ServiceSummary, inputs: ServiceInputs): void {
-  const owner = serviceOwner(service);
-  if (owner.marked && owner.stack && !isOwnedBy(owner, inputs.owner) && !isClaimable(owner, inputs.claimFrom)) {
-    throw new ForeignOwnerError(`Coolify service "${service.name}" (${service.uuid})`, owner.stack, inputs.owner, "adopt or restart");
-  }
-}
-
 /** A domain conflict (409) or a refused URL (422 with a plain list, §7.7): the create was rolled back. */
 function urlsRefused(e: unknown): boolean {
   return e instanceof coolify.CoolifyApiError && (e.status === 409 || (e.status === 422 && coolify.GENERAL_ERRORS_KEY in e.errors));
@@ -81,11 +74,7 @@ function urlsRefused(e: unknown): boolean {
 
 async function adoptOrCreate(conn: coolify.CoolifyConnection, inputs: ServiceInputs): Promise<{ uuid: string; adopted: boolean }> {
   // The list is fetched once per run (lib/coolify/list-cache.ts); after a lost answer it is fetched again.
-  const find = async (fresh = false) => {
-    const candidates = (await coolify.listServicesCached(conn, { fresh })).filter((s) => isCandidate(s, inputs));
-    candidates.forEach((s) => refuseForeign(s, inputs));
-    return candidates[0];
-  };
+  const find = async (fresh = false) => adoptable(await coolify.listServicesCached(conn, { fresh }), inputs);
   const existing = await find();
   if (existing) return { uuid: existing.uuid, adopted: true };
   const post = (urls: coolify.ServiceUrl[]) => coolify.createService(conn, {
@@ -137,8 +126,9 @@ export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOut
     return { inputs: news, failures: checkService(news) };
   },
 
-  async diff(_id, oldInputs, newInputs) {
+  async diff(id, oldInputs, newInputs) {
     const [olds, news] = [withDefaults(stateOf(oldInputs)), withDefaults(stateOf(newInputs))];
+    assertSameTenant(`Coolify service "${olds.name}" (${id}) in this stack's state`, olds.tenantId, isUnknown(news.tenantId) ? undefined : news.tenantId);
     let replaces = changedKeys<ServiceInputs>(olds, news, [...REPLACES]).map(String);
     const changed = [...replaces, ...changedKeys<ServiceInputs>(olds, news, [...PATCHED]).map(String)];
     if (replaces.includes("destinationUuid") && (await sameDestination(olds, news))) replaces = replaces.filter((key) => key !== "destinationUuid");

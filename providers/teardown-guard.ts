@@ -5,23 +5,29 @@
 // allows those tenants. A removal approved by a run that then failed before its deletes stays in `deployed` (its
 // service is still in Coolify), so it keeps counting against the budget until the service is really gone: no
 // sequence of failed runs can pile removals up. Every tenant stack depends on the guard.
+// "Still there" goes by identity, never by a name derived from a slug: the service's uuid the guard learnt (a 404 on
+// it is the only proof it is gone) or the tenant id in a service marker. State from before uuids, with only a
+// service name, counts as present unless the name still finds it or this run allows the tenant's removal.
 import * as pulumi from "@pulumi/pulumi";
 import * as coolify from "../lib/coolify";
 import { configure, coolifyConnection } from "./connection";
 import { sameValue, type CheckFailure } from "./diff";
-import { isOwnedBy, type StackName } from "./ownership";
+import { isOwnedBy, type Owner, type StackName } from "./ownership";
 import { forwardTo } from "./runtime";
 import { serviceName, serviceOwner } from "./service-model";
 
-/** A tenant as the guard knows it: its slug (for messages) and the name of its Coolify service. */
+/** A tenant as the guard knows it: its slug (for messages) and what identifies its Coolify service. */
 export interface GuardTenant {
   slug: string;
-  service: string;
+  /** The uuid of its Coolify service, once seen (by the tenant id in the service's marker). */
+  serviceUuid?: string;
+  /** State from before uuids: the service's name, as derived from the slug then. Kept until the uuid is known. */
+  service?: string;
 }
 
 /** Plain, resolved inputs. */
 export interface TeardownGuardInputs {
-  /** The tenants this run declares, by PocketBase record id. */
+  /** The tenants this run declares, by PocketBase record id (`slug` only; the check adds what it knows). */
   declared: Record<string, GuardTenant>;
   /** Ids of the tenants PocketBase reports as cancelled: the only ones that may go without an explicit allow. */
   cancelled: string[];
@@ -47,7 +53,8 @@ export function defaultBudget(previous: number): number {
   return Math.max(1, Math.floor(previous / 10));
 }
 
-/** What the previous run left deployed; state from before ids lists slugs, whose services were named by `serviceName`. */
+/** What the previous run left deployed; state from before ids lists slugs, whose services were named by `serviceName`.
+ * Entries from before uuids (`{slug, service}`) are read as they are. */
 export function previouslyDeployed(olds: Partial<TeardownGuardInputs> | undefined, news: TeardownGuardInputs): Record<string, GuardTenant> {
   if (olds?.deployed) return olds.deployed;
   const bySlug = new Map(Object.entries(news.declared).map(([id, t]) => [t.slug, id]));
@@ -114,12 +121,60 @@ export function judgePlacement(olds: Partial<TeardownGuardInputs> | undefined, n
   }];
 }
 
-/** The undeclared tenants whose Coolify service (by name, with our marker) still exists. */
-async function stillPresent(previous: Record<string, GuardTenant>, ids: string[], owner: StackName | undefined): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const services = await coolify.listServices(coolifyConnection());
-  const ours = new Set(services.filter((s) => isOwnedBy(serviceOwner(s), owner)).map((s) => s.name));
-  return ids.filter((id) => ours.has(previous[id].service));
+/** What Coolify shows of the tenants' services: ours by the tenant id in their marker, and per asked uuid. */
+export interface Evidence {
+  /** Tenant id -> the uuid of one of our services marked for it (a list; empty when none was needed). */
+  byTenant: Map<string, string>;
+  /** Uuid -> whether the service still exists as ours; a uuid that answered 404 maps to false. */
+  byUuid: Map<string, boolean>;
+  /** The names of our services, read only for state from before uuids. */
+  names: Set<string>;
+}
+
+/**
+ * Whether an undeclared tenant's service may still exist. Pure. Gone only when shown: a 404 (or another stack's
+ * marker) on its uuid with no service of ours marked for it, or, for a tenant known by id that never had a service
+ * of its own (every service this code creates carries the tenant id), none marked for it. State from before uuids
+ * names a service only by a slug-derived name: present while that name finds it, and unless this run allows it.
+ */
+export function stillPresent(id: string, entry: GuardTenant, evidence: Evidence, allowed: boolean): boolean {
+  if (evidence.byTenant.has(id)) return true;
+  if (entry.serviceUuid) return evidence.byUuid.get(entry.serviceUuid) !== false;
+  if (entry.service !== undefined) return evidence.names.has(entry.service) || !allowed;
+  return false;
+}
+
+const ours = (owner: Owner, stack: StackName | undefined) => owner.marked && isOwnedBy(owner, stack);
+
+/** One list when some tenant lacks a uuid or may be removed; a GET per uuid of a tenant that may be removed. */
+async function gather(previous: Record<string, GuardTenant>, news: TeardownGuardInputs, removal: string[]): Promise<Evidence> {
+  const evidence: Evidence = { byTenant: new Map(), byUuid: new Map(), names: new Set() };
+  // A tenant new in this run has no service yet; one deployed before whose uuid is not known yet is looked up.
+  const unknown = Object.keys(news.declared).some((id) => id in previous && !previous[id].serviceUuid);
+  if (removal.length === 0 && !unknown) return evidence;
+  const conn = coolifyConnection();
+  for (const service of await coolify.listServices(conn)) {
+    const owner = serviceOwner(service);
+    if (!ours(owner, news.owner)) continue;
+    evidence.names.add(service.name);
+    if (owner.marked && owner.tenant && !evidence.byTenant.has(owner.tenant)) evidence.byTenant.set(owner.tenant, service.uuid);
+  }
+  for (const uuid of removal.map((id) => previous[id].serviceUuid).filter((u): u is string => Boolean(u))) {
+    try {
+      evidence.byUuid.set(uuid, ours(serviceOwner(await coolify.getService(conn, uuid)), news.owner));
+    } catch (e) {
+      if (!coolify.isNotFound(e)) throw e;
+      evidence.byUuid.set(uuid, false);
+    }
+  }
+  return evidence;
+}
+
+/** What the guard keeps of a tenant: its uuid once seen, else what older state said. */
+function entryOf(slug: string, known: GuardTenant | undefined, uuid: string | undefined): GuardTenant {
+  const serviceUuid = uuid ?? known?.serviceUuid;
+  if (serviceUuid) return { slug, serviceUuid };
+  return known?.service !== undefined ? { slug, service: known.service } : { slug };
 }
 
 export const provider: pulumi.dynamic.ResourceProvider<TeardownGuardInputs, TeardownGuardInputs> = {
@@ -128,8 +183,14 @@ export const provider: pulumi.dynamic.ResourceProvider<TeardownGuardInputs, Tear
   async check(olds, news) {
     // olds is empty on the first run: nothing was deployed, so nothing can be removed.
     const previous = previouslyDeployed(olds, news);
-    const removed = await stillPresent(previous, undeclared(previous, news), news.owner);
-    const deployed = { ...Object.fromEntries(removed.map((id) => [id, previous[id]])), ...news.declared };
+    const candidates = undeclared(previous, news);
+    const evidence = await gather(previous, news, candidates);
+    const allowed = (id: string) => news.allow.includes("*") || news.allow.includes(previous[id].slug);
+    const removed = candidates.filter((id) => stillPresent(id, previous[id], evidence, allowed(id)));
+    const deployed = Object.fromEntries([
+      ...removed.map((id) => [id, entryOf(previous[id].slug, previous[id], evidence.byTenant.get(id))] as const),
+      ...Object.entries(news.declared).map(([id, t]) => [id, entryOf(t.slug, previous[id], evidence.byTenant.get(id))] as const),
+    ]);
     return { inputs: { ...news, deployed }, failures: [...judgeTeardown(previous, news, removed), ...judgePlacement(olds, news, previous)] };
   },
 

@@ -106,41 +106,92 @@ describe("judgeTeardown", () => {
 describe("the guard provider's check", () => {
   const h = useEmulator();
   const p = provider as Required<typeof provider>;
+  const owner = "organization/cloudfreedom-agents/prod";
 
-  /** A service named like a tenant's, carrying our (legacy) marker. */
-  async function deployedService(slug: string): Promise<void> {
-    const { projectUuid } = await seedService(h, `seed-${slug}`);
-    await createService(h.conn, {
-      project_uuid: projectUuid, environment_name: "production", server_uuid: h.emulator.serverUuid, name: `cf-${slug}`, compose: COMPOSE,
-      description: `test@1.0.0 [cloudfreedom-agents project=${projectUuid} env=production server=${h.emulator.serverUuid}]`,
+  /** A tenant's service as this code creates it: its marker names the stack and the tenant id. Returns its uuid. */
+  async function deployedService(id: string, name = `cf-${id}`, tenant: string | null = id): Promise<string> {
+    const { projectUuid } = await seedService(h, `seed-${id}`);
+    const marker = `[cloudfreedom-agents stack=${owner} ${tenant ? `tenant=${tenant} ` : ""}project=${projectUuid} env=production server=${h.emulator.serverUuid}]`;
+    const { uuid } = await createService(h.conn, {
+      project_uuid: projectUuid, environment_name: "production", server_uuid: h.emulator.serverUuid, name, compose: COMPOSE, description: `test@1.0.0 ${marker}`,
     });
+    return uuid;
   }
+  /** Guard state as the check writes it: each tenant with the uuid of its service. */
+  const state = (uuids: Record<string, string>, fields: Partial<TeardownGuardInputs> = {}): TeardownGuardInputs => ({
+    ...run(Object.keys(uuids), { owner, ...fields }),
+    deployed: Object.fromEntries(Object.entries(uuids).map(([id, serviceUuid]) => [id, { slug: id, serviceUuid }])),
+  });
+  const declare = (ids: string[], fields: Partial<TeardownGuardInputs> = {}) => ({
+    ...run([], { owner, ...fields }), declared: Object.fromEntries(ids.map((id) => [id, { slug: id }])),
+  });
 
   it("passes any set on the first run, when olds is empty, without asking Coolify", async () => {
-    const result = await p.check({} as TeardownGuardInputs, run(["a"]));
+    const result = await p.check({} as TeardownGuardInputs, declare(["a"]));
     expect(result.failures).toEqual([]);
-    expect(result.inputs!.deployed).toEqual({ a: entry("a") });
+    expect(result.inputs!.deployed).toEqual({ a: { slug: "a" } });
     expect(h.emulator.requests).toEqual([]);
   });
 
-  it("keeps counting an approved removal while its service is still in Coolify, and forgets it once it is gone", async () => {
-    for (const slug of ["b", "c", "d"]) await deployedService(slug);
+  it("learns each deployed tenant's service uuid from the tenant id in its marker, whatever the service's name", async () => {
+    const a = await deployedService("a", "cf-renamed-by-hand");
+    const result = await p.check({ ...declare(["a", "b"]), deployed: { a: { slug: "a" }, b: { slug: "b" } } }, declare(["a", "b", "c"]));
+    expect(result.inputs!.deployed).toEqual({ a: { slug: "a", serviceUuid: a }, b: { slug: "b" }, c: { slug: "c" } });
+  });
+
+  it("keeps counting an approved removal while its service is still in Coolify, and forgets it once its uuid answers 404", async () => {
+    const uuids = { a: await deployedService("a"), b: await deployedService("b"), c: await deployedService("c"), d: await deployedService("d") };
     // A run removed b and c (within a budget of 2) and then failed before its deletes: both still count.
-    const first = await p.check({ ...run(["a", "b", "c", "d"]), deployed: run(["a", "b", "c", "d"]).declared }, run(["a", "d"], { cancelled: ["b", "c"], budget: 2 }));
+    const first = await p.check(state(uuids), declare(["a", "d"], { cancelled: ["b", "c"], budget: 2 }));
     expect(first.failures).toEqual([]);
     expect(Object.keys(first.inputs!.deployed!).sort()).toEqual(["a", "b", "c", "d"]);
     // The next run cancels d as well: three removals, over the budget of 2, all named.
-    const second = await p.check(first.inputs!, run(["a"], { cancelled: ["b", "c", "d"], budget: 2 }));
+    const second = await p.check(first.inputs!, declare(["a"], { cancelled: ["b", "c", "d"], budget: 2 }));
     expect(second.failures?.[0].reason).toMatch(/would tear down 3 tenants \(b, c, d\), over the budget of 2/);
     // Once b and c are really gone, only d counts.
-    for (const service of h.emulator.store.findServices().filter((s) => s.name === "cf-b" || s.name === "cf-c")) h.emulator.store.deleteServiceOutOfBand(service.uuid);
-    const third = await p.check(first.inputs!, run(["a"], { cancelled: ["b", "c", "d"], budget: 2 }));
+    h.emulator.store.deleteServiceOutOfBand(uuids.b);
+    h.emulator.store.deleteServiceOutOfBand(uuids.c);
+    const third = await p.check(first.inputs!, declare(["a"], { cancelled: ["b", "c", "d"], budget: 2 }));
     expect(third.failures).toEqual([]);
     expect(Object.keys(third.inputs!.deployed!).sort()).toEqual(["a", "d"]); // d is approved now, not yet deleted
   });
 
+  it("refuses a removed tenant whose service Coolify shows under another name than the one its slug gives", async () => {
+    // b was renamed in PocketBase while held, so Coolify still calls its service cf-b; then b vanished from PocketBase.
+    const uuids = { a: await deployedService("a"), b: await deployedService("b") };
+    const diverged = { ...state(uuids), declared: { a: { slug: "a" }, b: { slug: "b-renamed" } } };
+    diverged.deployed!.b = { slug: "b-renamed", serviceUuid: uuids.b };
+    const missing = await p.check(diverged, declare(["a"]));
+    expect(missing.failures?.[0].reason).toMatch(/deployed tenant\(s\) b-renamed are missing from PocketBase but not cancelled/);
+    const budget = await p.check(diverged, declare([], { cancelled: ["a", "b"] }));
+    expect(budget.failures?.[0].reason).toMatch(/would tear down 2 tenants \(a, b-renamed\), over the budget of 1/);
+  });
+
+  it("counts a tenant as present while a service marked for it exists, even when the uuid it knew answers 404 (a replacement)", async () => {
+    const uuids = { a: await deployedService("a"), b: await deployedService("b") };
+    const replacement = await deployedService("b", "cf-b");
+    h.emulator.store.deleteServiceOutOfBand(uuids.b);
+    const result = await p.check(state(uuids), declare(["a"]));
+    expect(result.failures?.[0].reason).toMatch(/deployed tenant\(s\) b are missing/);
+    expect(result.inputs!.deployed!.b).toEqual({ slug: "b", serviceUuid: replacement });
+  });
+
+  it("reads state from before uuids ({slug, service}); such a tenant counts as present unless the run allows its removal", async () => {
+    await deployedService("b", "cf-b", null);
+    const legacy = { ...run(["a", "b"], { owner }), deployed: { a: entry("a"), b: entry("b"), c: entry("c") } };
+    // b's service still has the recorded name; c's name finds nothing, which proves nothing.
+    const refused = await p.check(legacy, declare(["a"], { cancelled: ["b", "c"], budget: 2 }));
+    expect(refused.failures).toEqual([]);
+    expect(refused.inputs!.deployed).toEqual({ a: entry("a"), b: entry("b"), c: entry("c") });
+    const missing = await p.check(legacy, declare(["a"], { cancelled: ["b"] }));
+    expect(missing.failures?.[0].reason).toMatch(/deployed tenant\(s\) c are missing from PocketBase but not cancelled/);
+    const allowed = await p.check(legacy, declare(["a"], { cancelled: ["b"], allow: ["c"] }));
+    expect(allowed.failures).toEqual([]);
+    expect(Object.keys(allowed.inputs!.deployed!).sort()).toEqual(["a", "b"]);
+  });
+
   it("reads state written before ids (a list of slugs) as deployed", async () => {
-    await deployedService("b");
+    await deployedService("b", "cf-b", null);
     const legacy = { tenants: ["a", "b"], cancelled: [], allow: [] } as unknown as TeardownGuardInputs;
     expect(previouslyDeployed(legacy, run(["a"]))).toEqual({ a: entry("a"), "slug:b": entry("b") });
     const result = await p.check(legacy, run(["a"]));
