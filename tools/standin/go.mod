@@ -1,0 +1,3 @@
+module github.com/cloudfreedom/agents/tools/standin
+
+go 1.23
