@@ -73,7 +73,7 @@ export async function runPreflight(options: PreflightOptions): Promise<Finding[]
       canRead = false;
       add("problem", "ability:read", "the token lacks the read ability: the providers list and read everything", NEW_TOKEN);
     } else {
-      add("problem", denied ? "api" : "token", denied ? denialMessage(denied) : `GET /api/v1/version failed: ${describe(error)}`, denied ? denialFix(denied) : NEW_TOKEN);
+      add("problem", denied && denied !== "token" ? "api" : "token", denied ? denialMessage(denied) : `GET /api/v1/version failed: ${describe(error)}`, denied ? denialFix(denied) : NEW_TOKEN);
       return findings;
     }
   }

@@ -1,0 +1,55 @@
+// `npm run coolify:check` as an operator runs it, in its environment-only mode, against an emulator in this process.
+import { execFile } from "node:child_process";
+import { resolve } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startCoolifyEmulator, type CoolifyEmulator } from "../../emulator/server";
+
+const ROOT = resolve(__dirname, "../..");
+
+let emulator: CoolifyEmulator;
+beforeEach(async () => {
+  emulator = await startCoolifyEmulator();
+});
+afterEach(async () => {
+  await emulator.close();
+});
+
+/** Runs the command asynchronously: the emulator answers from this process's event loop. */
+function check(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = execFile("bash", ["scripts/with-env.sh", "tsx", "scripts/coolify-check.ts", ...args], {
+      cwd: ROOT, timeout: 60_000, env: { ...process.env, COOLIFY_URL: emulator.url, COOLIFY_TOKEN: emulator.token, COOLIFY_SERVER_UUID: emulator.serverUuid, ...env },
+    }, (_error, stdout, stderr) => done({ code: child.exitCode, stdout, stderr }));
+  });
+}
+
+describe("npm run coolify:check", () => {
+  it("passes against the demo's Coolify (a root token on a supported version) and exits 0", async () => {
+    const { code, stdout, stderr } = await check({});
+    expect(stderr).toBe("");
+    expect(stdout).toMatch(/^ok {7}Coolify 4\.3\.11, inside the supported range 4\.3\.8 to 4\.3\.11$/m);
+    expect(stdout).toMatch(/^No problems \(0 warning\(s\)\): the program can deploy to this Coolify\.$/m);
+    expect(code).toBe(0);
+  });
+
+  it("exits 1 naming an unsupported version, a token without write and an unknown server, each with its fix", async () => {
+    emulator.store.settings.coolifyVersion = "4.2.0";
+    const token = emulator.store.addToken({ team: 0, abilities: ["read", "deploy", "read:sensitive"] });
+    const { code, stdout } = await check({ COOLIFY_TOKEN: token, COOLIFY_SERVER_UUID: "gone0000000000000000000" });
+    expect(stdout).toContain("PROBLEM  Coolify 4.2.0 is outside the supported range 4.3.8 to 4.3.11");
+    expect(stdout).toContain("PROBLEM  the token lacks the write ability");
+    expect(stdout).toContain("PROBLEM  server gone0000000000000000000 does not exist in this token's team");
+    expect(stdout.match(/^ {9}fix: /gm)).toHaveLength(3);
+    expect(stdout).toMatch(/^3 problem\(s\), 0 warning\(s\): the program cannot run against this Coolify as it is\.$/m);
+    expect(code).toBe(1);
+  });
+
+  it("exits 1 on a disabled API and prints JSON with --json", async () => {
+    emulator.store.setApiEnabled(false);
+    const { code, stdout } = await check({}, "--json");
+    const out = JSON.parse(stdout) as { ok: boolean; findings: Array<{ level: string; check: string; fix?: string }> };
+    expect(out.ok).toBe(false);
+    expect(out.findings.filter((f) => f.level === "problem")).toEqual([expect.objectContaining({ check: "api", fix: expect.stringContaining("API Access") })]);
+    expect(code).toBe(1);
+  });
+});
