@@ -11,7 +11,6 @@ import { planTenants, reasonOf, type InvalidTenant, type TenantPlan } from "./pr
 import { holdOrRefuse, runFailures, TenantRunError, type Held } from "./program/report";
 import { TenantStack, type TenantSpec } from "./program/tenant-stack";
 import { Project } from "./providers/project";
-import { serviceName } from "./providers/service-model";
 import { TeardownGuard } from "./providers/teardown-guard";
 import type { PlatformConfig } from "./lib/config";
 import type { Tenant } from "./lib/tenants/tenant";
@@ -31,7 +30,7 @@ async function declare() {
   const { plans, invalid } = planTenants(lifecycle.deploy.map((d) => d.tenant), config);
   const { held, refused } = holdOrRefuse(invalid, records);
   // Declared in a fresh task to keep the SDK's frames out of every resource's recorded call stack (program/fresh-task.ts).
-  return inFreshTask(declareStacks, { config, stackName, tenants, lifecycle, plans, held, refused });
+  return inFreshTask(declareStacks, { config, stackName, tenants, lifecycle, plans, held, refused, recorded: new Set(records.keys()) });
 }
 
 interface Loaded {
@@ -42,10 +41,12 @@ interface Loaded {
   plans: TenantPlan[];
   held: Held[];
   refused: InvalidTenant[];
+  /** Ids of the tenants with a write-back record (deployed by an earlier run). */
+  recorded: Set<string>;
 }
 
 /** Everything the program declares, once the tenants are loaded and planned. */
-function declareStacks({ config, stackName, tenants, lifecycle, plans, held, refused }: Loaded) {
+function declareStacks({ config, stackName, tenants, lifecycle, plans, held, refused, recorded }: Loaded) {
   const declared: Array<{ tenant: Tenant; spec: TenantSpec }> = [
     ...plans.map((plan) => ({ tenant: plan.tenant, spec: { plan } })),
     ...held.map(({ invalid, hasDomain }) => ({ tenant: invalid.tenant, spec: { hold: { reason: reasonOf(invalid), hasDomain } } })),
@@ -53,7 +54,7 @@ function declareStacks({ config, stackName, tenants, lifecycle, plans, held, ref
   const owner = `${pulumi.getOrganization()}/${pulumi.getProject()}/${stackName}`;
 
   const guard = new TeardownGuard("teardown-guard", {
-    declared: Object.fromEntries(declared.map(({ tenant }) => [tenant.id, { slug: tenant.slug, service: serviceName(tenant.slug) }])),
+    declared: Object.fromEntries(declared.map(({ tenant }) => [tenant.id, { slug: tenant.slug }])),
     cancelled: tenants.filter((t) => t.status === "cancelled").map((t) => t.id).sort(),
     budget: config.teardownBudget,
     allow: config.allowTeardown,
@@ -68,7 +69,7 @@ function declareStacks({ config, stackName, tenants, lifecycle, plans, held, ref
   // A loop, not a map callback: the SDK records no source position for a frame of an anonymous function.
   const stacks: TenantStack[] = [];
   for (const { tenant, spec } of declared) {
-    stacks.push(new TenantStack({ tenant, spec, config, owner, sharedProjectUuid: shared?.uuid, deleteAfter: grace.get(tenant.id)?.deleteAfter, graceStartedAt: grace.get(tenant.id)?.graceStartedAt }, { dependsOn: guard }));
+    stacks.push(new TenantStack({ tenant, spec, config, owner, sharedProjectUuid: shared?.uuid, deleteAfter: grace.get(tenant.id)?.deleteAfter, graceStartedAt: grace.get(tenant.id)?.graceStartedAt, deployedBefore: recorded.has(tenant.id) }, { dependsOn: guard }));
   }
 
   for (const { invalid } of held) pulumi.log.warn(`tenant ${invalid.tenant.slug} is held at its last applied spec: ${reasonOf(invalid)}`);

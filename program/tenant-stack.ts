@@ -1,7 +1,8 @@
 // One tenant's resources: its Coolify project (unless a shared one is configured), the compose service
 // rendered from its template and plan, the public URLs of its domain container, and its write-back record.
 // Resources are named by the tenant's PocketBase id, which never changes, so a slug rename is an in-place
-// update; the aliases carry stacks over from the slug-based names used before. A tenant that became invalid
+// update; the aliases carry stacks over from the slug-based names used before, for a tenant deployed before only
+// (a newcomer with a freed slug must not inherit the old resources of that name). A tenant that became invalid
 // is held: the same resources are declared with every input ignored (Pulumi keeps the last applied ones), so
 // nothing is updated or deleted, and only its record says why.
 import * as pulumi from "@pulumi/pulumi";
@@ -32,6 +33,9 @@ export interface TenantStackArgs {
   sharedProjectUuid?: pulumi.Output<string>;
   /** A cancelled tenant in its grace period: stopped, and deleted after this time (ISO 8601). */
   deleteAfter?: string;
+  /** The tenant has a write-back record: a run deployed it before. Only then do the slug-based names of old stacks
+   * alias its resources; a newcomer who took a freed slug would otherwise inherit another tenant's service. */
+  deployedBefore?: boolean;
   /** A cancelled tenant in its grace period: when a run first saw it cancelled (ISO 8601), kept in its record. */
   graceStartedAt?: string;
 }
@@ -47,17 +51,18 @@ export class TenantStack extends pulumi.ComponentResource {
 
   constructor(args: TenantStackArgs, opts?: pulumi.ComponentResourceOptions) {
     const { tenant, config, spec } = args;
-    super("cloudfreedom:tenant:Stack", tenant.id, {}, { ...opts, aliases: [{ name: tenant.slug }] });
+    const alias = (name: string) => (args.deployedBefore ? { aliases: [{ name }] } : {});
+    super("cloudfreedom:tenant:Stack", tenant.id, {}, { ...opts, ...alias(tenant.slug) });
     const hold = "hold" in spec ? spec.hold : undefined;
     const plan = "plan" in spec ? spec.plan : undefined;
     // Children wait for what the stack waits for (the teardown guard): a component's dependsOn alone does not hold them.
     // A held tenant keeps every input as last applied.
     const child = (kind: string) => ({
-      parent: this, dependsOn: opts?.dependsOn, aliases: [{ name: `${tenant.slug}-${kind}` }], ...(hold ? { ignoreChanges: ["*"] } : {}),
+      parent: this, dependsOn: opts?.dependsOn, ...alias(`${tenant.slug}-${kind}`), ...(hold ? { ignoreChanges: ["*"] } : {}),
     });
 
     const projectUuid = args.sharedProjectUuid ??
-      new Project(`${tenant.id}-project`, { name: `Tenant ${tenant.slug}`, description: `CloudFreedom tenant ${tenant.slug}`, owner: args.owner, claimFrom: config.claimFrom }, child("project")).uuid;
+      new Project(`${tenant.id}-project`, { name: `Tenant ${tenant.slug}`, description: `CloudFreedom tenant ${tenant.slug}`, owner: args.owner, tenantId: tenant.id, claimFrom: config.claimFrom }, child("project")).uuid;
     const running = tenant.status === "active" && !args.deleteAfter;
     const rendered = plan?.rendered;
     // The Service keeps a `generated` output only when it reads values, and the record reads it only then.
@@ -86,6 +91,7 @@ export class TenantStack extends pulumi.ComponentResource {
         initialUrls: rendered?.domainService ? { [rendered.domainService]: domainUrls(plan!.hosts, rendered.domainPort) } : undefined,
         owner: args.owner,
         claimFrom: config.claimFrom,
+        tenantId: tenant.id,
         tenant: tenant.slug,
         allowReplace: config.allowReplace.includes("*") || config.allowReplace.includes(tenant.slug) || undefined,
         onUnhealthy: "record",
