@@ -94,7 +94,8 @@ export function parseCompose(yamlText: string): ParsedCompose {
   } catch {
     return fail(500, { message: "Server Error" });
   }
-  if (!isObject(document) || !isObject(document.services) || Object.keys(document.services).length === 0) {
+  // Coolify checks `isset($yaml['services']) && is_array(...)`: an empty map passes (`services: {}`), a missing or null one does not.
+  if (!isObject(document) || !isObject(document.services)) {
     return composeError('Docker Compose file must contain a "services" section');
   }
   const services: ComposeService[] = [];
