@@ -11,8 +11,6 @@ import { commandLine } from "../lib/cli/args";
 import { formatFindings } from "../lib/cli/findings";
 import { fullStackName, readStackConfig } from "../lib/cli/stack-config";
 import { runPreflight, type Finding, type PreflightOptions } from "../lib/coolify/preflight";
-import { projectOwner } from "../providers/project";
-import { serviceOwner } from "../providers/service-model";
 
 const COMMAND = {
   name: "coolify:check",
@@ -65,6 +63,8 @@ async function main(): Promise<void> {
   const { findings: early, ...options } = settings(values, process.env,
     (stack) => readStackConfig(COMMAND.name, stack, ENV_ALTERNATIVE),
     (stack) => fullStackName(COMMAND.name, stack, ENV_ALTERNATIVE));
+  // The providers' marker parsing, loaded after the arguments are checked (it brings the Pulumi SDK).
+  const [{ projectOwner }, { serviceOwner }] = await Promise.all([import("../providers/project"), import("../providers/service-model")]);
   const findings = [...early, ...(await runPreflight({ ...options, owners: { project: projectOwner, service: serviceOwner } }))];
   const ok = !findings.some((finding) => finding.level === "problem");
   console.log(values.json ? JSON.stringify({ ok, findings }, null, 2) : format(findings));
