@@ -7,6 +7,7 @@ import { DEFAULT_GRACE_DAYS, planLifecycle, type Lifecycle } from "./program/lif
 import { asOperatorError } from "./program/operator-error";
 import { inFreshTask } from "./program/fresh-task";
 import { checkPassphrase, stackSettings } from "./program/passphrase";
+import { routedHosts } from "./program/domain-policy";
 import { planTenants, reasonOf, type InvalidTenant, type TenantPlan } from "./program/plan";
 import { holdOrRefuse, runFailures, TenantRunError, type Held } from "./program/report";
 import { TenantStack, type TenantSpec } from "./program/tenant-stack";
@@ -27,7 +28,8 @@ async function declare() {
   const tenants = await loadTenants(source);
   const records = await listProvisioning(source);
   const lifecycle = planLifecycle(tenants, records, config.teardownGraceDays ?? DEFAULT_GRACE_DAYS, Date.now());
-  const { plans, invalid } = planTenants(lifecycle.deploy.map((d) => d.tenant), config);
+  // Hosts still routed to a tenant (its record's URLs) stay that tenant's until a run has moved them.
+  const { plans, invalid } = planTenants(lifecycle.deploy.map((d) => d.tenant), config, routedHosts(records));
   const { held, refused } = holdOrRefuse(invalid, records);
   // Declared in a fresh task to keep the SDK's frames out of every resource's recorded call stack (program/fresh-task.ts).
   return inFreshTask(declareStacks, { config, stackName, tenants, lifecycle, plans, held, refused, recorded: new Set(records.keys()) });

@@ -86,6 +86,8 @@ export interface PlatformConfig extends PlainValues {
   allowReplace: string[];
   /** The stack (`<organisation>/<project>/<stack>`) whose Coolify objects this run may take over: env CLOUDFREEDOM_CLAIM_FROM. */
   claimFrom?: string;
+  /** What is valid but risky in this config (logged as warnings by readConfig). */
+  warnings: string[];
 }
 
 /** Reads and validates the stack config; throws one `ConfigError` listing every problem and its fix. */
@@ -111,10 +113,36 @@ export function readConfig(config: pulumi.Config = new pulumi.Config(), env: Nod
   if (problems.length > 0) throw new ConfigError(problems);
   const list = (value: string | undefined) => (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const claimFrom = env.CLOUDFREEDOM_CLAIM_FROM?.trim();
+  const warnings = platformHostsUnderBase(plain as unknown as PlatformHosts);
+  for (const warning of warnings) pulumi.log.warn(warning);
   return {
     ...(plain as unknown as PlatformConfig), ...(secrets as Pick<PlatformConfig, keyof typeof SECRET>),
     allowTeardown: list(env.CLOUDFREEDOM_ALLOW_TEARDOWN), allowReplace: list(env.CLOUDFREEDOM_ALLOW_REPLACE), ...(claimFrom ? { claimFrom } : {}),
+    warnings,
   };
+}
+
+type PlatformHosts = Pick<PlatformConfig, "baseDomain" | "coolifyUrl" | "pocketbaseUrl" | "aiRouterUrl">;
+
+/**
+ * A warning for each platform URL whose host lies under `baseDomain`, where tenants get `<slug>.<baseDomain>`.
+ * The domain policy refuses the slug that would take such a host (program/domain-policy.ts), but a base domain the
+ * platform shares is one where any platform host missing from `reservedHosts` (www, mail, status) is a slug away.
+ */
+export function platformHostsUnderBase(config: PlatformHosts): string[] {
+  const base = config.baseDomain.toLowerCase().replace(/\.$/, "");
+  const warnings: string[] = [];
+  for (const key of ["coolifyUrl", "pocketbaseUrl", "aiRouterUrl"] as const) {
+    const host = new URL(config[key]).hostname.toLowerCase().replace(/\.$/, "");
+    if (host !== base && !host.endsWith(`.${base}`)) continue;
+    const slug = host === base ? undefined : host.slice(0, -base.length - 1);
+    const taken = slug === undefined ? "it is the base domain's apex" : slug.includes(".") ? `tenants answer on <slug>.${base}` : `tenants answer on <slug>.${base}; the slug "${slug}" is refused for it`;
+    warnings.push(
+      `${key}'s host ${host} lies under baseDomain ${base} (${taken}), so every other platform host under ${base} is one tenant slug away: ` +
+        `give tenants a zone of their own (pulumi config set baseDomain agents.${base}; this moves every tenant's host) or list every platform host under ${base} in reservedHosts`,
+    );
+  }
+  return warnings;
 }
 
 /** The example as one shell word, so the command pastes as is (`<...>` and spaces would not). */

@@ -96,9 +96,9 @@ function planTenant(tenant: Tenant, platform: PlatformValues, domain: DomainDeci
  * in its grace period over as suspended); cancelled ones are left out and claim nothing. Every render error and
  * policy refusal lands in `invalid`, by tenant.
  */
-export function planTenants(tenants: Tenant[], platform: PlatformValues): FleetPlan {
+export function planTenants(tenants: Tenant[], platform: PlatformValues, routed: Map<string, string[]> = new Map()): FleetPlan {
   const deployed = tenants.filter((t) => t.status !== "cancelled");
-  const domains = applyDomainPolicy(deployed, platform, takesHosts);
+  const domains = applyDomainPolicy(deployed, platform, takesHosts, routed);
   const fleet = [...domains.refusals, ...sharedSecretRefusals(deployed)];
   const plans: TenantPlan[] = [];
   const invalid: InvalidTenant[] = [];
@@ -106,7 +106,7 @@ export function planTenants(tenants: Tenant[], platform: PlatformValues): FleetP
     // A field of the tenant's own row that does not parse (lib/tenants/tenant.ts) is judged like a render error.
     const refused: TemplateError[] = [...fieldRefusals(tenant), ...fleet.filter((e) => e.tenant === tenant.slug)];
     try {
-      const planned = refused.length === 0 ? planTenant(tenant, platform, domains.decisions.get(tenant.slug)) : [];
+      const planned = refused.length === 0 ? planTenant(tenant, platform, domains.decisions.get(tenant.id)) : [];
       if (Array.isArray(planned)) refused.push(...planned);
       else plans.push(planned);
     } catch (e) {

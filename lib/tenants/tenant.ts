@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hostNameOf } from "../hosts";
 import { DEFAULT_TENANT_VIEW } from "./collections";
 import { TenantSourceError } from "./errors";
 
@@ -35,6 +36,8 @@ export interface Tenant {
   customDomain?: string;
   /** Set by the Admin Portal after its DNS check; an unverified custom domain is not attached. */
   customDomainVerified: boolean;
+  /** The host the Admin Portal's check verified; the custom domain is attached only when the two are the same host. */
+  customDomainVerifiedHost?: string;
   /** The tenant owner's e-mail (e.g. the admin account of a stack's web UI). */
   ownerEmail?: string;
   /** The tenant's own AI Router key, issued by Billing (a secret; hidden in PocketBase). */
@@ -72,7 +75,6 @@ export const TELEGRAM_TEMPLATE = "telegram-bot";
 export const TELEGRAM_BOT_TOKEN_PATTERN = /^[0-9]{5,15}:[A-Za-z0-9_-]{35}$/;
 
 const SEMVER = /^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/;
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 /** A PocketBase record id, as `agent_provisioning.tenant` stores it (lib/tenants/provisioning.ts). */
 export const TENANT_ID_PATTERN = /^[a-z0-9]{1,64}$/;
 
@@ -98,6 +100,17 @@ const envelope = z.object({
   status: z.enum(["active", "suspended", "cancelled"], { error: "must be active, suspended or cancelled" }),
 });
 
+/** Any spelling of one host (case, trailing dot, port, Unicode) passes, normalised (lib/hosts.ts); "" for none. */
+const customDomain = z
+  .string()
+  .default("")
+  .transform((raw, ctx) => {
+    if (raw.trim() === "") return "";
+    const host = hostNameOf(raw);
+    if (host === null) ctx.addIssue({ code: "custom", message: "must be empty or one host name such as agents.example.com (no scheme, path, wildcard or IP address)" });
+    return host ?? "";
+  });
+
 /**
  * Every other column of the tenant view (lib/tenants/view-fields.ts lists them with their PocketBase types). A value
  * that does not parse holds or refuses only its tenant, by id; the run goes on and fails at its end naming it.
@@ -112,8 +125,9 @@ const fields = {
   plan_limits: jsonOr(z.record(z.string().regex(TEMPLATE_ID_PATTERN, "keys must be template ids"), limitsSchema), {}),
   template: z.string().regex(TEMPLATE_ID_PATTERN, "must be a template id such as llm-stack"),
   template_version: z.string().regex(SEMVER, "must be empty (latest) or a version such as 1.2.0").or(z.literal("")).default(""),
-  custom_domain: z.string().regex(HOSTNAME, "must be empty or a lower-case host name such as agents.example.com").or(z.literal("")).default(""),
+  custom_domain: customDomain,
   custom_domain_verified: z.boolean().default(false),
+  custom_domain_verified_host: z.string().default(""),
   owner_email: z.email("must be empty or an e-mail address").or(z.literal("")).default(""),
   cancelled_at: z.string().default(""),
   settings: jsonOr(z.record(z.string(), z.unknown(), { error: "must be a JSON object of template settings" }), {}),
@@ -127,7 +141,7 @@ type Fields = { [K in keyof typeof fields]: z.output<(typeof fields)[K]> };
 /** Stand-ins for columns that do not parse. Such a tenant is held or refused, so they never reach a deployment. */
 const STAND_INS: Fields = {
   name: "", plan_id: "", plan_name: "", plan_tier: "starter", plan_allowed_templates: [], plan_models: [], plan_limits: {},
-  template: "", template_version: "", custom_domain: "", custom_domain_verified: false, owner_email: "", cancelled_at: "",
+  template: "", template_version: "", custom_domain: "", custom_domain_verified: false, custom_domain_verified_host: "", owner_email: "", cancelled_at: "",
   settings: {}, telegram_allow_from: [], telegram_bot_token: "", ai_router_key: "",
 };
 
@@ -186,6 +200,7 @@ export function parseTenant(record: unknown, view: string = DEFAULT_TENANT_VIEW)
     ...(raw.template_version !== "" ? { templateVersion: raw.template_version } : {}),
     ...(raw.custom_domain !== "" ? { customDomain: raw.custom_domain } : {}),
     customDomainVerified: raw.custom_domain_verified,
+    ...(raw.custom_domain_verified_host !== "" ? { customDomainVerifiedHost: raw.custom_domain_verified_host } : {}),
     ...(raw.owner_email !== "" ? { ownerEmail: raw.owner_email } : {}),
     ...(raw.ai_router_key !== "" ? { routerKey: raw.ai_router_key } : {}),
     ...(raw.cancelled_at !== "" ? { cancelledAt: raw.cancelled_at } : {}),

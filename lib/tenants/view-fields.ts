@@ -28,6 +28,7 @@ export const TENANT_VIEW_FIELDS: readonly ViewFieldSpec[] = [
   { name: "template_version", types: ["text"], holds: "a version such as 1.0.0, or empty for the latest" },
   { name: "custom_domain", types: ["text"], holds: "a host name, or empty" },
   { name: "custom_domain_verified", types: ["bool"], holds: "true once the Admin Portal verified the custom domain" },
+  { name: "custom_domain_verified_host", types: ["text"], holds: "the host the Admin Portal verified; the custom domain is attached only while it is that host" },
   { name: "owner_email", types: ["email", "text"], holds: "the owner's e-mail, or empty" },
   { name: "cancelled_at", types: ["date", "autodate", "text"], holds: "when the tenant was cancelled, or empty" },
   { name: "settings", types: ["json"], holds: "a JSON object of template settings" },

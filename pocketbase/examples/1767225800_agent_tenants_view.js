@@ -7,7 +7,8 @@
 // The view is the only thing the program reads: it must have exactly these columns (lib/tenants/view-fields.ts):
 //   id, slug, name, status (active | suspended | cancelled),
 //   plan_id, plan_name, plan_tier (starter | pro | business), plan_allowed_templates, plan_models, plan_limits,
-//   template, template_version, custom_domain, custom_domain_verified, owner_email, cancelled_at,
+//   template, template_version, custom_domain, custom_domain_verified, custom_domain_verified_host,
+//   owner_email, cancelled_at,
 //   settings, telegram_allow_from, and the secrets telegram_bot_token and ai_router_key.
 // `npm run pocketbase:check` checks a live instance against that list, without changing anything.
 //
@@ -33,6 +34,12 @@ const MARKER = "/* cloudfreedom-agents:tenant-view */"; // keep it: it marks the
 // instead of the tenant silently vanishing. One subscription per tenant here; if Billing keeps a history,
 // narrow the join to the current one (e.g. `AND s.current = TRUE`), or a tenant appears twice and the
 // program stops on the duplicate.
+// cancelled_at: when service ended (Stripe's `ended_at`), not when the cancel was requested (`canceled_at`): a
+// cancellation at period end is requested weeks before the subscription becomes `canceled`. The program's grace
+// period never ends before `teardownGraceDays` after the first run that saw the tenant cancelled anyway; a later
+// cancelled_at only extends it.
+// custom_domain_verified_host: the host the Admin Portal's DNS check verified; the program attaches the custom
+// domain only while custom_domain is that host, so keep the verified host next to the flag.
 // Keep comments out of the SQL itself: PocketBase wraps it in a subquery when it creates the view.
 const VIEW_QUERY = `${MARKER}
 SELECT
@@ -55,8 +62,9 @@ SELECT
   t.agent_template_version AS template_version,
   t.domain AS custom_domain,
   t.domain_verified AS custom_domain_verified,
+  t.domain_verified_host AS custom_domain_verified_host,
   t.contact_email AS owner_email,
-  s.canceled_at AS cancelled_at,
+  s.ended_at AS cancelled_at,
   t.agent_settings AS settings,
   t.telegram_users AS telegram_allow_from,
   t.telegram_bot_token AS telegram_bot_token,

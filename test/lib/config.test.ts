@@ -97,6 +97,17 @@ describe("readConfig", () => {
     expect(readConfig(configOf({ ...COMPLETE, reservedHosts: '["status.example.com"]' }), {}).reservedHosts).toEqual(["status.example.com"]);
   });
 
+  it("warns about platform hosts under baseDomain, where tenants get <slug>.<baseDomain>, and not about others", () => {
+    expect(readConfig(configOf(COMPLETE), {}).warnings).toEqual([]);
+    const flat = readConfig(configOf({ ...COMPLETE, baseDomain: "example.com", aiRouterUrl: "https://ai.router.example.net/v1" }), {});
+    expect(flat.warnings).toEqual([
+      expect.stringMatching(/^coolifyUrl's host coolify\.example\.com lies under baseDomain example\.com \(tenants answer on <slug>\.example\.com; the slug "coolify" is refused for it\)/),
+      expect.stringMatching(/^pocketbaseUrl's host pb\.example\.com lies under baseDomain example\.com .*pulumi config set baseDomain agents\.example\.com.* reservedHosts$/),
+    ]);
+    const apex = readConfig(configOf({ ...COMPLETE, pocketbaseUrl: "https://agents.example.com:8090" }), {});
+    expect(apex.warnings).toEqual([expect.stringMatching(/^pocketbaseUrl's host agents\.example\.com lies under baseDomain agents\.example\.com \(it is the base domain's apex\)/)]);
+  });
+
   it("refuses a reservedHosts entry that is a URL or a broken JSON list, and a flag that is not true/false", () => {
     for (const bad of ["https://status.example.com", "a.example.com:8080", '["x.example.com"', "x.*.example.com"]) {
       expect(problemsOf({ ...COMPLETE, reservedHosts: bad }), bad).toEqual([expect.stringMatching(/^reservedHosts .* is invalid/)]);

@@ -46,7 +46,7 @@ export async function startProductionLike(): Promise<ProductionLike> {
     const id = (await pb.collection("tenants").create(tenant)).id;
     tenantIds[tenant.subdomain] = id;
     const router_key = ROUTER_KEYS[tenant.subdomain] ?? "";
-    await pb.collection("subscriptions").create({ tenant: id, plan: planIds[plan], status, router_key, ...(status === "canceled" ? { canceled_at: "2026-11-01 00:00:00.000Z" } : {}) });
+    await pb.collection("subscriptions").create({ tenant: id, plan: planIds[plan], status, router_key, ...(status === "canceled" ? { canceled_at: "2026-10-15 00:00:00.000Z", ended_at: "2026-11-01 00:00:00.000Z" } : {}) });
   }
   return { pocketbase, tenantIds };
 }

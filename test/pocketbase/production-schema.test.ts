@@ -37,6 +37,24 @@ describe("loadTenants through the operator's view over tenants + subscriptions +
     expect(dora?.cancelledAt).toBe("2026-11-01 00:00:00.000Z");
   });
 
+  it("maps cancelled_at to when service ended (Stripe's ended_at), not to when the cancel was requested (canceled_at)", async () => {
+    const dora = (await loadTenants(pocketbase)).find((t) => t.slug === "dora");
+    const subscription = await admin.collection("subscriptions").getFirstListItem(admin.filter("tenant = {:id}", { id: tenantIds.dora }));
+    expect(subscription.canceled_at).toBe("2026-10-15 00:00:00.000Z");
+    expect(dora?.cancelledAt).toBe(subscription.ended_at);
+  });
+
+  it("reads the host the Admin Portal verified next to the verified flag", async () => {
+    const tenant = await admin.collection("tenants").getOne(tenantIds.bolt);
+    await admin.collection("tenants").update(tenant.id, { domain: "Agents.Bolt.Example.", domain_verified: true, domain_verified_host: "agents.bolt.example" });
+    try {
+      const bolt = (await loadTenants(pocketbase)).find((t) => t.slug === "bolt");
+      expect(bolt).toMatchObject({ customDomain: "agents.bolt.example", customDomainVerified: true, customDomainVerifiedHost: "agents.bolt.example" });
+    } finally {
+      await admin.collection("tenants").update(tenant.id, { domain: "", domain_verified: false, domain_verified_host: "" });
+    }
+  });
+
   it("follows the subscription: paused is suspended, canceled is cancelled", async () => {
     await setSubscriptionStatus(admin, "acme", "paused");
     await setSubscriptionStatus(admin, "bolt", "canceled");

@@ -26,7 +26,7 @@ describe("planTenants", () => {
   });
 
   it("gives a tenant with a domain its platform host first, then its custom domain", () => {
-    const [plain, custom] = planTenants([tenant("acme", "llm-stack"), tenant("bolt", "openclaw", { customDomain: "agents.bolt.example", customDomainVerified: true })], PLATFORM);
+    const [plain, custom] = planTenants([tenant("acme", "llm-stack"), tenant("bolt", "openclaw", { customDomain: "agents.bolt.example", customDomainVerified: true, customDomainVerifiedHost: "agents.bolt.example" })], PLATFORM);
     expect(plain.hosts).toEqual(["acme.agents.cloudfreedom.test"]);
     expect(custom.hosts).toEqual(["bolt.agents.cloudfreedom.test", "agents.bolt.example"]);
     expect(custom.rendered.domainService).not.toBe("");

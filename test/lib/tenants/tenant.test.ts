@@ -158,8 +158,16 @@ describe("parseTenant", () => {
     expect(error.fix).not.toBe("");
   });
 
+  it("takes a custom domain in any spelling of one host, normalised, without a field error", () => {
+    for (const [typed, host] of [["Shop.Example.com", "shop.example.com"], ["shop.example.com.", "shop.example.com"], ["bücher.de", "xn--bcher-kva.de"], ["shop.example.com:443", "shop.example.com"], ["shop.xn--p1ai", "shop.xn--p1ai"]]) {
+      const tenant = parseTenant(tenantRecord({ custom_domain: typed }));
+      expect(tenant.customDomain, typed).toBe(host);
+      expect(tenant.fieldErrors, typed).toBeUndefined();
+    }
+  });
+
   it("gives a field that does not parse a neutral stand-in, never the typed value", () => {
-    const tenant = parseTenant(tenantRecord({ settings: ["x"], telegram_allow_from: ["@bob"], custom_domain: "Shop.Example.com:443" }));
+    const tenant = parseTenant(tenantRecord({ settings: ["x"], telegram_allow_from: ["@bob"], custom_domain: "https://shop.example.com/" }));
     expect(tenant).toMatchObject({ settings: {}, telegramAllowFrom: [] });
     expect(tenant.customDomain).toBeUndefined();
     expect("fieldErrors" in parseTenant(tenantRecord({}))).toBe(false);

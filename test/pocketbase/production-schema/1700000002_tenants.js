@@ -12,6 +12,7 @@ migrate((app) => {
       { name: "agent_template_version", type: "text", max: 64 },
       { name: "domain", type: "text", max: 253 },
       { name: "domain_verified", type: "bool" },
+      { name: "domain_verified_host", type: "text", max: 253 },
       { name: "agent_settings", type: "json", maxSize: 65536 },
       { name: "telegram_bot_token", type: "text", hidden: true, max: 128 },
       { name: "telegram_users", type: "json", maxSize: 65536 },
