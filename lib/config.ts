@@ -100,6 +100,10 @@ export function readConfig(config: pulumi.Config = new pulumi.Config(), env: Nod
       if (spec.required) problems.push(`${key} is missing: pulumi config set ${key} ${shellWord(spec.example)}`);
       continue;
     }
+    if (isPlaceholder(raw)) {
+      problems.push(`${key} "${raw}" is a placeholder: pulumi config set ${key} ${shellWord(spec.example)}`);
+      continue;
+    }
     const parsed = spec.schema.safeParse(raw);
     if (parsed.success) plain[key] = parsed.data;
     else problems.push(`${key} "${raw}" is invalid (${parsed.error.issues[0]?.message}): pulumi config set ${key} ${shellWord(spec.example)}`);
@@ -153,4 +157,10 @@ function shellWord(text: string): string {
 /** The value of a known (config) Output, for the few places that need it before resources exist. */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((value) => (resolve(value), value)));
+}
+
+/** A value left as a template's placeholder: `REPLACE-…`, `CHANGEME`, `TODO`, or an `<example>` as in the fixes above. */
+export function isPlaceholder(value: string): boolean {
+  const text = value.trim();
+  return /^(replace|changeme|change-me|todo)(\b|[-_ ])/i.test(text) || /^<[^<>]*>$/.test(text);
 }
