@@ -58,7 +58,7 @@ describe("npm run pocketbase:check", () => {
       const { code, out } = await check({}, proxy.url);
       expect(out).toContain("No problems");
       expect(code).toBe(0);
-      expect(out).toMatch(/ok +"agent_tenants" has all 20 columns/);
+      expect(out).toMatch(/ok +"agent_tenants" has all 21 columns/);
       expect(out).toMatch(/all 4 rows of "agent_tenants" pass the loader's parser/);
       expect(out).toMatch(/secret columns telegram_bot_token, ai_router_key are hidden/);
       for (const secret of [pocketbase.password, BOT_TOKEN, ...Object.values(ROUTER_KEYS)]) expect(out).not.toContain(secret);

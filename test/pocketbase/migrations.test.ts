@@ -1,7 +1,7 @@
 // The product's migrations as an operator applies them to an instance that already has its history:
 // `pocketbase migrate up` with pb_migrations holding their own files plus ours.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -11,6 +11,7 @@ import { combineMigrations, PRODUCT_MIGRATIONS_DIR } from "../../pocketbase/loca
 import { EXAMPLE_VIEW_DIR, PRODUCTION_SCHEMA_DIR } from "./production-like";
 
 const PRODUCT_FILE = "1767225700_agent_collections.js";
+const GRACE_FILE = "1767225720_agent_provisioning_grace_started.js";
 const VIEW_FILE = "1767225800_agent_tenants_view.js";
 const cleanup: string[] = [];
 
@@ -85,12 +86,37 @@ describe("the product's migrations on an instance with its own tenants, subscrip
     expect((await migrateUp(dataDir, folders)).code).toBe(0);
     const first = collections(dataDir);
     forgetMigration(dataDir, PRODUCT_FILE);
+    forgetMigration(dataDir, GRACE_FILE);
     forgetMigration(dataDir, VIEW_FILE);
     const again = await migrateUp(dataDir, folders);
     expect(again.out).toContain(`Applied ${PRODUCT_FILE}`);
+    expect(again.out).toContain(`Applied ${GRACE_FILE}`);
     expect(again.out).toContain(`Applied ${VIEW_FILE}`);
     expect(again.code).toBe(0);
     expect(collections(dataDir)).toEqual(first);
+  });
+
+  it("add grace_started_at to an agent_provisioning created by the first migration, keeping its records", async () => {
+    const dataDir = tempDir("data");
+    const first = tempDir("first");
+    writeFileSync(join(first, PRODUCT_FILE), readFileSync(join(PRODUCT_MIGRATIONS_DIR, PRODUCT_FILE)));
+    expect((await migrateUp(dataDir, [PRODUCTION_SCHEMA_DIR, first])).code).toBe(0);
+    const db = new DatabaseSync(join(dataDir, "data.db"));
+    try {
+      db.prepare("INSERT INTO agent_provisioning (id, tenant, status) VALUES ('rec000000000001', 'tenant000000001', 'exited')").run();
+    } finally {
+      db.close();
+    }
+    const applied = await migrateUp(dataDir, [PRODUCTION_SCHEMA_DIR, PRODUCT_MIGRATIONS_DIR]);
+    expect(applied.out).toContain(`Applied ${GRACE_FILE}`);
+    const fields = JSON.parse(String((collections(dataDir).agent_provisioning as { fields: string }).fields)) as Array<{ name: string; type: string }>;
+    expect(fields.find((f) => f.name === "grace_started_at")).toMatchObject({ type: "date" });
+    const check = new DatabaseSync(join(dataDir, "data.db"), { readOnly: true });
+    try {
+      expect(check.prepare("SELECT tenant, status, grace_started_at FROM agent_provisioning").all()).toEqual([{ tenant: "tenant000000001", status: "exited", grace_started_at: "" }]);
+    } finally {
+      check.close();
+    }
   });
 
   it("refuse a foreign agent_provisioning with a clear message, and change nothing", async () => {

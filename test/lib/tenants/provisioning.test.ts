@@ -1,7 +1,8 @@
 import PocketBase, { BaseAuthStore } from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROVISIONING_COLLECTION } from "../../../lib/tenants/collections";
-import { deleteProvisioning, getProvisioning, upsertProvisioning, type ProvisioningInput } from "../../../lib/tenants/provisioning";
+import type { PocketBaseSource } from "../../../lib/tenants/connection";
+import { deleteProvisioning, getProvisioning, listProvisioning, STATUS_REASON_MAX, upsertProvisioning, type ProvisioningInput } from "../../../lib/tenants/provisioning";
 import { startPocketBase, type PocketBaseInstance } from "../../../pocketbase/local-server";
 import { expectSourceError } from "./expect-source-error";
 
@@ -112,6 +113,70 @@ describe("provisioning write-back", () => {
     await expectSourceError(upsertProvisioning({ ...server, password: wrong }, acmeId, DEPLOYED), "auth", [wrong, "generated-secret-1"]);
     await expectSourceError(getProvisioning({ ...server, password: wrong }, acmeId), "auth", [wrong]);
     await expectSourceError(deleteProvisioning({ ...server, password: wrong }, acmeId), "auth", [wrong]);
+  });
+
+  it("cuts status_reason to its field's length (characters, not UTF-16 units) instead of failing the write", async () => {
+    const long = `${"🙂".repeat(1500)}${"x".repeat(1500)}`;
+    const written = await upsertProvisioning(server, acmeId, { ...DEPLOYED, statusReason: long });
+    expect(Array.from(written.statusReason)).toHaveLength(STATUS_REASON_MAX);
+    expect(written.statusReason.startsWith("🙂".repeat(1500))).toBe(true);
+    expect(written.statusReason.endsWith("x…")).toBe(true);
+    expect((await upsertProvisioning(server, acmeId, { ...DEPLOYED, statusReason: "short" })).statusReason).toBe("short");
+  });
+
+  it("keeps when a run first saw the tenant cancelled, and clears it with delete_after on reactivation", async () => {
+    const graceStartedAt = "2026-12-01T12:00:00.000Z";
+    const cancelled = await upsertProvisioning(server, acmeId, { ...DEPLOYED, deleteAfter: "2026-12-08T12:00:00.000Z", graceStartedAt });
+    expect(cancelled).toMatchObject({ deleteAfter: "2026-12-08T12:00:00.000Z", graceStartedAt });
+    // A later run that leaves it out keeps it.
+    expect(await upsertProvisioning(server, acmeId, { ...DEPLOYED, deleteAfter: "2026-12-09T00:00:00.000Z" })).toMatchObject({ graceStartedAt });
+    const active = await upsertProvisioning(server, acmeId, { ...DEPLOYED, deleteAfter: "" });
+    expect(active.deleteAfter).toBeUndefined();
+    expect(active.graceStartedAt).toBeUndefined();
+  });
+
+  it("logs in once per process and source, however many records it reads and writes, also when called concurrently", async () => {
+    // A superuser of its own, so no earlier test has logged in with this source yet.
+    const email = "record-client@cloudfreedom.test";
+    const password = "pw-record-client-0123456789";
+    await admin.collection("_superusers").create({ email, password, passwordConfirm: password });
+    const logins: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      if (String(input).includes("/api/collections/_superusers/auth-with-password")) logins.push(String(input));
+      return fetch(input, init);
+    };
+    const source: PocketBaseSource = { url: server.url, email, password, fetch: counting };
+    await Promise.all([acmeId, boltId].map((id) => upsertProvisioning(source, id, DEPLOYED)));
+    for (let i = 0; i < 5; i++) {
+      await upsertProvisioning(source, acmeId, { ...DEPLOYED, status: `deployed-${i}` });
+      await getProvisioning(source, boltId);
+    }
+    await listProvisioning(source);
+    await deleteProvisioning(source, boltId);
+    expect(logins).toHaveLength(1);
+  });
+
+  it("logs in again once when PocketBase no longer accepts the shared token, and the call succeeds", async () => {
+    const email = "record-client-2@cloudfreedom.test";
+    const password = "pw-record-client-2-0123456789";
+    await admin.collection("_superusers").create({ email, password, passwordConfirm: password });
+    let logins = 0;
+    let rejectNext = false;
+    const flaky: typeof fetch = async (input, init) => {
+      if (String(input).includes("auth-with-password")) logins++;
+      else if (rejectNext) {
+        rejectNext = false;
+        return new Response(JSON.stringify({ status: 401, message: "The request requires valid record authorization token.", data: {} }), { status: 401, headers: { "content-type": "application/json" } });
+      }
+      return fetch(input, init);
+    };
+    const source: PocketBaseSource = { url: server.url, email, password, fetch: flaky };
+    await getProvisioning(source, acmeId);
+    rejectNext = true;
+    expect(await upsertProvisioning(source, acmeId, DEPLOYED)).toMatchObject({ tenantId: acmeId, status: "deployed" });
+    expect(logins).toBe(2);
+    await getProvisioning(source, acmeId);
+    expect(logins).toBe(2);
   });
 
   it("rejects a tenant id that is not a record id before calling PocketBase", async () => {
