@@ -27,13 +27,14 @@ export interface LockVerdict {
   reason: string;
 }
 
-/** The locks a concurrent-update refusal names; none when the text is not such a refusal. */
+/** The locks a concurrent-update refusal names, each once; none when the text is not such a refusal. */
 export function parseLockHolders(text: string): LockHolder[] {
   const holders: LockHolder[] = [];
   const pattern = /^\s*(\S+): created by (.*)@([^@\s]*) \(pid (\d+)\) at (\S+)\s*$/gm;
   for (const match of text.matchAll(pattern)) {
     const timestamp = Date.parse(match[5]);
-    if (Number.isNaN(timestamp)) continue;
+    // The CLI's output can repeat its refusal (the error line and its diagnostic): one entry per lock.
+    if (Number.isNaN(timestamp) || holders.some((h) => h.url === match[1])) continue;
     holders.push({ url: match[1], username: match[2], hostname: match[3], pid: Number(match[4]), timestamp });
   }
   return holders;

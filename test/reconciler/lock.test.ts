@@ -28,8 +28,8 @@ const holder = (overrides: Partial<LockHolder>): LockHolder => ({ url: "file:///
 const judge = (h: LockHolder) => judgeLock(h, { now, staleAfterMs: 240 * MINUTE });
 
 describe("stale stack locks", () => {
-  it("reads each lock the CLI's concurrent-update refusal names", () => {
-    expect(parseLockHolders(REFUSAL)).toEqual([
+  it("reads each lock the CLI's concurrent-update refusal names, once however often the output repeats it", () => {
+    expect(parseLockHolders(`${REFUSAL}\n${REFUSAL}`)).toEqual([
       { url: "file:///tmp/state/.pulumi/locks/organization/cloudfreedom-agents/test/0f1e.json", username: "root", hostname: "vm", pid: 4242, timestamp: Date.parse("2026-12-05T00:40:00Z") },
       { url: "s3://bucket/.pulumi/locks/organization/cloudfreedom-agents/test/a1b2.json", username: "svc", hostname: "other-host", pid: 17, timestamp: Date.parse("2026-12-04T19:00:00Z") },
     ]);
