@@ -1,6 +1,7 @@
 import type { RecordModel } from "pocketbase";
 import { PROVISIONING_COLLECTION } from "./collections";
-import { connect, toSourceError, type PocketBaseSource } from "./connection";
+import { session, toSourceError, withSession, type PocketBaseSource } from "./connection";
+import { cut } from "./provisioning";
 
 // What the reconciler observed of each tenant after a run, written onto the tenant's `agent_provisioning` record
 // outside Pulumi: when it looked (observed_at), the status it saw and the last error ("" once healthy again).
@@ -27,18 +28,19 @@ const CONCURRENCY = 8;
  */
 export async function writeObservations(source: PocketBaseSource, observations: Observation[]): Promise<void> {
   if (observations.length === 0) return;
-  const pb = await connect(source);
   let records: RecordModel[];
   try {
-    records = await pb.collection(COLLECTION).getFullList({ fields: "id,tenant", batch: 1000 });
+    records = await withSession(source, (pb) => pb.collection(COLLECTION).getFullList({ fields: "id,tenant", batch: 1000 }));
   } catch (error) {
     throw toSourceError(error, source, { operation: "listing provisioning records to write observations" });
   }
   const byTenant = new Map(records.map((record) => [String(record.tenant), record.id]));
+  // The session the list just used (and, after a 401, renewed).
+  const pb = await session(source);
   const queue = [...observations];
   const worker = async () => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      const body = { observed_at: next.observedAt, status: next.status.slice(0, 64), last_error: next.lastError.slice(0, ERROR_MAX) };
+      const body = { observed_at: next.observedAt, status: cut(next.status, 64), last_error: cut(next.lastError, ERROR_MAX) };
       const id = byTenant.get(next.tenantId);
       try {
         if (id !== undefined) await pb.collection(COLLECTION).update(id, body);

@@ -1,5 +1,6 @@
 import { PROVISIONING_RUNS_COLLECTION } from "./collections";
-import { connect, toSourceError, type PocketBaseSource } from "./connection";
+import { toSourceError, withSession, type PocketBaseSource } from "./connection";
+import { cut } from "./provisioning";
 
 // The reconciler's audit trail: one record per run in `agent_provisioning_runs`. Never a secret: the caller
 // scrubs messages before they get here, and nothing else in a record comes from configuration.
@@ -39,18 +40,17 @@ const MESSAGE_MAX = 4000;
 
 /** Appends one run record; returns its id. */
 export async function recordRun(source: PocketBaseSource, run: RunRecord): Promise<string> {
-  const pb = await connect(source);
+  const body = {
+    trigger: cut(run.trigger, 200),
+    started: run.started,
+    ended: run.ended,
+    result: run.result,
+    counts: run.counts,
+    failures: run.failures.map((f) => ({ tenant: f.tenant, message: cut(f.message, MESSAGE_MAX) })),
+    message: cut(run.message, MESSAGE_MAX),
+  };
   try {
-    const created = await pb.collection(RUNS_COLLECTION).create({
-      trigger: run.trigger.slice(0, 200),
-      started: run.started,
-      ended: run.ended,
-      result: run.result,
-      counts: run.counts,
-      failures: run.failures.map((f) => ({ tenant: f.tenant, message: f.message.slice(0, MESSAGE_MAX) })),
-      message: run.message.slice(0, MESSAGE_MAX),
-    });
-    return created.id;
+    return (await withSession(source, (pb) => pb.collection(RUNS_COLLECTION).create(body))).id;
   } catch (error) {
     throw toSourceError(error, source, { operation: `recording a provisioning run in ${RUNS_COLLECTION}` });
   }

@@ -48,4 +48,22 @@ describe("the reconciler's records in PocketBase", () => {
     expect(run.failures[0]).toMatchObject({ tenant: "bolt" });
     expect(run.failures[0].message).toHaveLength(4000);
   });
+
+  it("logs in once per process for its observations and run records, not once per write", async () => {
+    const email = "reconciler-records@cloudfreedom.test";
+    const password = "pw-reconciler-records-0123456789";
+    await pb.collection("_superusers").create({ email, password, passwordConfirm: password });
+    let logins = 0;
+    const counting: typeof fetch = (input, init) => {
+      if (String(input).includes("/api/collections/_superusers/auth-with-password")) logins++;
+      return fetch(input, init);
+    };
+    const source = { url: pocketbase.url, email, password, fetch: counting };
+    const run = { trigger: "timer", started: "2026-12-01T10:00:00.000Z", ended: "2026-12-01T10:00:30.000Z", result: "succeeded" as const, counts: { create: 0, update: 0, delete: 0, same: 3 }, failures: [], message: "ok" };
+    for (let i = 0; i < 3; i++) {
+      await writeObservations(source, [{ tenantId: ids.acme, status: "running:healthy", lastError: "", observedAt: "2026-12-01T10:00:00.000Z" }]);
+      await recordRun(source, run);
+    }
+    expect(logins).toBe(1);
+  });
 });
