@@ -3,6 +3,8 @@ import { execFile } from "node:child_process";
 import { resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startCoolifyEmulator, type CoolifyEmulator } from "../../emulator/server";
+import { createProject } from "../../lib/coolify";
+import { createProgram } from "../support/pulumi";
 
 const ROOT = resolve(__dirname, "../..");
 
@@ -51,5 +53,29 @@ describe("npm run coolify:check", () => {
     expect(out.ok).toBe(false);
     expect(out.findings.filter((f) => f.level === "problem")).toEqual([expect.objectContaining({ check: "api", fix: expect.stringContaining("API Access") })]);
     expect(code).toBe(1);
+  });
+
+  it("reads the connection from the selected stack's config and counts the projects carrying that stack's marker", async () => {
+    const conn = { url: emulator.url, token: emulator.token, rateLimitPerMinute: 0 };
+    await createProject(conn, { name: "Tenant acme", description: "(managed by cloudfreedom-agents stack=organization/cloudfreedom-agents/test)" });
+    const program = await createProgram({
+      project: "cloudfreedom-agents",
+      source: "export {};\n",
+      config: { coolifyUrl: emulator.url, coolifyServerUuid: emulator.serverUuid, coolifyDestinationUuid: "not-a-destination" },
+      secrets: { coolifyToken: emulator.token },
+    });
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_BACKEND_URL: `file://${program.backendDir}`, PULUMI_CONFIG_PASSPHRASE: "test-passphrase" };
+      for (const key of ["COOLIFY_URL", "COOLIFY_TOKEN", "COOLIFY_SERVER_UUID"]) delete env[key];
+      const run = await new Promise<{ code: number | null; stdout: string }>((done) => {
+        const child = execFile("tsx", [resolve(ROOT, "scripts/coolify-check.ts"), "--stack", "test"], { cwd: program.workDir, env, timeout: 60_000 }, (_error, stdout) => done({ code: child.exitCode, stdout }));
+      });
+      expect(run.stdout).toContain("ok       1 project(s) and 0 service(s) carry this stack's marker (organization/cloudfreedom-agents/test)");
+      expect(run.stdout).toContain("PROBLEM  coolifyDestinationUuid not-a-destination is not a destination of server localhost");
+      expect(run.stdout).not.toContain(emulator.token.split("|")[1]);
+      expect(run.code).toBe(1);
+    } finally {
+      program.dispose();
+    }
   });
 });
