@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { abilityDenied, authenticate, bearerToken, RateLimiter, throttleHeaders } from "./api/auth";
 import type { RequestContext } from "./api/context";
 import { assertResolverBuilt } from "./deploy/compose-resolver";
+import { startDockerMode, type DockerModeInfo, type DockerModeOptions } from "./deploy/docker-mode";
 import { CONTROL_PREFIX, handleControl, isLoopback } from "./api/control";
 import { Faults } from "./model/faults";
 import { ApiError, catchAllNotFound, reply, type Reply } from "./api/http";
@@ -14,6 +15,7 @@ import { parseIncomingJson } from "./api/validation";
 import { loggedBody, loggedQuery, type RequestLogEntry } from "./api/request-log";
 
 export type { RequestLogEntry } from "./api/request-log";
+export type { DockerModeInfo, DockerModeOptions } from "./deploy/docker-mode";
 
 export interface EmulatorOptions {
   host?: string;
@@ -31,6 +33,8 @@ export interface EmulatorOptions {
   apiEnabled?: boolean;
   /** What GET /api/v1/version answers; default COOLIFY_VERSION (4.3.11). Behaviour stays 4.3.11's. */
   coolifyVersion?: string;
+  /** Docker mode: starts, stops and deletes run on this engine behind a real Traefik (deploy/docker-mode.ts). */
+  docker?: DockerModeOptions;
 }
 
 export interface CoolifyEmulator {
@@ -41,6 +45,8 @@ export interface CoolifyEmulator {
   requests: RequestLogEntry[];
   faults: Faults;
   store: EmulatorStore;
+  /** Docker mode only: the engine and the proxy's loopback entrypoints. */
+  docker?: DockerModeInfo;
   close(): Promise<void>;
 }
 
@@ -164,8 +170,9 @@ export async function startCoolifyEmulator(options: EmulatorOptions = {}): Promi
   const emulator = new Emulator(store);
   const seeded = { serverUuid: server.uuid, destinationUuid: destination.uuid };
   let loopbackListener = false;
+  const dockerMode = options.docker ? await startDockerMode(store, options.docker) : undefined;
   const control = (path: string, raw: string, q: URLSearchParams, req: IncomingMessage) =>
-    handleControl({ store, faults: emulator.faults, requests: emulator.requests, seeded, rootToken: token, loopbackListener }, req, path, raw, q);
+    handleControl({ store, faults: emulator.faults, requests: emulator.requests, seeded, rootToken: token, loopbackListener, docker: dockerMode?.info }, req, path, raw, q);
   const http = createServer((req, res) => {
     emulator.handle(req, res, (path, raw, q) => control(path, raw, q, req)).catch(() => {
       if (!res.headersSent) send(res, reply(500, { message: "Server Error" }));
@@ -174,6 +181,9 @@ export async function startCoolifyEmulator(options: EmulatorOptions = {}): Promi
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  }).catch(async (error: unknown) => {
+    await dockerMode?.close();
+    throw error;
   });
   const address = http.address() as AddressInfo;
   loopbackListener = isLoopback(address.address);
@@ -185,10 +195,12 @@ export async function startCoolifyEmulator(options: EmulatorOptions = {}): Promi
     requests: emulator.requests,
     faults: emulator.faults,
     store,
-    close: () => {
+    ...(dockerMode ? { docker: dockerMode.info } : {}),
+    close: async () => {
       store.clearTimers();
       http.closeAllConnections();
-      return new Promise<void>((resolve) => http.close(() => resolve()));
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await dockerMode?.close();
     },
   };
 }

@@ -2,7 +2,9 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { bearerToken } from "./auth";
 import type { ContainerHealth, DropBurst, FailBurst, Faults } from "../model/faults";
+import type { DockerModeInfo } from "../deploy/docker-mode";
 import { handleEffective } from "./control-effective";
+import { handleEngine } from "./control-engine";
 import { reply, type Reply } from "./http";
 import type { Ability, TeamRole } from "../model/records";
 import type { EmulatorStore } from "../model/store";
@@ -20,6 +22,8 @@ export interface ControlDeps {
   rootToken: string;
   /** Whether the emulator listens on a loopback address only; then loopback clients need no token. */
   loopbackListener: boolean;
+  /** Docker mode: the engine and the proxy. */
+  docker?: DockerModeInfo;
 }
 
 export function isLoopback(address: string | undefined): boolean {
@@ -70,7 +74,8 @@ function applyFaults(faults: Faults, body: JsonObject): void {
  * Control routes for scripts driving a standalone emulator (see controlDenied for who may call them):
  * GET /_emulator/state; GET|DELETE /_emulator/requests; POST|DELETE /_emulator/faults;
  * POST /_emulator/tokens; POST /_emulator/api-enabled; DELETE /_emulator/services/{uuid}; GET /_emulator/volumes;
- * GET /_emulator/services/{uuid}/effective (control-effective.ts).
+ * GET /_emulator/services/{uuid}/effective (control-effective.ts); GET /_emulator/engine and
+ * GET /_emulator/services/{uuid}/engine (control-engine.ts, docker mode).
  */
 export function handleControl(deps: ControlDeps, req: IncomingMessage, path: string, raw: string, query: URLSearchParams): Reply {
   const denied = controlDenied(deps, req);
@@ -109,7 +114,7 @@ export function handleControl(deps: ControlDeps, req: IncomingMessage, path: str
     const service = query.get("service");
     return reply(200, service ? deps.store.findVolumes(service) : deps.store.volumes);
   }
-  const effective = handleEffective(deps.store, route);
+  const effective = handleEffective(deps.store, route) ?? handleEngine(deps.store, deps.docker, route);
   if (effective) return effective;
   const outOfBand = /^DELETE \/services\/([^/]+)$/.exec(route);
   if (outOfBand) {

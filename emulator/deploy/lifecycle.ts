@@ -1,4 +1,5 @@
 import { deployService, type Deployment } from "./deploy";
+import { refreshFromEngine } from "./engine-status";
 import type { Faults } from "../model/faults";
 import type { DeleteFlags, ServiceRecord } from "../model/records";
 import type { EmulatorStore } from "../model/store";
@@ -20,6 +21,10 @@ export function queueStart(store: EmulatorStore, service: ServiceRecord): void {
     service.activity = "starting";
     // The job writes docker-compose.yml and .env and runs `docker compose up` (deploy.ts).
     const deployment = deployService(store, service);
+    if (store.engine) {
+      void deployment.then((done) => completeOnEngine(store, service, done, current));
+      return;
+    }
     // Scheduled from the first step, not beside it: Node runs due timers one delay-list at a time, so after a busy
     // event loop a second step scheduled at 2 x step could run first and the start would never finish.
     store.schedule(step, () => void deployment.then(complete));
@@ -37,8 +42,35 @@ export function queueStart(store: EmulatorStore, service: ServiceRecord): void {
   }
 }
 
+/**
+ * Docker mode: the loaded files go to the engine (engine.ts); a start the loader or the engine refuses leaves the
+ * containers as the engine has them (usually none: `exited`), with the reason on the deployment (control route
+ * GET /_emulator/services/{uuid}/engine). Statuses then come from the real containers (engine-status.ts).
+ */
+async function completeOnEngine(store: EmulatorStore, service: ServiceRecord, done: Deployment, current: () => boolean): Promise<void> {
+  const engine = store.engine;
+  if (!engine || !current()) return;
+  if (done.result.ok) done.engine = await engine.start(service, done);
+  if (!current()) return;
+  service.deployment = done;
+  await refreshFromEngine(store, [service]).catch(() => undefined);
+  if (current()) service.activity = null;
+}
+
 export function queueStop(store: EmulatorStore, service: ServiceRecord): void {
   const generation = ++service.lifecycleGeneration;
+  const engine = store.engine;
+  if (engine) {
+    store.schedule(store.settings.lifecycleDelayMs, () => {
+      if (service.lifecycleGeneration !== generation) return;
+      service.activity = null;
+      void engine.stop(service).then(async (run) => {
+        if (service.deployment) service.deployment.stop = run;
+        await refreshFromEngine(store, [service]).catch(() => undefined);
+      });
+    });
+    return;
+  }
   store.schedule(store.settings.lifecycleDelayMs, () => {
     if (service.lifecycleGeneration !== generation) return;
     service.activity = null;
@@ -55,5 +87,16 @@ export function queueDelete(store: EmulatorStore, faults: Faults, service: Servi
   service.pendingDeletes.push(flags);
   service.lifecycleGeneration++;
   const delay = faults.deleteDelayMs ?? store.settings.deleteDelayMs;
+  const engine = store.engine;
+  if (engine) {
+    store.schedule(delay, () => {
+      void engine.remove(service, flags).then((run) => {
+        store.finishServiceDelete(service.uuid, flags);
+        const entry = [...store.deletions].reverse().find((d) => d.uuid === service.uuid);
+        if (entry) entry.engine = run;
+      });
+    });
+    return;
+  }
   store.schedule(delay, () => store.finishServiceDelete(service.uuid, flags));
 }

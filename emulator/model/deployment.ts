@@ -25,4 +25,25 @@ export interface Deployment {
   composeYaml: string;
   envText: string;
   result: DeploymentResult;
+  /** Docker mode: what the engine did with the two files (absent in the pure mode, or when the loader refused them). */
+  engine?: EngineRun;
+  /** Docker mode: the last stop after this start. */
+  stop?: EngineRun;
+}
+
+/** One command a start, stop or delete ran on the engine, with what it printed. */
+export interface EngineStep {
+  command: string;
+  exitCode: number;
+  /** stdout and stderr, trimmed to their last 8 KB. */
+  output: string;
+}
+
+/** What the engine did for one start, stop or delete (docker mode); `error` is the failing step's output. */
+export interface EngineRun {
+  action: "start" | "stop" | "delete";
+  at: string;
+  ok: boolean;
+  steps: EngineStep[];
+  error?: string;
 }

@@ -1,3 +1,5 @@
+import type { EngineRun } from "./deployment";
+import type { ServiceEngine } from "./engine";
 import { randomAlnum, newUuid, timestamp } from "./ids";
 import type {
   Ability, DestinationRecord, EnvironmentRecord, ProjectRecord, ServerRecord, ServiceRecord, TeamRole, TokenRecord,
@@ -40,6 +42,8 @@ export interface DeletionLogEntry {
   name: string;
   flags: DeleteFlags;
   completedAt: number;
+  /** Docker mode: what the engine did. */
+  engine?: EngineRun;
 }
 
 /** All emulator state. Tests use the seed helpers to simulate changes made in Coolify's UI. */
@@ -54,6 +58,8 @@ export class EmulatorStore {
   /** Docker volumes made by services; a delete with delete_volumes=false leaves them with removed=false. */
   readonly volumes: VolumeRecord[] = [];
   readonly deletions: DeletionLogEntry[] = [];
+  /** Docker mode: the engine starts, stops and deletes run on, and container statuses come from. Null: pure mode. */
+  engine: ServiceEngine | null = null;
   /** The instance's own fqdn, part of the domain conflict scope (notes §7.7). */
   instanceFqdn: string | null = null;
   private lastId = 0;

@@ -1,0 +1,38 @@
+// Docker mode: container statuses come from the engine, as Coolify's status job (GetContainersStatus) reads them
+// with `docker container inspect` and aggregates them per container (model/status.ts engineContainerStatus).
+import type { EmulatorStore } from "../model/store";
+import type { ServiceRecord } from "../model/records";
+import { engineContainerStatus } from "../model/status";
+
+/** Sets each container row of the given services (default: all) from the engine; a missing container is `exited`. */
+export async function refreshFromEngine(store: EmulatorStore, only?: ServiceRecord[]): Promise<void> {
+  const engine = store.engine;
+  if (!engine) return;
+  const containers = await engine.containers();
+  for (const service of only ?? store.findServices()) {
+    for (const row of [...service.applications, ...service.databases]) {
+      const found = containers.find((c) => c.project === service.uuid && c.service === row.name);
+      const status = found ? engineContainerStatus(found.state, found.health) : "exited";
+      if (row.status !== status) {
+        row.status = status;
+        row.updatedAt = store.now();
+      }
+    }
+  }
+}
+
+/** Refreshes every service's statuses every `intervalMs` (one refresh at a time) until stopped. */
+export function startStatusPoller(store: EmulatorStore, intervalMs: number): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const timer = setInterval(() => {
+    running = running.then(() => (stopped ? undefined : refreshFromEngine(store).catch(() => undefined)));
+  }, intervalMs);
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
