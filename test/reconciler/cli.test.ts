@@ -12,19 +12,21 @@ describe("the reconciler's command line", () => {
       options: { stackName: "prod", port: 0, host: "0.0.0.0", intervalMinutes: 1440, workDir: "/tmp/x" },
     });
     expect(parseCli(["--help"], "/opt/p")).toEqual({ help: true });
+    // npm's separator, when it reaches the script.
+    expect(parseCli(["--", "--stack", "prod"], "/opt/p")).toMatchObject({ options: { stackName: "prod" } });
   });
 
   it("answers every bad flag with the problem, naming the flag", () => {
     const cases: Array<[string[], RegExp]> = [
       [[], /--stack <name> is required/],
       [["--stack"], /--stack/],
-      [["--stack", "prod", "--bogus"], /Unknown option '--bogus'/],
-      [["--stack", "prod", "extra"], /Unexpected argument 'extra'/],
-      [["--stack", "prod", "--port", "http"], /--port "http" must be a whole number from 0 to 65535/],
-      [["--stack", "prod", "--port", "70000"], /--port "70000"/],
-      [["--stack", "prod", "--interval", "35792"], /--interval "35792" must be a whole number of minutes from 1 to 1440/],
-      [["--stack", "prod", "--interval", "0.5"], /--interval "0.5"/],
-      [["--stack", "prod", "--help=yes"], /--help/],
+      [["--stack", "prod", "--bogus"], /unknown option --bogus/],
+      [["--stack", "prod", "extra"], /unexpected argument "extra"/],
+      [["--stack", "prod", "--port", "http"], /--port must be a whole number from 0 to 65535, got "http"/],
+      [["--stack", "prod", "--port", "70000"], /got "70000"/],
+      [["--stack", "prod", "--interval", "35792"], /--interval must be a whole number from 1 to 1440, got "35792"/],
+      [["--stack", "prod", "--interval", "0.5"], /got "0.5"/],
+      [["--stack", "prod", "--help=yes"], /--help takes no value/],
       [["--stack", "prod", "--host", ""], /--host must not be empty/],
     ];
     for (const [args, problem] of cases) {
