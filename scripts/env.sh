@@ -11,7 +11,17 @@ export CLOUDFREEDOM_TOOLCHAIN="$CLOUDFREEDOM_TOOLS_DIR/toolchain-node$NODE_VERSI
 _cf_cr_hash=$(cd "$_cf_root/tools/compose-resolve" && cat go.mod go.sum $(ls ./*.go | grep -v _test.go) | sha256sum | cut -c1-12)
 export COMPOSE_RESOLVE_DIR="$CLOUDFREEDOM_TOOLS_DIR/compose-resolve-v$COMPOSE_GO_VERSION-$_cf_cr_hash"
 export COMPOSE_RESOLVE_BIN="$COMPOSE_RESOLVE_DIR/bin/compose-resolve"
-export PATH="$CLOUDFREEDOM_TOOLCHAIN/bin:$COMPOSE_RESOLVE_DIR/bin:$_cf_root/scripts/bin:$_cf_root/node_modules/.bin:$PATH"
+# The stand-in images' binary (tools/standin), keyed the same way; test/support/standin-images.ts builds it if missing.
+_cf_si_hash=$(cd "$_cf_root/tools/standin" && cat go.mod $(ls ./*.go | grep -v _test.go) | sha256sum | cut -c1-12)
+export STANDIN_BIN="$CLOUDFREEDOM_TOOLS_DIR/standin-$_cf_si_hash/standin"
+# Docker Compose (the `docker compose` CLI plugin) and Traefik, keyed by version. The docker CLI finds the plugin
+# through a config folder of the toolchain's (its config.json names the plugin folder in cliPluginsExtraDirs; the
+# CLI has no environment variable for that). A DOCKER_CONFIG of your own wins; then the plugin must be in it.
+export DOCKER_COMPOSE_BIN="$CLOUDFREEDOM_TOOLS_DIR/docker-compose-v$DOCKER_COMPOSE_VERSION/bin/docker-compose"
+export TRAEFIK_BIN="$CLOUDFREEDOM_TOOLS_DIR/traefik-v$TRAEFIK_VERSION/bin/traefik"
+export CLOUDFREEDOM_DOCKER_CONFIG="$CLOUDFREEDOM_TOOLS_DIR/docker-config-compose$DOCKER_COMPOSE_VERSION"
+export DOCKER_CONFIG=${DOCKER_CONFIG:-$CLOUDFREEDOM_DOCKER_CONFIG}
+export PATH="$CLOUDFREEDOM_TOOLCHAIN/bin:$COMPOSE_RESOLVE_DIR/bin:$CLOUDFREEDOM_TOOLS_DIR/traefik-v$TRAEFIK_VERSION/bin:$_cf_root/scripts/bin:$_cf_root/node_modules/.bin:$PATH"
 # Dynamic providers load their implementation from this checkout at run time (providers/runtime.ts).
 export CLOUDFREEDOM_ROOT="$_cf_root"
 export PULUMI_HOME=${PULUMI_HOME:-$CLOUDFREEDOM_TOOLCHAIN/pulumi-home}
@@ -24,4 +34,4 @@ export PULUMI_DISABLE_REGISTRY_RESOLVE=true
 # Programs are type-checked by `npm run typecheck` (part of `npm test`); the engine only transpiles.
 export PULUMI_NODEJS_TRANSPILE_ONLY=true
 mkdir -p "${PULUMI_BACKEND_URL#file://}" 2>/dev/null || true
-unset _cf_root _cf_cr_hash
+unset _cf_root _cf_cr_hash _cf_si_hash

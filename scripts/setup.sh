@@ -146,5 +146,47 @@ else
 fi
 pocketbase --version; done_step
 
+step "Docker Engine (Debian docker.io)"
+bash "$root/scripts/setup/docker-engine.sh"
+done_step
+
+# Compose and Traefik build from the Go module proxy into folders keyed by version; cold, both builds run at once
+# (downloads overlap compiles), warm this is two existence checks.
+step "Docker Compose v$DOCKER_COMPOSE_VERSION and Traefik v$TRAEFIK_VERSION"
+compose_dir=$tools/docker-compose-v$DOCKER_COMPOSE_VERSION
+traefik_dir=$tools/traefik-v$TRAEFIK_VERSION
+pids=()
+if [ ! -x "$compose_dir/bin/docker-compose" ]; then
+  echo "    building Docker Compose (cold: about 2 minutes; log: $tools/logs/docker-compose.log)"
+  ( logged "$tools/logs/docker-compose.log" nice bash "$root/scripts/setup/build-compose.sh" "$compose_dir.tmp" "$DOCKER_COMPOSE_VERSION" \
+    && rm -rf "$compose_dir" && mv "$compose_dir.tmp" "$compose_dir" ) & pids+=($!)
+fi
+if [ ! -x "$traefik_dir/bin/traefik" ]; then
+  echo "    building Traefik (cold: about 5 minutes; log: $tools/logs/traefik.log)"
+  ( logged "$tools/logs/traefik.log" nice bash "$root/scripts/setup/build-traefik.sh" "$traefik_dir.tmp" "$TRAEFIK_VERSION" \
+    && rm -rf "$traefik_dir" && mv "$traefik_dir.tmp" "$traefik_dir" ) & pids+=($!)
+fi
+for pid in "${pids[@]}"; do wait "$pid"; done
+# `docker compose` finds the plugin through the toolchain's docker config folder (scripts/env.sh sets DOCKER_CONFIG).
+docker_config=$tools/docker-config-compose$DOCKER_COMPOSE_VERSION
+mkdir -p "$docker_config/cli-plugins"
+ln -sfn "$compose_dir/bin/docker-compose" "$docker_config/cli-plugins/docker-compose"
+printf '{"cliPluginsExtraDirs": ["%s"]}\n' "$docker_config/cli-plugins" >"$docker_config/config.json"
+ln -sfn "$compose_dir/bin/docker-compose" "$bin/docker-compose"
+ln -sfn "$traefik_dir/bin/traefik" "$bin/traefik"
+if command -v docker >/dev/null 2>&1; then DOCKER_CONFIG=$docker_config docker compose version; else "$bin/docker-compose" version; fi
+"$bin/traefik" version | sed -n 1p
+done_step
+
+step "stand-in image binary (tools/standin)"
+standin_bin=$(CLOUDFREEDOM_TOOLS_DIR=$tools bash -c ". '$root/scripts/env.sh' && echo \$STANDIN_BIN")
+if [ -x "$standin_bin" ]; then
+  echo "    built for this source ($standin_bin)"
+else
+  logged "$tools/logs/standin.log" nice bash "$root/scripts/setup/build-standin.sh" "$(dirname "$standin_bin").tmp"
+  rm -rf "$(dirname "$standin_bin")"; mv "$(dirname "$standin_bin").tmp" "$(dirname "$standin_bin")"
+fi
+done_step
+
 printf '\nSet-up finished in %ss. Toolchain: %s\n' "$(( $(date +%s) - total_started ))" "$toolchain"
 echo "Run the tests with: npm test    (a shell with the same tools: source scripts/env.sh)"
