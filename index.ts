@@ -51,7 +51,7 @@ interface Loaded {
 function declareStacks({ config, stackName, tenants, lifecycle, plans, held, refused, recorded }: Loaded) {
   const declared: Array<{ tenant: Tenant; spec: TenantSpec }> = [
     ...plans.map((plan) => ({ tenant: plan.tenant, spec: { plan } })),
-    ...held.map(({ invalid, hasDomain }) => ({ tenant: invalid.tenant, spec: { hold: { reason: reasonOf(invalid), hasDomain } } })),
+    ...held.map(({ invalid, hasDomain, record }) => ({ tenant: invalid.tenant, spec: { hold: { reason: reasonOf(invalid), hasDomain, record } } })),
   ];
   const owner = `${pulumi.getOrganization()}/${pulumi.getProject()}/${stackName}`;
 

@@ -9,6 +9,8 @@ export interface Held {
   invalid: InvalidTenant;
   /** The tenant had a domain container (its record lists URLs). */
   hasDomain: boolean;
+  /** Its write-back record: what was applied, for a held resource that has no state in this stack. */
+  record: Provisioning;
 }
 
 /** Invalid tenants that were applied before (they have a write-back record) are held; the others are refused. */
@@ -17,7 +19,7 @@ export function holdOrRefuse(invalid: InvalidTenant[], records: Map<string, Prov
   const refused: InvalidTenant[] = [];
   for (const entry of invalid) {
     const record = records.get(entry.tenant.id);
-    if (record) held.push({ invalid: entry, hasDomain: Object.keys(record.urls).length > 0 });
+    if (record) held.push({ invalid: entry, hasDomain: Object.keys(record.urls).length > 0, record });
     else refused.push(entry);
   }
   return { held, refused };

@@ -3,15 +3,19 @@
 // Resources are named by the tenant's PocketBase id, which never changes, so a slug rename is an in-place
 // update; the aliases carry stacks over from the slug-based names used before, for a tenant deployed before only
 // (a newcomer with a freed slug must not inherit the old resources of that name). A tenant that became invalid
-// is held: the same resources are declared with every input ignored (Pulumi keeps the last applied ones), so
-// nothing is updated or deleted, and only its record says why.
+// is held (README, "Held tenants"): the inputs its own record decides stay as last applied (Pulumi's ignoreChanges),
+// while the platform's decisions still reach it: stopped when suspended or in grace, started when reactivated. A held
+// resource that has no state in this stack is refused at its check, never created or adopted: ignoreChanges does not
+// apply to a create, and its stand-ins must never reach Coolify or PocketBase.
 import * as pulumi from "@pulumi/pulumi";
 import { Domain } from "../providers/domain";
 import { Project } from "../providers/project";
 import { ProvisioningRecord } from "../providers/provisioning";
-import { serviceName } from "../providers/service-model";
+import { HELD_TEMPLATE_REF, serviceName } from "../providers/service-model";
 import { Service } from "../providers/service";
+import { getTemplate, TemplateError } from "../templates";
 import type { PlatformConfig } from "../lib/config";
+import type { Provisioning } from "../lib/tenants/provisioning";
 import type { Tenant } from "../lib/tenants/tenant";
 import { withRouterKey, type TenantPlan } from "./plan";
 
@@ -21,7 +25,29 @@ function domainUrls(hosts: string[], port: number): string[] {
 }
 
 /** What to declare: the rendered plan, or a hold at the last applied spec (with what the record says exists). */
-export type TenantSpec = { plan: TenantPlan } | { hold: { reason: string; hasDomain: boolean } };
+export type TenantSpec = { plan: TenantPlan } | { hold: Hold };
+
+export interface Hold {
+  reason: string;
+  /** The tenant had a domain container (its record lists URLs). */
+  hasDomain: boolean;
+  /** Its write-back record: what a held resource without state in this stack would be declared with, never stand-ins. */
+  record?: Provisioning;
+}
+
+/**
+ * The Service inputs a hold freezes: everything the tenant's own record decides (slug, template version, settings,
+ * secrets and Telegram ids, custom domain; the router key and the plan's limits, which live in the rendered env and
+ * compose), and the placement, whose change would replace (create) the service. Not frozen, so the platform's
+ * decisions reach a held tenant: desiredState (suspended, in grace, reactivated), health waiting, volume deletion,
+ * the ownership marker.
+ */
+export const HELD_SERVICE_INPUTS = [
+  "name", "description", "compose", "env", "templateRef", "readGenerated", "initialUrls", "tenant",
+  "projectUuid", "environmentName", "serverUuid", "destinationUuid",
+];
+/** The record fields a hold freezes; status, its reason and the grace dates are still written. */
+const HELD_RECORD_INPUTS = ["coolifyProjectUuid", "coolifyServiceUuid", "templateRef", "urls", "credentials"];
 
 export interface TenantStackArgs {
   tenant: Tenant;
@@ -56,13 +82,14 @@ export class TenantStack extends pulumi.ComponentResource {
     const hold = "hold" in spec ? spec.hold : undefined;
     const plan = "plan" in spec ? spec.plan : undefined;
     // Children wait for what the stack waits for (the teardown guard): a component's dependsOn alone does not hold them.
-    // A held tenant keeps every input as last applied.
-    const child = (kind: string) => ({
-      parent: this, dependsOn: opts?.dependsOn, ...alias(`${tenant.slug}-${kind}`), ...(hold ? { ignoreChanges: ["*"] } : {}),
+    // A held project and domain keep every input as last applied; the service and record only what a hold freezes.
+    const child = (kind: string, frozen: string[] = ["*"]) => ({
+      parent: this, dependsOn: opts?.dependsOn, ...alias(`${tenant.slug}-${kind}`), ...(hold ? { ignoreChanges: frozen } : {}),
     });
 
+    // Held: an empty name, which the Project's check refuses, so a project without state is never created or adopted.
     const projectUuid = args.sharedProjectUuid ??
-      new Project(`${tenant.id}-project`, { name: `Tenant ${tenant.slug}`, description: `CloudFreedom tenant ${tenant.slug}`, owner: args.owner, tenantId: tenant.id, claimFrom: config.claimFrom }, child("project")).uuid;
+      new Project(`${tenant.id}-project`, { name: hold ? "" : `Tenant ${tenant.slug}`, description: `CloudFreedom tenant ${tenant.slug}`, owner: args.owner, tenantId: tenant.id, claimFrom: config.claimFrom }, child("project")).uuid;
     const running = tenant.status === "active" && !args.deleteAfter;
     const rendered = plan?.rendered;
     // The Service keeps a `generated` output only when it reads values, and the record reads it only then.
@@ -78,10 +105,11 @@ export class TenantStack extends pulumi.ComponentResource {
         environmentName: config.coolifyEnvironment,
         serverUuid: config.coolifyServerUuid,
         destinationUuid: config.coolifyDestinationUuid,
-        // Held: placeholders, never sent (every input is ignored in favour of the last applied one).
-        compose: rendered?.composeYaml ?? "services: {}",
+        // Held: stand-ins, never sent. On an update ignoreChanges puts the last applied inputs back; on a create the
+        // Service's check refuses HELD_TEMPLATE_REF.
+        compose: rendered?.composeYaml ?? "",
         env: plan ? envOf(plan, config) : {},
-        templateRef: rendered?.templateRef ?? "held",
+        templateRef: rendered?.templateRef ?? HELD_TEMPLATE_REF,
         desiredState: running ? undefined : "stopped",
         waitForHealthy: config.waitForHealthy,
         healthTimeoutSeconds: config.healthTimeoutSeconds ?? 300,
@@ -96,46 +124,64 @@ export class TenantStack extends pulumi.ComponentResource {
         allowReplace: config.allowReplace.includes("*") || config.allowReplace.includes(tenant.slug) || undefined,
         onUnhealthy: "record",
       },
-      child("service"),
+      child("service", HELD_SERVICE_INPUTS),
     );
 
     // The port in a Coolify URL is the container port Traefik forwards to (coolify-api.md §7.7).
     const hosts = plan?.hosts ?? [];
     this.urls = hosts.map((host) => `https://${host}`);
-    const domain = rendered?.domainService || hold?.hasDomain
+    // Held: the container and URLs its record lists (what was applied), so even a create would send no stand-in.
+    const ingress = rendered ? { service: rendered.domainService, port: rendered.domainPort, hosts } : hold && heldIngress(hold);
+    const domain = ingress && ingress.service
       ? new Domain(`${tenant.id}-domain`, {
           serviceUuid: service.uuid,
-          container: rendered?.domainService ?? "held",
-          applicationUuid: service.applications.apply((apps) => apps[rendered?.domainService ?? ""]),
-          knownFqdn: service.fqdns.apply((fqdns) => (fqdns ?? {})[rendered?.domainService ?? ""]),
-          urls: domainUrls(hosts, rendered?.domainPort ?? 0),
+          container: ingress.service,
+          applicationUuid: service.applications.apply((apps) => apps[ingress.service]),
+          knownFqdn: service.fqdns.apply((fqdns) => (fqdns ?? {})[ingress.service]),
+          urls: domainUrls(ingress.hosts, ingress.port),
           restart: running,
           owner: args.owner,
         }, child("domain"))
       : undefined;
 
-    this.problem = hold ? pulumi.output(`held: ${hold.reason}`) : service.problem.apply((p) => p ?? "");
+    this.problem = hold
+      ? service.problem.apply((p) => [`held: ${hold.reason}`, p ?? ""].filter(Boolean).join("; "))
+      : service.problem.apply((p) => p ?? "");
+    const applied = hold?.record;
     const record = new ProvisioningRecord(`${tenant.id}-record`, {
       tenantId: tenant.id,
-      coolifyProjectUuid: projectUuid,
-      coolifyServiceUuid: service.uuid,
-      templateRef: rendered?.templateRef ?? "held",
+      coolifyProjectUuid: applied?.coolifyProjectUuid ?? projectUuid,
+      coolifyServiceUuid: applied?.coolifyServiceUuid ?? service.uuid,
+      templateRef: rendered?.templateRef ?? applied?.templateRef ?? HELD_TEMPLATE_REF,
       status: hold ? "held" : service.status,
       statusReason: this.problem.apply((problem) => problem || (args.deleteAfter ? "pending deletion" : plan?.statusReason ?? "")),
       deleteAfter: args.deleteAfter ?? "",
       graceStartedAt: args.graceStartedAt,
-      urls: Object.fromEntries(this.urls.map((url, i) => [i === 0 ? "primary" : `custom${i}`, url])),
-      credentials: readGenerated ? service.generated.apply((generated) => generated ?? {}) : {},
+      urls: applied?.urls ?? Object.fromEntries(this.urls.map((url, i) => [i === 0 ? "primary" : `custom${i}`, url])),
+      credentials: applied?.credentials ?? (readGenerated ? service.generated.apply((generated) => generated ?? {}) : {}),
     }, {
-      ...child("record"), dependsOn: domain ? [domain] : [service],
-      // Held: only status, reason and delete date change; the rest stays as last written.
-      ...(hold ? { ignoreChanges: ["coolifyProjectUuid", "coolifyServiceUuid", "templateRef", "urls", "credentials"] } : {}),
+      // Held: only status, reason and the grace dates change; the rest stays as last written.
+      ...child("record", HELD_RECORD_INPUTS), dependsOn: domain ? [domain] : [service],
     });
 
     this.serviceUuid = service.uuid;
     this.status = hold ? pulumi.output("held") : service.status;
     this.done = record.lastDeployed;
     this.registerOutputs({ serviceUuid: this.serviceUuid, status: this.status });
+  }
+}
+
+/** The domain container and hosts a held tenant's record lists, read from the template version it names. */
+function heldIngress(hold: Hold): { service: string; port: number; hosts: string[] } | undefined {
+  if (!hold.hasDomain || !hold.record) return undefined;
+  const [id, version] = hold.record.templateRef.split("@");
+  try {
+    const domain = getTemplate(id, version).manifest.domain;
+    const hosts = Object.values(hold.record.urls).map((url) => url.replace(/^https?:\/\//, "").replace(/[:/].*$/, ""));
+    return domain ? { service: domain.service, port: domain.port, hosts } : undefined;
+  } catch (e) {
+    if (e instanceof TemplateError) return undefined;
+    throw e;
   }
 }
 

@@ -193,8 +193,8 @@ export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOut
     const { deleteTimeoutMs, pollIntervalMs } = providerTimings();
     try {
       assertDeletable(`Coolify service "${props.name}" (${id})`, serviceOwner(await coolify.getService(conn, id)), props.owner);
-      // This run's config decides, not the state of the run that last updated the service.
-      await coolify.deleteService(conn, id, { deleteVolumes: runDeleteVolumes() ?? props.deleteVolumes ?? false });
+      // This run's config decides, false when unset: never the state an earlier run left (deleteVolumes there is a record).
+      await coolify.deleteService(conn, id, { deleteVolumes: runDeleteVolumes() ?? false });
     } catch (e) {
       if (coolify.isNotFound(e)) return;
       throw e;

@@ -91,7 +91,8 @@ const limitsSchema = z
   })
   .strict();
 
-const telegramUserId = z.union([z.number().int().positive(), z.string().regex(/^[0-9]{1,20}$/)], { error: "must be numeric Telegram user ids (not @names)" }).transform(String);
+const TELEGRAM_ID_PROBLEM = "must be numeric Telegram user ids (not @names)";
+const telegramUserId = z.union([z.number({ error: TELEGRAM_ID_PROBLEM }).int(TELEGRAM_ID_PROBLEM).positive(TELEGRAM_ID_PROBLEM), z.string().regex(/^[0-9]{1,20}$/, TELEGRAM_ID_PROBLEM)], { error: TELEGRAM_ID_PROBLEM }).transform(String);
 
 /** What identifies a row and decides its lifecycle. A row that fails here stops the run (TenantSourceError). */
 const envelope = z.object({

@@ -283,11 +283,31 @@ describe("Service provider", () => {
     expect(calls(h.emulator, "DELETE", /\/services\//).map((r) => r.status)).toEqual([200]);
   });
 
-  it("deletes the volumes too when deleteVolumes is true", async () => {
+  it("deletes the volumes too when the deleting run sets deleteVolumesOnTeardown", async () => {
     const { id, outs } = await created({ deleteVolumes: true });
-    await p.delete(id, outs);
+    process.env.CLOUDFREEDOM_DELETE_VOLUMES = "true";
+    try {
+      await p.delete(id, outs);
+    } finally {
+      delete process.env.CLOUDFREEDOM_DELETE_VOLUMES;
+    }
     expect(calls(h.emulator, "DELETE", /\/services\//)[0].query).toMatchObject({ delete_volumes: "true" });
     expect(h.emulator.store.findVolumes(id)).toEqual([expect.objectContaining({ removed: true })]);
+  });
+
+  it("refuses at its check a held tenant's service that has no applied spec, so nothing reaches Coolify", async () => {
+    const inputs = { ...(await baseInputs(h)), compose: "", env: {}, templateRef: "held", tenant: "bolt" };
+    h.emulator.requests.length = 0;
+    const { failures } = await p.check(NONE, inputs);
+    expect(failures).toEqual([{ property: "templateRef", reason: expect.stringMatching(/^tenant bolt is held .* refused, nothing is created or adopted/) }]);
+    expect(writes(h.emulator)).toEqual([]);
+  });
+
+  it("keeps the volumes when the deleting run leaves deleteVolumesOnTeardown unset, whatever an earlier run left in state", async () => {
+    const { id, outs } = await created({ deleteVolumes: true });
+    await p.delete(id, outs);
+    expect(calls(h.emulator, "DELETE", /\/services\//)[0].query).toMatchObject({ delete_volumes: "false" });
+    expect(h.emulator.store.findVolumes(id)).toEqual([expect.objectContaining({ removed: false })]);
   });
 
   it("passes Coolify's error message on to the user (unknown project)", async () => {

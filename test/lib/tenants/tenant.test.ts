@@ -166,6 +166,12 @@ describe("parseTenant", () => {
     }
   });
 
+  it("says what a Telegram id must be, whatever was typed in its place", () => {
+    for (const typed of [["@bob"], [1.5], [-1], [{}]]) {
+      expect(parseTenant(tenantRecord({ telegram_allow_from: typed })).fieldErrors).toEqual([expect.objectContaining({ field: "telegram_allow_from[0]", problem: "must be numeric Telegram user ids (not @names)" })]);
+    }
+  });
+
   it("gives a field that does not parse a neutral stand-in, never the typed value", () => {
     const tenant = parseTenant(tenantRecord({ settings: ["x"], telegram_allow_from: ["@bob"], custom_domain: "https://shop.example.com/" }));
     expect(tenant).toMatchObject({ settings: {}, telegramAllowFrom: [] });

@@ -1,0 +1,62 @@
+// A held tenant through the real engine, a real PocketBase and the Coolify emulator: a field of its own row that does
+// not parse (a Telegram id typed as @bob) holds that tenant alone, and the hold freezes only its own inputs: the
+// platform's decisions (suspend, reactivate) still reach its service. The steps share one platform and run in order.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { provisioningRecordOf, startDeployedPlatform, updateTenant, type Platform } from "../support/platform";
+import { ENGINE_TIMEOUT, failure } from "../support/engine";
+
+describe("a held tenant", () => {
+  let platform: Platform;
+  const service = (name: string) => platform.coolify.store.findServices({ name })[0];
+  const clearLog = () => (platform.coolify.requests.length = 0);
+  const recordOf = async (slug: string) => provisioningRecordOf(await platform.admin(), slug);
+  const writesTo = (uuid: string) => platform.writes().filter((w) => w.path.includes(uuid));
+
+  beforeAll(async () => {
+    platform = await startDeployedPlatform();
+  }, ENGINE_TIMEOUT);
+  afterAll(async () => platform?.dispose());
+
+  it("is held alone for a Telegram id typed as @bob: the others converge, the run fails naming it, nothing is deleted", async () => {
+    const bolt = service("cf-bolt");
+    await updateTenant(await platform.admin(), "bolt", { telegram_allow_from: ["@bob"] });
+    clearLog();
+    const up = await failure(platform.program.stack.up());
+    expect(up).toContain("1 tenant(s) did not converge");
+    expect(up).toMatch(/- bolt: held: tenant "bolt": telegram_allow_from\[0\]: must be numeric Telegram user ids/);
+    expect(writesTo(bolt.uuid)).toEqual([]);
+    expect(platform.writes().filter((w) => w.method === "DELETE")).toEqual([]);
+    const record = await recordOf("bolt");
+    expect(record.status).toBe("held");
+    expect(record.status_reason).toMatch(/^held: tenant "bolt": telegram_allow_from\[0\]/);
+    expect(record.coolify_service_uuid).toBe(bolt.uuid);
+  }, ENGINE_TIMEOUT);
+
+  it("is stopped when suspended while held, with no other write to its service, and started when reactivated", async () => {
+    const bolt = service("cf-bolt");
+    const compose = bolt.dockerComposeRaw;
+    await updateTenant(await platform.admin(), "bolt", { status: "suspended" });
+    clearLog();
+    const suspended = await failure(platform.program.stack.up());
+    expect(suspended).toMatch(/- bolt: held: /);
+    expect(writesTo(bolt.uuid)).toEqual([{ method: "POST", path: `/api/v1/services/${bolt.uuid}/stop` }]);
+    expect(service("cf-bolt").dockerComposeRaw).toBe(compose);
+    expect(service("cf-bolt").uuid).toBe(bolt.uuid);
+    expect((await recordOf("bolt")).status).toBe("held");
+
+    await updateTenant(await platform.admin(), "bolt", { status: "active" });
+    clearLog();
+    await failure(platform.program.stack.up());
+    expect(writesTo(bolt.uuid)).toEqual([{ method: "POST", path: `/api/v1/services/${bolt.uuid}/start` }]);
+    expect(service("cf-bolt").dockerComposeRaw).toBe(compose);
+  }, ENGINE_TIMEOUT);
+
+  it("converges again once its row is corrected", async () => {
+    await updateTenant(await platform.admin(), "bolt", { telegram_allow_from: [] });
+    const up = await platform.program.stack.up();
+    expect(up.summary.resourceChanges?.create).toBeUndefined();
+    expect(up.summary.resourceChanges?.delete).toBeUndefined();
+    const record = await recordOf("bolt");
+    expect([record.status, record.status_reason]).toEqual(["running:healthy", ""]);
+  }, ENGINE_TIMEOUT);
+});
