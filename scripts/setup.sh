@@ -57,6 +57,26 @@ else
 fi
 done_step
 
+# Early: without an engine the set-up stops here, before any long build, with the command to run.
+step "Docker Engine (Debian docker.io)"
+bash "$root/scripts/setup/docker-engine.sh"
+done_step
+
+# Docker Compose and Traefik build from the Go module proxy into folders keyed by version. Cold, they start here in
+# the background, so their module downloads overlap the pulumi build; the step below waits for them.
+compose_dir=$tools/docker-compose-v$DOCKER_COMPOSE_VERSION
+traefik_dir=$tools/traefik-v$TRAEFIK_VERSION
+background_builds=()
+trap 'for p in "${background_builds[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+build_in_background() { # <log name> <final dir> <script> <version>
+  local log=$tools/logs/$1.log dir=$2 script=$3 version=$4
+  ( logged "$log" nice bash "$root/scripts/setup/$script" "$dir.tmp" "$version" && rm -rf "$dir" && mv "$dir.tmp" "$dir" ) &
+  background_builds+=($!)
+  echo "    building $1 v$version in the background (log: $log)"
+}
+[ -x "$compose_dir/bin/docker-compose" ] || build_in_background docker-compose "$compose_dir" build-compose.sh "$DOCKER_COMPOSE_VERSION"
+[ -x "$traefik_dir/bin/traefik" ] || build_in_background traefik "$traefik_dir" build-traefik.sh "$TRAEFIK_VERSION"
+
 step "pulumi CLI v$PULUMI_VERSION"
 sdk_version=$(node -p "require('$root/node_modules/@pulumi/pulumi/package.json').version")
 official=$(PATH=${PATH#"$bin:"} command -v pulumi || true)
@@ -146,27 +166,9 @@ else
 fi
 pocketbase --version; done_step
 
-step "Docker Engine (Debian docker.io)"
-bash "$root/scripts/setup/docker-engine.sh"
-done_step
-
-# Compose and Traefik build from the Go module proxy into folders keyed by version; cold, both builds run at once
-# (downloads overlap compiles), warm this is two existence checks.
 step "Docker Compose v$DOCKER_COMPOSE_VERSION and Traefik v$TRAEFIK_VERSION"
-compose_dir=$tools/docker-compose-v$DOCKER_COMPOSE_VERSION
-traefik_dir=$tools/traefik-v$TRAEFIK_VERSION
-pids=()
-if [ ! -x "$compose_dir/bin/docker-compose" ]; then
-  echo "    building Docker Compose (cold: about 2 minutes; log: $tools/logs/docker-compose.log)"
-  ( logged "$tools/logs/docker-compose.log" nice bash "$root/scripts/setup/build-compose.sh" "$compose_dir.tmp" "$DOCKER_COMPOSE_VERSION" \
-    && rm -rf "$compose_dir" && mv "$compose_dir.tmp" "$compose_dir" ) & pids+=($!)
-fi
-if [ ! -x "$traefik_dir/bin/traefik" ]; then
-  echo "    building Traefik (cold: about 5 minutes; log: $tools/logs/traefik.log)"
-  ( logged "$tools/logs/traefik.log" nice bash "$root/scripts/setup/build-traefik.sh" "$traefik_dir.tmp" "$TRAEFIK_VERSION" \
-    && rm -rf "$traefik_dir" && mv "$traefik_dir.tmp" "$traefik_dir" ) & pids+=($!)
-fi
-for pid in "${pids[@]}"; do wait "$pid"; done
+[ ${#background_builds[@]} -eq 0 ] || echo "    waiting for the background builds (cold: Compose about 2, Traefik about 5 minutes of 2 cores)"
+for pid in "${background_builds[@]}"; do wait "$pid"; done
 # `docker compose` finds the plugin through the toolchain's docker config folder (scripts/env.sh sets DOCKER_CONFIG).
 docker_config=$tools/docker-config-compose$DOCKER_COMPOSE_VERSION
 mkdir -p "$docker_config/cli-plugins"
