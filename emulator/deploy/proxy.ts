@@ -82,7 +82,8 @@ function freePort(): Promise<number> {
 export async function ensureProxyImage(options: ProxyOptions): Promise<void> {
   if ((await docker(options, ["image", "inspect", PROXY_IMAGE])).exitCode === 0) return;
   const binary = options.traefikBin ?? traefikBinary();
-  const script = 'tar -C "$1" -cf - "$2" | docker import --change "ENTRYPOINT [\\"/$2\\"]" - "$3"';
+  // As in the real image: the binary at /usr/local/bin/traefik, /traefik left free for the proxy's files.
+  const script = 'tar -C "$1" -cf - --transform "s,^,usr/local/bin/," "$2" | docker import --change "ENTRYPOINT [\\"/usr/local/bin/traefik\\"]" - "$3"';
   await new Promise<void>((resolve, reject) => {
     execFile("sh", ["-c", script, "sh", dirname(binary), basename(binary), PROXY_IMAGE], {
       env: { ...process.env, DOCKER_HOST: options.host }, timeout: 300_000, maxBuffer: 16 * 1024 * 1024,
