@@ -28,10 +28,12 @@ describe.skipIf(skip)(`the emulator on a real engine behind Coolify's Traefik${s
   let platform: DockerPlatform;
   let created: string;
 
-  /** The emulator's services as its API shows them. */
+  /** The emulator's services as its API shows them (GET /services/{uuid}, which lists the containers). */
   async function services(): Promise<ServiceRow[]> {
-    const res = await fetch(`${platform.coolify.url}/api/v1/services`, { headers: { Authorization: `Bearer ${platform.coolify.token}`, Accept: "application/json" } });
-    return (await res.json()) as ServiceRow[];
+    const get = async (path: string) =>
+      (await fetch(`${platform.coolify.url}/api/v1${path}`, { headers: { Authorization: `Bearer ${platform.coolify.token}`, Accept: "application/json" } })).json();
+    const listed = (await get("/services")) as Array<{ uuid: string }>;
+    return Promise.all(listed.map(async (s) => (await get(`/services/${s.uuid}`)) as ServiceRow));
   }
 
   async function serviceOf(slug: string): Promise<ServiceRow> {
