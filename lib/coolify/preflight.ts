@@ -12,7 +12,7 @@ import { listProjects } from "./projects";
 import { listServices } from "./services";
 import { checkServer } from "./preflight-servers";
 import type { Project, Server, ServiceSummary } from "./types";
-import { isVersionAllowed, supportedRange, versionFix, versionSupport } from "./versions";
+import { changesOutside, isVersionAllowed, supportedRange, versionFix, versionSupport } from "./versions";
 
 export type FindingLevel = "ok" | "warning" | "problem";
 
@@ -135,7 +135,10 @@ function checkVersion(version: string, env: NodeJS.ProcessEnv, add: Add): void {
   const support = versionSupport(version);
   if (support === "supported") add("ok", "version", `Coolify ${version}, inside the supported range ${supportedRange()}`);
   else if (isVersionAllowed(version, env)) add("warning", "version", `Coolify ${version} is outside the supported range ${supportedRange()}; CLOUDFREEDOM_ALLOW_COOLIFY_VERSION allows it for this run`, "unset the allowance once Coolify runs a supported version");
-  else add("problem", "version", `Coolify ${version} is outside the supported range ${supportedRange()}: the providers refuse to write to it`, versionFix(version, support));
+  else {
+    const missing = changesOutside(version);
+    add("problem", "version", `Coolify ${version} is outside the supported range ${supportedRange()}: the providers refuse to write to it${missing.length > 0 ? ` (missing ${missing.join("; ")})` : ""}`, versionFix(version, support));
+  }
 }
 
 /** An ability found by a request that cannot change anything: 403 "Missing required permissions" means it is missing. */
@@ -178,6 +181,7 @@ function checkOwnership(projects: Project[], services: ServiceSummary[], options
   const count = (row?: { projects: string[]; services: string[] }) => `${row?.projects.length ?? 0} project(s) and ${row?.services.length ?? 0} service(s)`;
   const ours = options.stack === undefined ? undefined : byStack.get(options.stack);
   if (options.stack !== undefined) add("ok", "ownership", `${count(ours)} carry this stack's marker (${options.stack})`);
+  else if (byStack.size === 0) add("ok", "ownership", "no project or service carries a cloudfreedom-agents marker");
   for (const [stack, row] of byStack) {
     if (stack === options.stack) continue;
     const sample = [...row.projects, ...row.services].slice(0, 5).join(", ");
