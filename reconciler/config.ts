@@ -152,12 +152,12 @@ export function scrubSecrets(text: string, secrets: string[]): string {
  */
 export const ALLOW_VARIABLES = ["CLOUDFREEDOM_ALLOW_TEARDOWN", "CLOUDFREEDOM_ALLOW_REPLACE", "CLOUDFREEDOM_CLAIM_FROM", "CLOUDFREEDOM_DELETE_VOLUMES"] as const;
 
-/** Where an operator allows one run instead: a one-off `pulumi up` from their own shell, against the same backend. */
+/** Where an operator allows one run instead: a request to the reconciler, or a one-off `pulumi up` from their own shell. */
 export function oneRunRemedy(stackName: string): string {
   return (
-    `to allow a single run, run the command the refusal names from an operator shell instead, e.g. ` +
-    `CLOUDFREEDOM_ALLOW_TEARDOWN=<slugs> pulumi up --stack ${stackName}, with the same backend and passphrase ` +
-    `(the reconciler's runs wait for it: the stack is locked meanwhile)`
+    `to allow a single run, ask the reconciler: POST /reconcile with its bearer token and a body such as ` +
+    `{"allow": {"teardown": ["<slug>"]}} (recorded with that run), or run the command the refusal names from an operator shell, ` +
+    `e.g. CLOUDFREEDOM_ALLOW_TEARDOWN=<slugs> pulumi up --stack ${stackName}, with the same backend and passphrase`
   );
 }
 
@@ -175,4 +175,30 @@ export class AllowVariableError extends Error {
     super(`The reconciler refuses to start:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "AllowVariableError";
   }
+}
+
+/** The one-run allow of POST /reconcile that does what an allow variable with this value does. */
+function allowBody(name: string, value: string): string {
+  const list = (v: string) => JSON.stringify(v.split(",").map((s) => s.trim()).filter(Boolean));
+  const allow: Record<string, string> = {
+    CLOUDFREEDOM_ALLOW_TEARDOWN: `"teardown": ${list(value)}`,
+    CLOUDFREEDOM_ALLOW_REPLACE: `"replace": ${list(value)}`,
+    CLOUDFREEDOM_CLAIM_FROM: `"claimFrom": ${JSON.stringify(value)}`,
+    CLOUDFREEDOM_DELETE_VOLUMES: `"deleteVolumes": ${value === "true"}`,
+  };
+  return `{"allow": {${allow[name]}}}`;
+}
+
+/**
+ * The program's refusals name the allow variable and `pulumi up` as the way to allow one run. Read in the
+ * reconciler's run records, that must not send the operator to the reconciler's environment: the command gains the
+ * stack and where to run it, and the reconciler's own one-run allow is named beside it.
+ */
+export function forOperatorShell(message: string, stackName: string): string {
+  return message.replace(
+    /\b(CLOUDFREEDOM_ALLOW_TEARDOWN|CLOUDFREEDOM_ALLOW_REPLACE|CLOUDFREEDOM_CLAIM_FROM|CLOUDFREEDOM_DELETE_VOLUMES)=(['"]?)([^\s'"]+)\2 pulumi up\b(?! --stack)/g,
+    (command, name: string, _quote: string, value: string) =>
+      `${command} --stack ${stackName} from an operator shell, or POST /reconcile with ${allowBody(name, value)} for one reconciler run ` +
+      `(never in the reconciler's environment, which refuses it)`,
+  );
 }

@@ -96,21 +96,28 @@ function describeError(error: unknown): string {
   return (lines.length > 0 ? lines.slice(0, 10).join("\n") : plainMessage(text).slice(0, 2000)).trim();
 }
 
+/** Runs `run` with these variables in the CLI's environment (the workspace's), restoring the workspace's own after. */
+export async function withEnv<T>(stack: Stack, vars: Record<string, string>, run: () => Promise<T>): Promise<T> {
+  const env = stack.workspace.envVars;
+  const before = Object.fromEntries(Object.keys(vars).map((key) => [key, env[key]]));
+  Object.assign(env, vars);
+  try {
+    return await run();
+  } finally {
+    for (const [key, value] of Object.entries(before)) {
+      if (value === undefined) delete env[key];
+      else env[key] = value;
+    }
+  }
+}
+
 /**
  * Runs a preview without the engine's per-step checkpoints (PULUMI_SKIP_CHECKPOINTS): a preview persists nothing,
  * yet after every step the CLI serializes the whole snapshot and encrypts its secrets; at 500 tenants that is most
  * of its time and memory (bench/README.md). An up keeps them: they are what a crash leaves behind.
  */
-export async function withoutCheckpoints<T>(stack: Stack, run: () => Promise<T>): Promise<T> {
-  const env = stack.workspace.envVars;
-  const before = env.PULUMI_SKIP_CHECKPOINTS;
-  env.PULUMI_SKIP_CHECKPOINTS = "true";
-  try {
-    return await run();
-  } finally {
-    if (before === undefined) delete env.PULUMI_SKIP_CHECKPOINTS;
-    else env.PULUMI_SKIP_CHECKPOINTS = before;
-  }
+export function withoutCheckpoints<T>(stack: Stack, run: () => Promise<T>): Promise<T> {
+  return withEnv(stack, { PULUMI_SKIP_CHECKPOINTS: "true" }, run);
 }
 
 function busyOutcome(error: ConcurrentUpdateError): EngineOutcome {

@@ -12,6 +12,28 @@ export interface Change {
 
 export type Trigger = "startup" | "timer" | "api" | "realtime" | "catch-up" | "retry";
 
+/**
+ * What one run may do beyond the guards, asked for by an authenticated POST /reconcile and recorded with the run:
+ * the same as an operator's CLOUDFREEDOM_ALLOW_TEARDOWN, _ALLOW_REPLACE, _CLAIM_FROM and _DELETE_VOLUMES.
+ */
+export interface RunAllow {
+  teardown: string[];
+  replace: string[];
+  claimFrom?: string;
+  deleteVolumes?: boolean;
+}
+
+/** The environment of the CLI (and so of the program and providers) for a run with this allow. */
+export function allowEnv(allow: RunAllow | undefined): Record<string, string> {
+  if (!allow) return {};
+  return {
+    ...(allow.teardown.length > 0 ? { CLOUDFREEDOM_ALLOW_TEARDOWN: allow.teardown.join(",") } : {}),
+    ...(allow.replace.length > 0 ? { CLOUDFREEDOM_ALLOW_REPLACE: allow.replace.join(",") } : {}),
+    ...(allow.claimFrom ? { CLOUDFREEDOM_CLAIM_FROM: allow.claimFrom } : {}),
+    ...(allow.deleteVolumes !== undefined ? { CLOUDFREEDOM_DELETE_VOLUMES: String(allow.deleteVolumes) } : {}),
+  };
+}
+
 export interface RunRequest {
   triggers: Trigger[];
   /** A full run: every tenant (timer, startup, an API call without tenants, an event the reconciler cannot map). */
@@ -19,6 +41,8 @@ export interface RunRequest {
   changes: Change[];
   /** Tenant slugs or record ids named by an API call. */
   tenants: string[];
+  /** A one-run allow (POST /reconcile); applies to the run that executes this request and its busy retries only. */
+  allow?: RunAllow;
 }
 
 export function mergeRequests(a: RunRequest | undefined, b: RunRequest): RunRequest {
@@ -28,6 +52,7 @@ export function mergeRequests(a: RunRequest | undefined, b: RunRequest): RunRequ
     full: a.full || b.full,
     changes: [...a.changes, ...b.changes],
     tenants: [...new Set([...a.tenants, ...b.tenants])],
+    ...((a.allow ?? b.allow) ? { allow: a.allow ?? b.allow } : {}),
   };
 }
 
@@ -70,6 +95,11 @@ export class RunQueue {
   /** Requests waiting (0 or 1) plus the run in progress (0 or 1). */
   get depth(): number {
     return (this.pending ? 1 : 0) + (this.current ? 1 : 0);
+  }
+
+  /** Whether the request waiting (not the run in progress) carries a one-run allow. */
+  get allowWaiting(): boolean {
+    return this.pending?.allow !== undefined;
   }
 
   get running(): boolean {

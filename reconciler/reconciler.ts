@@ -6,13 +6,13 @@ import { loadTenants } from "../lib/tenants/load";
 import { writeObservations, type Observation } from "../lib/tenants/observations";
 import { recordRun, type RunRecord } from "../lib/tenants/runs";
 import type { Tenant } from "../lib/tenants/tenant";
-import { allowVariableProblems, AllowVariableError, readReconcilerConfig, scrubSecrets, type ReconcilerConfig } from "./config";
-import { plainMessage, runEngine, type EngineOutcome } from "./engine";
+import { allowVariableProblems, AllowVariableError, forOperatorShell, readReconcilerConfig, scrubSecrets, type ReconcilerConfig } from "./config";
+import { plainMessage, runEngine, withEnv, type EngineOutcome } from "./engine";
 import { healthProblems } from "./health";
 import { deleteLocalLock, judgeLock, parseLockHolders } from "./lock";
 import { createMetrics } from "./metrics";
 import { cachedProbe } from "./probe";
-import { RunQueue, type Change, type RunRequest, type Trigger } from "./queue";
+import { allowEnv, RunQueue, type Change, type RunRequest, type Trigger } from "./queue";
 import { watchCollections } from "./realtime";
 import { planScope, readDeployed, slugOf, withSlugs, type Deployed, type Scope } from "./scope";
 import { startServer } from "./server";
@@ -78,6 +78,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
   const project = (await stack.workspace.projectSettings()).name;
   const config = readReconcilerConfig(await stack.getAllConfig(), { intervalMinutes: options.intervalMinutes }, project);
   const say = (line: string) => log(scrubSecrets(line, config.secrets));
+  const forOperator = (text: string) => forOperatorShell(scrubSecrets(text, config.secrets), options.stackName);
   const startedAt = Date.now();
   let recovered = 0;
   /** Pending operations the last attempt could not clear (shown by /healthz). */
@@ -230,6 +231,13 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
       return;
     }
     say(`run (${request.triggers.join("+")}) ${scopeText(scope)}`);
+    // A one-run allow from POST /reconcile: in this run's CLI environment only, and in its record.
+    const allowed = allowEnv(request.allow);
+    const allowText = Object.entries(allowed).map(([key, value]) => `${key}=${value}`).join(" ");
+    if (allowText) {
+      notes.push(`allowed for this run only by POST /reconcile: ${allowText}`);
+      say(`this run is allowed by POST /reconcile: ${allowText}`);
+    }
     const refresh = scope.kind === "full" && request.triggers.includes("timer") && config.refreshOnTimer;
     const engine = () =>
       runEngine(stack, {
@@ -239,16 +247,20 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
         parents: deployed?.parents ?? new Map(),
         log: say,
       });
-    const pending = deployed && deployed.pendingOperations > 0 ? await clearPendingOperations(deployed.pendingOperations, controller.signal, notes) : undefined;
-    let outcome = pending ?? (await engine());
-    // A stale lock is cleared once, then the engine tried again (clearPendingOperations does the same for its refresh).
-    if (pending === undefined && outcome.result === "busy" && (await clearStaleLocks(outcome.lock, notes))) outcome = await engine();
+    const outcome = await withEnv(stack, allowed, async () => {
+      const pending = deployed && deployed.pendingOperations > 0 ? await clearPendingOperations(deployed.pendingOperations, controller.signal, notes) : undefined;
+      const first = pending ?? (await engine());
+      // A stale lock is cleared once, then the engine tried again (clearPendingOperations does the same for its refresh).
+      if (pending === undefined && first.result === "busy" && (await clearStaleLocks(first.lock, notes))) return engine();
+      return first;
+    });
     if (outcome.result === "busy") lockBusy ??= { since: Date.now(), holders: [] };
     else lockBusy = undefined;
     if (outcome.result === "succeeded") lastSucceededAt = Date.now();
     if (outcome.result === "busy" && !stopping) {
       say(`another update holds the stack; retrying in ${BUSY_RETRY_MS / 1000} s`);
-      setTimeout(() => queue.submit({ ...request, triggers: [...request.triggers, "retry"] }, false), BUSY_RETRY_MS).unref();
+      // The retry runs without the allow: an allow is spent by the run it was asked for, even one that found the stack busy.
+      setTimeout(() => queue.submit({ ...request, allow: undefined, triggers: [...request.triggers, "retry"] }, false), BUSY_RETRY_MS).unref();
     }
     const result = outcome.result === "busy" ? "cancelled" : outcome.result;
     // Observed only when the engine ran: a run that stopped at its pending operations applied nothing.
@@ -261,8 +273,8 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
       ended: new Date().toISOString(),
       result,
       counts: outcome.counts,
-      failures: outcome.failures.map((f) => ({ tenant: tenants ? slugOf(f.tenant, tenants) : f.tenant, message: scrubSecrets(f.message, config.secrets) })),
-      message: scrubSecrets(`${[...notes, scopeText(scope)].join("; ")}; ${outcome.message}; resources: ${resourceText(outcome.resources)}`, config.secrets),
+      failures: outcome.failures.map((f) => ({ tenant: tenants ? slugOf(f.tenant, tenants) : f.tenant, message: forOperator(f.message) })),
+      message: forOperator(`${[...notes, scopeText(scope)].join("; ")}; ${outcome.message}; resources: ${resourceText(outcome.resources)}`),
       scope: scope.kind,
     };
     end({ scope: scope.kind });
@@ -293,7 +305,11 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
   const server = await startServer(
     {
       token: config.token,
-      reconcile: (tenants) => queue.submit({ triggers: ["api"], full: tenants.length === 0, changes: [], tenants }, false),
+      reconcile: (tenants, allow) => {
+        if (allow && queue.allowWaiting) return { error: "a run with an allow is already queued; wait for its run record, then ask again" };
+        queue.submit({ triggers: ["api"], full: tenants.length === 0, changes: [], tenants, ...(allow ? { allow } : {}) }, false);
+        return undefined;
+      },
       health: async () => {
         const [pocketbase, backend] = await Promise.all([pocketbaseProbe.get(), backendProbe.get()]);
         // Only logs in while PocketBase answers: an outage is reported as such, not as a failed login.

@@ -2,11 +2,15 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { RunAllow } from "./queue";
 
 export interface ServerHandlers {
   token: string;
-  /** Queues a run: tenants (slugs or ids) for a targeted one, none for a full one. */
-  reconcile(tenants: string[]): void;
+  /**
+   * Queues a run: tenants (slugs or ids) for a targeted one, none for a full one; `allow` for that one run only.
+   * Answers an error (409) when it cannot be queued.
+   */
+  reconcile(tenants: string[], allow?: RunAllow): { error: string } | undefined;
   health(): Promise<{ healthy: boolean; body: Record<string, unknown> }>;
   metrics(): Promise<{ contentType: string; body: string }>;
 }
@@ -45,21 +49,45 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** `{ "tenants": ["acme", ...] }` or an empty body; anything else is a 400. */
-export function parseReconcileBody(text: string): string[] | { error: string } {
-  if (text.trim() === "") return [];
+export interface ReconcileBody {
+  tenants: string[];
+  allow?: RunAllow;
+}
+
+const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const STACK = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+
+/** `{"teardown": [...], "replace": [...], "claimFrom": "<org>/<project>/<stack>", "deleteVolumes": true|false}`. */
+function parseAllow(value: unknown): RunAllow | { error: string } {
+  const fix = 'allow must be an object such as {"teardown": ["acme"]} with teardown and replace (tenant slugs or "*"), claimFrom ("<organisation>/<project>/<stack>") and deleteVolumes (true or false)';
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return { error: fix };
+  const { teardown = [], replace = [], claimFrom, deleteVolumes, ...rest } = value as Record<string, unknown>;
+  const slugs = (list: unknown) => Array.isArray(list) && list.length <= 1000 && list.every((s) => typeof s === "string" && (s === "*" || SLUG.test(s)));
+  if (Object.keys(rest).length > 0 || !slugs(teardown) || !slugs(replace)) return { error: fix };
+  if (claimFrom !== undefined && !(typeof claimFrom === "string" && STACK.test(claimFrom))) return { error: fix };
+  if (deleteVolumes !== undefined && typeof deleteVolumes !== "boolean") return { error: fix };
+  const allow: RunAllow = { teardown: teardown as string[], replace: replace as string[], ...(claimFrom ? { claimFrom: claimFrom as string } : {}), ...(deleteVolumes !== undefined ? { deleteVolumes } : {}) };
+  if (allow.teardown.length + allow.replace.length === 0 && allow.claimFrom === undefined && allow.deleteVolumes === undefined) return { error: `allow is empty: ${fix}` };
+  return allow;
+}
+
+/** `{ "tenants": ["acme", ...], "allow": {...} }` (both optional) or an empty body; anything else is a 400. */
+export function parseReconcileBody(text: string): ReconcileBody | { error: string } {
+  if (text.trim() === "") return { tenants: [] };
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     return { error: 'the body must be empty or JSON such as {"tenants": ["acme"]}' };
   }
-  const tenants = (body as { tenants?: unknown })?.tenants;
-  if (tenants === undefined) return [];
-  if (!Array.isArray(tenants) || tenants.length > 1000 || !tenants.every((t) => typeof t === "string" && /^[a-z0-9][a-z0-9-]{0,63}$/.test(t))) {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return { error: 'the body must be empty or JSON such as {"tenants": ["acme"]}' };
+  const { tenants = [], allow } = body as { tenants?: unknown; allow?: unknown };
+  if (!Array.isArray(tenants) || tenants.length > 1000 || !tenants.every((t) => typeof t === "string" && SLUG.test(t))) {
     return { error: "tenants must be a list of tenant slugs or record ids" };
   }
-  return tenants as string[];
+  if (allow === undefined) return { tenants: tenants as string[] };
+  const parsed = parseAllow(allow);
+  return "error" in parsed ? parsed : { tenants: tenants as string[], allow: parsed };
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, handlers: ServerHandlers): Promise<void> {
@@ -70,9 +98,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, handlers: Serve
       return reply(res, 401, { error: "a valid bearer token is required" }, { "WWW-Authenticate": 'Bearer realm="reconciler"' });
     }
     const parsed = parseReconcileBody(await readBody(req));
-    if (!Array.isArray(parsed)) return reply(res, 400, parsed);
-    handlers.reconcile(parsed);
-    return reply(res, 202, { queued: true, scope: parsed.length > 0 ? { tenants: parsed } : "full" });
+    if ("error" in parsed) return reply(res, 400, parsed);
+    const refused = handlers.reconcile(parsed.tenants, parsed.allow);
+    if (refused) return reply(res, 409, refused);
+    return reply(res, 202, { queued: true, scope: parsed.tenants.length > 0 ? { tenants: parsed.tenants } : "full", ...(parsed.allow ? { allow: parsed.allow } : {}) });
   }
   if (req.method !== "GET") return reply(res, 405, { error: "use GET" }, { Allow: "GET" });
   if (path === "/healthz") {

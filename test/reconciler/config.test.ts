@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allowVariableProblems, NUMBER_SETTINGS, readReconcilerConfig, ReconcilerConfigError, scrubSecrets } from "../../reconciler/config";
+import { allowVariableProblems, forOperatorShell, NUMBER_SETTINGS, readReconcilerConfig, ReconcilerConfigError, scrubSecrets } from "../../reconciler/config";
 
 const TOKEN = "0123456789abcdef0123";
 
@@ -80,8 +80,23 @@ describe("the reconciler's config", () => {
     for (const problem of problems) {
       expect(problem).toMatch(/would apply to every run from now on\. Remove it/);
       expect(problem).toContain("pulumi up --stack prod");
+      expect(problem).toContain('POST /reconcile with its bearer token and a body such as {"allow": {"teardown": ["<slug>"]}}');
     }
     expect(allowVariableProblems({ CLOUDFREEDOM_ALLOW_TEARDOWN: " ", PATH: "/usr/bin" }, "prod")).toEqual([]);
+  });
+
+  it("turns a refusal's `<allow variable>=... pulumi up` into a command for an operator shell or a one-run allow, never the reconciler's environment", () => {
+    const refusal = "If that is intended, allow it for this run: CLOUDFREEDOM_ALLOW_TEARDOWN=acme,bolt pulumi up. Or CLOUDFREEDOM_CLAIM_FROM=organization/p/old pulumi up";
+    const shown = forOperatorShell(refusal, "prod");
+    expect(shown).toBe(
+      "If that is intended, allow it for this run: CLOUDFREEDOM_ALLOW_TEARDOWN=acme,bolt pulumi up --stack prod from an operator shell, " +
+        'or POST /reconcile with {"allow": {"teardown": ["acme","bolt"]}} for one reconciler run (never in the reconciler\'s environment, which refuses it). ' +
+        "Or CLOUDFREEDOM_CLAIM_FROM=organization/p/old pulumi up --stack prod from an operator shell, " +
+        'or POST /reconcile with {"allow": {"claimFrom": "organization/p/old"}} for one reconciler run (never in the reconciler\'s environment, which refuses it)',
+    );
+    expect(forOperatorShell(shown, "prod")).toBe(shown);
+    expect(forOperatorShell("CLOUDFREEDOM_ALLOW_REPLACE='*' pulumi up", "prod")).toContain('{"allow": {"replace": ["*"]}}');
+    expect(forOperatorShell("run pulumi up", "prod")).toBe("run pulumi up");
   });
 
   it("scrubs secret values, plain and URL-encoded, from a message", () => {

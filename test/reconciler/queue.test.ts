@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RunQueue, type RunRequest } from "../../reconciler/queue";
+import { mergeRequests, RunQueue, type RunRequest } from "../../reconciler/queue";
 
 const event = (id: string): RunRequest => ({ triggers: ["realtime"], full: false, changes: [{ collection: "tenants", id, action: "update", seenAt: 0 }], tenants: [] });
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -67,5 +67,22 @@ describe("the run queue", () => {
     queue.submit(event("c"), false);
     await sleep(80);
     expect(r.runs.map((run) => run.changes[0].id)).toEqual(["a"]);
+  });
+
+  it("keeps a one-run allow on the request it was asked with, through merges, and says while one waits", async () => {
+    const allow = { teardown: ["acme"], replace: [] };
+    const api: RunRequest = { triggers: ["api"], full: true, changes: [], tenants: [], allow };
+    expect(mergeRequests(event("a"), api).allow).toBe(allow);
+    expect(mergeRequests(api, event("a")).allow).toBe(allow);
+    expect(mergeRequests(event("a"), event("b"))).not.toHaveProperty("allow");
+    const r = recorder(50);
+    const queue = new RunQueue({ debounceMs: 0, maxWaitMs: 0, execute: r.execute });
+    queue.submit(event("a"), false);
+    await sleep(10);
+    queue.submit(api, false);
+    expect(queue.allowWaiting).toBe(true);
+    await queue.idle();
+    expect(queue.allowWaiting).toBe(false);
+    expect(r.runs.map((run) => run.allow)).toEqual([undefined, allow]);
   });
 });
