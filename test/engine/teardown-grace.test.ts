@@ -37,9 +37,11 @@ describe("grace period, delete-time config, renames and replacements", () => {
     const deleteAfter = Date.parse(String(record.delete_after).replace(" ", "T"));
     expect(deleteAfter).toBeGreaterThanOrEqual(before + 7 * DAY - 1000);
     expect(deleteAfter).toBeLessThanOrEqual(Date.now() + 7 * DAY);
-    // A second run keeps the date it recorded.
+    // The grace period counts from this run, the first that saw the cancellation.
+    expect(Date.parse(String(record.grace_started_at).replace(" ", "T"))).toBe(deleteAfter - 7 * DAY);
+    // A second run keeps the dates it recorded.
     await platform.program.stack.up();
-    expect((await recordOf("acme")).delete_after).toBe(record.delete_after);
+    expect([(await recordOf("acme")).delete_after, (await recordOf("acme")).grace_started_at]).toEqual([record.delete_after, record.grace_started_at]);
   }, ENGINE_TIMEOUT);
 
   it("starts a tenant reactivated within the grace period with the same service, volumes and generated secrets", async () => {
@@ -57,13 +59,43 @@ describe("grace period, delete-time config, renames and replacements", () => {
     expect(platform.coolify.store.findVolumes(acme.uuid).every((v) => !v.removed)).toBe(true);
     expect(up.outputs.tenants.value.acme.status).toBe("running:healthy");
     const record = await recordOf("acme");
-    expect([record.status, record.status_reason, record.delete_after]).toEqual(["running:healthy", "", ""]);
+    expect([record.status, record.status_reason, record.delete_after, record.grace_started_at]).toEqual(["running:healthy", "", "", ""]);
+  }, ENGINE_TIMEOUT);
+
+  it("does not delete a cancellation in the run that first sees it, however old its cancelled_at", async () => {
+    const pbTime = (ms: number) => new Date(ms).toISOString().replace("T", " ");
+    await updateTenant(await platform.admin(), "acme", { status: "cancelled", cancelled_at: pbTime(Date.now() - 30 * DAY) });
+    clearLog();
+    const before = Date.now();
+    const up = await platform.program.stack.up();
+    expect(up.summary.resourceChanges?.delete).toBeUndefined();
+    expect(platform.writes().filter((w) => w.method === "DELETE")).toEqual([]);
+    expect(up.outputs.tenants.value.acme.status).toBe("exited");
+    const deleteAfter = Date.parse(String((await recordOf("acme")).delete_after).replace(" ", "T"));
+    expect(deleteAfter).toBeGreaterThanOrEqual(before + 7 * DAY - 1000);
+  }, ENGINE_TIMEOUT);
+
+  it("never brings a recorded delete_after forward: not with teardownGraceDays lowered to 0, not with cancelled_at moved earlier", async () => {
+    const recorded = (await recordOf("acme")).delete_after;
+    await updateTenant(await platform.admin(), "acme", { cancelled_at: "2020-01-01 00:00:00.000Z" });
+    await platform.program.stack.setConfig("teardownGraceDays", { value: "0" });
+    clearLog();
+    try {
+      const up = await platform.program.stack.up();
+      expect(up.summary.resourceChanges?.delete).toBeUndefined();
+    } finally {
+      await platform.program.stack.removeConfig("teardownGraceDays");
+    }
+    expect(platform.writes().filter((w) => w.method === "DELETE")).toEqual([]);
+    expect((await recordOf("acme")).delete_after).toBe(recorded);
   }, ENGINE_TIMEOUT);
 
   it("deletes a tenant whose grace period is over, with the volumes when the deleting run's config says so", async () => {
     const acme = service("cf-acme");
-    const cancelledAt = new Date(Date.now() - 8 * DAY).toISOString().replace("T", " ");
-    await updateTenant(await platform.admin(), "acme", { status: "cancelled", cancelled_at: cancelledAt });
+    // Eight days on: the grace period the record shows is over.
+    const pb = await platform.admin();
+    const pbTime = (ms: number) => new Date(ms).toISOString().replace("T", " ");
+    await pb.collection("agent_provisioning").update((await recordOf("acme")).id, { grace_started_at: pbTime(Date.now() - 8 * DAY), delete_after: pbTime(Date.now() - DAY) });
     await platform.program.stack.setConfig("deleteVolumesOnTeardown", { value: "true" });
     clearLog();
     try {
