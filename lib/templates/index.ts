@@ -4,3 +4,4 @@ export { compareSemver, loadCompose, type TemplateVersion } from "./template-ver
 export { renderVersion, type RenderedStack, type TenantRenderInput } from "./render";
 export { findCoolifyViolations, TEMPLATE_LABEL } from "./coolify-rules";
 export { EMPTY_VAR, encodeComposeValue } from "./compose-values";
+export { reservationOf, type Reservation } from "./reservation";

@@ -43,6 +43,8 @@ export interface RenderedStack {
   domainPort: number;
   /** Coolify magic variables the compose relies on (generated once, never regenerated). */
   generatedSecrets: string[];
+  /** Per compose service, the limits written into its `deploy.resources.limits`: what placement reserves (reservation.ts). */
+  limits: Record<string, Limits>;
 }
 
 const planSchema = z.object({
@@ -112,6 +114,7 @@ export function renderVersion(entry: TemplateVersion, input: TenantRenderInput):
     domainService: manifest.domain?.service ?? "",
     domainPort: manifest.domain?.port ?? 0,
     generatedSecrets: [...built.generatedSecrets],
+    limits,
   };
 }
 
