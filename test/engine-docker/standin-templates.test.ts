@@ -47,6 +47,7 @@ function deployFiles(template: string, tier: PlanTier, tenant: string, version?:
 interface StandinReport {
   image: string;
   hostname: string;
+  argv: string[];
   env: Record<string, string>;
   envBase64: Record<string, string>;
   cgroup: { version: number; memoryLimitBytes: number | null; cpus: number | null; pidsMax: number | null };
@@ -149,7 +150,7 @@ describe.skipIf(skip)(`templates on a private Docker engine with stand-in images
     return reports;
   }
 
-  it("runs llm-stack (starter) healthy through its own checks, with compose-go's environment and the plan's limits", async () => {
+  it.concurrent("runs llm-stack (starter) healthy through its own checks, with compose-go's environment and the plan's limits", async () => {
     const { stack, preview } = deployFiles("llm-stack", "starter", "acme");
     const deployed = await up(preview.projectName ?? "acme", preview.composeYaml, preview.envText);
     expect(deployed.code, deployed.output).toBe(0);
@@ -162,7 +163,7 @@ describe.skipIf(skip)(`templates on a private Docker engine with stand-in images
     expect(reports.litellm.env.LITELLM_CONFIG_JSON).toContain("gpt-4o-mini");
   }, 300_000);
 
-  it("runs openclaw (starter): the wrapper on the network, the gateway on loopback only, healthy through the gateway", async () => {
+  it.concurrent("runs openclaw (starter): the wrapper on the network, the gateway on loopback only, healthy through the gateway", async () => {
     const { preview } = deployFiles("openclaw", "starter", "bravo");
     const deployed = await up(preview.projectName ?? "bravo", preview.composeYaml, preview.envText);
     expect(deployed.code, deployed.output).toBe(0);
@@ -176,6 +177,20 @@ describe.skipIf(skip)(`templates on a private Docker engine with stand-in images
     // Its own health check, run by hand, and the exit code of the same curl against a closed port.
     expect((await engine.docker(["exec", c.id, "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:18789/healthz"], { allowFailure: true })).code).toBe(0);
     expect((await engine.docker(["exec", c.id, "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:18790/healthz"], { allowFailure: true })).code).toBe(7);
+  }, 240_000);
+
+  it.concurrent("runs telegram-bot (starter) healthy: its getMe check answered offline for a token of Telegram's shape", async () => {
+    const { preview } = deployFiles("telegram-bot", "starter", "carol");
+    const deployed = await up(preview.projectName ?? "carol", preview.composeYaml, preview.envText);
+    expect(deployed.code, deployed.output).toBe(0);
+    const c = await containerOf(deployed.project, "bot");
+    expect(c.health).toBe("healthy");
+    // No port: the report comes from inside the container.
+    const rep = JSON.parse((await engine.docker(["exec", c.id, "standin", "report"])).stdout) as StandinReport;
+    expect(rep.env.TELEGRAM_BOT_TOKEN).toMatch(/^\d+:/);
+    expect(rep.argv).toEqual(["python", "bot/main.py"]);
+    expect(rep.listeners ?? []).toEqual([]);
+    expect(rep.cgroup.memoryLimitBytes).toBe(getTemplate("telegram-bot").manifest.services.bot.limits.starter.memoryMb * 1024 * 1024);
   }, 240_000);
 
   it("reports a failing health check as unhealthy and `up --wait` fails", async () => {

@@ -11,7 +11,7 @@
 //     afterAll(() => engine?.stop(), ENGINE_STOP_TIMEOUT);
 //   });
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { loadStandinImages } from "./standin-images";
@@ -92,6 +92,14 @@ function dockerConfigDir(): string {
   return join(toolsDir(), `docker-config-compose${version}`);
 }
 
+/** The Traefik binary of the toolchain (TRAEFIK_BIN from scripts/env.sh, else the tool cache by version). */
+export function traefikBinary(): string {
+  if (process.env.TRAEFIK_BIN) return process.env.TRAEFIK_BIN;
+  const versions = readFileSync(join(__dirname, "..", "..", "scripts", "versions.env"), "utf8");
+  const version = /^TRAEFIK_VERSION=(.+)$/m.exec(versions)?.[1]?.trim();
+  return join(toolsDir(), `traefik-v${version}`, "bin", "traefik");
+}
+
 export function runCommand(file: string, args: string[], options: RunOptions = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(
@@ -135,32 +143,60 @@ function writeSlot(slot: number, record: SlotRecord): void {
   writeFileSync(slotFile(slot), JSON.stringify(record));
 }
 
-/** Takes a free slot (O_EXCL file), reclaiming one whose owner process is gone. */
+function tryClaim(slot: number): boolean {
+  try {
+    const fd = openSync(slotFile(slot), "wx");
+    writeSync(fd, JSON.stringify({ owner: process.pid } satisfies SlotRecord));
+    closeSync(fd);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return false;
+  }
+}
+
+/**
+ * Takes a free slot (O_EXCL file). A slot whose owner process is gone is reclaimed by one claimant only: it renames
+ * the record away (the rename is the lock), takes the slot, and only then stops the dead owner's dockerd and
+ * removes its folder, bridge and rules.
+ */
 async function claimSlot(): Promise<number> {
   mkdirSync(SLOTS_DIR, { recursive: true });
   for (let slot = 0; slot < MAX_SLOTS; slot++) {
-    const file = slotFile(slot);
+    if (tryClaim(slot)) return slot;
+    let record: SlotRecord;
     try {
-      const fd = openSync(file, "wx");
-      writeSync(fd, JSON.stringify({ owner: process.pid } satisfies SlotRecord));
-      closeSync(fd);
-      return slot;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    let record: SlotRecord | undefined;
-    try {
-      record = JSON.parse(readFileSync(file, "utf8")) as SlotRecord;
+      record = JSON.parse(readFileSync(slotFile(slot), "utf8")) as SlotRecord;
     } catch {
-      continue; // being written right now
+      continue; // being written right now, or just reclaimed by someone else
     }
     if (alive(record.owner)) continue;
-    await cleanupEngine(slot, record.dir, record.dockerd);
-    rmSync(file, { force: true });
-    slot--; // try this slot again
+    const moved = `${slotFile(slot)}.reclaim-${process.pid}-${Date.now()}`;
+    try {
+      renameSync(slotFile(slot), moved);
+    } catch {
+      continue; // another claimant won this one
+    }
+    const mine = tryClaim(slot);
+    await cleanupEngine(slot, record.dir, record.dockerd, mine);
+    rmSync(moved, { force: true });
+    if (mine) return slot;
   }
   throw new Error(`all ${MAX_SLOTS} docker engine slots in ${SLOTS_DIR} are taken by running processes`);
 }
+
+// dockerd children of this process, signalled when it exits without stop() (a killed test worker); the next
+// claimant of the slot removes what is left.
+const running = new Set<number>();
+process.once("exit", () => {
+  for (const pid of running) {
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+});
 
 const bridgeName = (slot: number) => `cfd${slot}`;
 
@@ -178,6 +214,14 @@ async function removeIptablesRules(slot: number): Promise<void> {
       const args = line.replace(/^-A /, "-D ").match(/"[^"]*"|\S+/g) ?? [];
       await runCommand("iptables", ["-t", table, ...args.map((a) => a.replace(/^"(.*)"$/, "$1"))], { allowFailure: true });
     }
+  }
+}
+
+function readCmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+  } catch {
+    return "";
   }
 }
 
@@ -199,9 +243,11 @@ function unmountUnder(dir: string): Promise<unknown> {
   return mounts.reduce<Promise<unknown>>((p, m) => p.then(() => runCommand("umount", ["-l", m], { allowFailure: true })), Promise.resolve());
 }
 
-/** Stops a dockerd (SIGTERM, then SIGKILL) and removes its folder, bridge, and iptables rules. */
-async function cleanupEngine(slot: number, dir: string | undefined, dockerd: number | undefined): Promise<void> {
-  if (dockerd && alive(dockerd)) {
+/** Stops a dockerd (SIGTERM, then SIGKILL) and removes its folder and, when the slot is ours, bridge and rules. */
+async function cleanupEngine(slot: number, dir: string | undefined, dockerd: number | undefined, ownsSlot = true): Promise<void> {
+  // A recorded pid is only ours while its command line names our folder (pids get reused).
+  const ours = (pid: number) => alive(pid) && (!dir || readCmdline(pid).includes(dir));
+  if (dockerd && ours(dockerd)) {
     process.kill(dockerd, "SIGTERM");
     if (!(await waitForExit(dockerd, 30_000))) process.kill(dockerd, "SIGKILL");
   }
@@ -210,11 +256,12 @@ async function cleanupEngine(slot: number, dir: string | undefined, dockerd: num
     const pidfile = join(dir, "exec", "containerd", "containerd.pid");
     if (existsSync(pidfile)) {
       const pid = Number(readFileSync(pidfile, "utf8").trim());
-      if (alive(pid)) process.kill(pid, "SIGKILL");
+      if (ours(pid)) process.kill(pid, "SIGKILL");
     }
     await unmountUnder(dir);
     rmSync(dir, { recursive: true, force: true });
   }
+  if (!ownsSlot) return;
   await ip(["link", "del", bridgeName(slot)]);
   await removeIptablesRules(slot);
 }
@@ -253,6 +300,7 @@ export async function startDockerEngine(options: EngineOptions = {}): Promise<Do
     );
     closeSync(log);
     const pid = child.pid ?? 0;
+    running.add(pid);
     writeSlot(slot, { owner: process.pid, dir, dockerd: pid });
     const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: dockerConfigDir() };
     delete env.DOCKER_CONTEXT;
@@ -290,6 +338,7 @@ async function stopEngine(slot: number, dir: string, pid: number, docker: Docker
   if (ids.length > 0) await docker(["rm", "-f", "-v", ...ids], { allowFailure: true });
   await docker(["network", "prune", "-f"], { allowFailure: true });
   await cleanupEngine(slot, dir, pid);
+  running.delete(pid);
   rmSync(slotFile(slot), { force: true });
 }
 

@@ -65,9 +65,10 @@ func doFetch(fr fetchRequest) (*fetchResponse, error) {
 	}
 	dialer := &net.Dialer{Timeout: connect}
 	tr := &http.Transport{
-		DialContext:     dialer.DialContext,
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: fr.Insecure},
-		Proxy:           nil,
+		DialContext:        dialer.DialContext,
+		TLSClientConfig:    &tls.Config{InsecureSkipVerify: fr.Insecure},
+		Proxy:              nil,
+		DisableCompression: true,
 	}
 	client := &http.Client{Transport: tr}
 	if !fr.Follow {

@@ -59,7 +59,11 @@ func standinMain(args []string) int {
 		return 2
 	}
 	if args[0] == "report" {
-		os.Stdout.Write(append(mustJSON(collectReport(nil)), '\n'))
+		rep := collectReport(nil)
+		if os.Getpid() != 1 {
+			mainProcess(&rep)
+		}
+		os.Stdout.Write(append(mustJSON(rep), '\n'))
 		return 0
 	}
 	if args[0] == "standin" {

@@ -72,16 +72,46 @@ var state = struct {
 	checks    map[string]string
 }{started: time.Now(), files: map[string]string{}, checks: map[string]string{}}
 
+// stateFile is where the server (PID 1) keeps what `standin report`, run by `docker exec`, cannot see itself.
+const stateFile = "/tmp/.standin-state.json"
+
+type savedState struct {
+	Argv      []string          `json:"argv"`
+	StartedAt string            `json:"startedAt"`
+	Listeners []Listener        `json:"listeners"`
+	Files     map[string]string `json:"files"`
+	Checks    map[string]string `json:"checks"`
+}
+
+// saveState runs with state locked; only the container's main process (PID 1) writes.
+func saveState() {
+	if os.Getpid() != 1 {
+		return
+	}
+	b, _ := json.Marshal(savedState{Argv: os.Args, StartedAt: state.started.UTC().Format(time.RFC3339Nano), Listeners: state.listeners, Files: state.files, Checks: state.checks})
+	_ = os.WriteFile(stateFile+".tmp", b, 0o600)
+	_ = os.Rename(stateFile+".tmp", stateFile)
+}
+
+func noteListener(l Listener) {
+	state.Lock()
+	defer state.Unlock()
+	state.listeners = append(state.listeners, l)
+	saveState()
+}
+
 func noteFile(path, content string) {
 	state.Lock()
 	defer state.Unlock()
 	state.files[path] = content
+	saveState()
 }
 
 func noteCheck(name, result string) {
 	state.Lock()
 	defer state.Unlock()
 	state.checks[name] = result
+	saveState()
 }
 
 func collectReport(r *http.Request) Report {
@@ -125,6 +155,38 @@ func collectReport(r *http.Request) Report {
 		rep.Request = &RequestInfo{Port: port, Method: r.Method, Host: r.Host, Path: r.URL.RequestURI(), RemoteAddr: r.RemoteAddr, Headers: r.Header}
 	}
 	return rep
+}
+
+// mainProcess replaces what this process knows by what the container's main process got and did (for `standin
+// report` under `docker exec`): PID 1's environment and argv, and the state it saved.
+func mainProcess(rep *Report) {
+	if b, err := os.ReadFile("/proc/1/environ"); err == nil {
+		env, env64 := map[string]string{}, map[string]string{}
+		for _, kv := range strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00") {
+			if kv == "" {
+				continue
+			}
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+			env64[k] = base64.StdEncoding.EncodeToString([]byte(v))
+		}
+		rep.Env, rep.EnvBase64 = env, env64
+	}
+	b, err := os.ReadFile(stateFile)
+	if err != nil {
+		return
+	}
+	var saved savedState
+	if json.Unmarshal(b, &saved) != nil {
+		return
+	}
+	rep.Pid, rep.Argv, rep.StartedAt, rep.Listeners = 1, saved.Argv, saved.StartedAt, saved.Listeners
+	if len(saved.Files) > 0 {
+		rep.Files = saved.Files
+	}
+	if len(saved.Checks) > 0 {
+		rep.Checks = saved.Checks
+	}
 }
 
 func mustJSON(v any) []byte {

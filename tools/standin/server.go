@@ -74,9 +74,7 @@ func startListeners(specs []listenSpec) error {
 		if err != nil {
 			return fmt.Errorf("%s: listen %s: %w", s.Role, addr, err)
 		}
-		state.Lock()
-		state.listeners = append(state.listeners, Listener{Role: s.Role, Addr: addr, Port: s.Port})
-		state.Unlock()
+		noteListener(Listener{Role: s.Role, Addr: addr, Port: s.Port})
 		srv := &http.Server{Handler: withStandin(s.Handler), ReadHeaderTimeout: 10 * time.Second}
 		if s.Postgres {
 			go servePostgresOrHTTP(ln, srv)
@@ -89,6 +87,9 @@ func startListeners(specs []listenSpec) error {
 
 // waitForSignal blocks until SIGTERM or SIGINT (as PID 1, a process without a handler would ignore them).
 func waitForSignal(role string) int {
+	state.Lock()
+	saveState()
+	state.Unlock()
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT)
 	sig := <-ch

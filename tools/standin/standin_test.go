@@ -289,7 +289,9 @@ func TestLitellmRole(t *testing.T) {
 	startServer(t, []string{"POSTGRES_USER=u", "POSTGRES_PASSWORD=pw", "POSTGRES_DB=litellm", fmt.Sprintf("PGPORT=%d", pgPort), "STANDIN_PG_SOCKET_DIR=" + sock}, pgPort, "postgres")
 	cfg := filepath.Join(t.TempDir(), "c.yaml")
 	os.WriteFile(cfg, []byte(`{"model_list":[{"model_name":"gpt-4o"}]}`), 0o644)
-	db := func(pw string) string { return fmt.Sprintf("DATABASE_URL=postgresql://u:%s@127.0.0.1:%d/litellm", pw, pgPort) }
+	db := func(pw string) string {
+		return fmt.Sprintf("DATABASE_URL=postgresql://u:%s@127.0.0.1:%d/litellm", pw, pgPort)
+	}
 	if r := runApplet(t, []string{"LITELLM_MASTER_KEY=sk-1", db("bad")}, "litellm", "--config", cfg, "--port", fmt.Sprint(port)); r.code != 1 || !strings.Contains(r.stderr, "password authentication failed") {
 		t.Fatalf("wrong DATABASE_URL password: exit %d %q", r.code, r.stderr)
 	}
