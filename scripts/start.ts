@@ -2,15 +2,18 @@
 // this program on a `dev` stack pointed at both. Prints each tenant's URLs and status, then keeps both
 // servers running until Ctrl-C. `--once` exits after the deploy: 0 only if every tenant is healthy.
 // The emulator keeps its state in memory, so every start begins from a fresh PocketBase (a temporary data
-// folder, removed on exit) and a fresh stack.
+// folder, removed on exit) and a fresh stack. Where dockerd is installed and this runs as root, the emulator
+// deploys to a private Docker engine behind a real Traefik (docker mode): the tenants run as containers of the
+// stand-in images, and each one's curl line through the proxy is printed.
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startCoolifyEmulator } from "../emulator/server";
+import { startCoolifyEmulator, type CoolifyEmulator, type DockerModeInfo } from "../emulator/server";
 import { commandLine } from "../lib/cli/args";
 import { startPocketBase } from "../pocketbase/local-server";
+import { dockerEngineSkipReason, startDockerEngine, type DockerEngine } from "../test/support/docker-engine";
 
 const root = resolve(__dirname, "..");
 const demoDir = join(root, ".local", "demo");
@@ -21,15 +24,28 @@ async function main(): Promise<number> {
   rmSync(demoDir, { recursive: true, force: true });
   mkdirSync(join(demoDir, "state"), { recursive: true });
   const pocketbase = await startPocketBase({ seed: true });
-  const coolify = await startCoolifyEmulator({ lifecycleDelayMs: 500 });
+  const engine = await demoEngine();
+  let coolify: CoolifyEmulator;
+  try {
+    coolify = await startCoolifyEmulator({ lifecycleDelayMs: 500, ...(engine ? { docker: { host: engine.host, stopTimeoutSeconds: 10 } } : {}) });
+  } catch (error) {
+    await engine?.stop();
+    await pocketbase.stop();
+    throw error;
+  }
   const stop = async () => {
     await pocketbase.stop();
     await coolify.close();
+    await engine?.stop();
   };
   const credentials = join(demoDir, "pocketbase-superuser");
   writeFileSync(credentials, `${pocketbase.email}\n${pocketbase.password}\n`, { mode: 0o600 });
   console.log(`PocketBase     ${pocketbase.url}/_/  (superuser login in ${credentials})`);
-  console.log(`Coolify (emu)  ${coolify.url}/api/v1  (server ${coolify.serverUuid})\n`);
+  console.log(`Coolify (emu)  ${coolify.url}/api/v1  (server ${coolify.serverUuid})`);
+  if (coolify.docker) {
+    console.log(`Docker engine  ${coolify.docker.dockerHost}  (DOCKER_HOST=${coolify.docker.dockerHost} docker ps)`);
+    console.log(`Proxy          ${coolify.docker.proxyHttpUrl} (http), ${coolify.docker.proxyHttpsUrl} (https, Traefik's default certificate), API ${coolify.docker.proxyApiUrl}\n`);
+  } else console.log("");
 
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: "dev", workDir: root },
@@ -46,7 +62,8 @@ async function main(): Promise<number> {
     aiRouterUrl: { value: "https://ai-router.invalid/v1" },
     allowDraftTemplates: { value: "true" },
     coolifyPollIntervalMs: { value: "250" },
-    healthTimeoutSeconds: { value: "60" },
+    // Real containers (stand-in images) pass their own health checks; llm-stack's take longest.
+    healthTimeoutSeconds: { value: coolify.docker ? "300" : "60" },
     // The demo starts afresh every time: a cancelled demo tenant goes at once.
     teardownGraceDays: { value: "0" },
   });
@@ -56,6 +73,12 @@ async function main(): Promise<number> {
     const tenants = up.outputs.tenants.value as Record<string, { urls: string[]; status: string }>;
     console.log("\nTenant   Status             URLs");
     for (const [slug, t] of Object.entries(tenants)) console.log(`${slug.padEnd(8)} ${t.status.padEnd(18)} ${t.urls.join(", ") || "(no public URL)"}`);
+    if (coolify.docker) {
+      console.log("\nEach tenant through the real Traefik on this machine:");
+      for (const [slug, t] of Object.entries(tenants)) {
+        for (const url of t.urls) console.log(`${slug.padEnd(8)} ${curlThroughProxy(coolify.docker.proxyHttpsUrl, url)}`);
+      }
+    }
     healthy = Object.values(tenants).every((t) => t.status === "running:healthy");
   } catch (e) {
     console.error(`\npulumi up failed: ${(e as Error).message}`);
@@ -64,7 +87,7 @@ async function main(): Promise<number> {
     await stop();
     return healthy ? 0 : 1;
   }
-  const live = await startLiveReconciler(stack, { pocketbase, coolify });
+  const live = await startLiveReconciler(stack, { pocketbase, coolify, docker: coolify.docker });
   console.log("\nPocketBase, the Coolify emulator and the reconciler keep running; Ctrl-C stops them.");
   await new Promise<void>((done) => process.once("SIGINT", () => done()));
   await live.stop();
@@ -76,7 +99,7 @@ async function main(): Promise<number> {
 // dashboard is deployed or torn down without a command. It runs as its own process, as in production.
 async function startLiveReconciler(
   stack: Stack,
-  demo: { pocketbase: { url: string; email: string; password: string }; coolify: { url: string; token: string } },
+  demo: { pocketbase: { url: string; email: string; password: string }; coolify: { url: string; token: string }; docker?: DockerModeInfo },
 ): Promise<{ stop(): Promise<void> }> {
   const token = randomBytes(24).toString("hex");
   await stack.setConfig("reconcilerToken", { value: token, secret: true });
@@ -95,7 +118,8 @@ async function startLiveReconciler(
     });
   });
   const endpoints = join(demoDir, "endpoints.json");
-  const body = { pocketbaseUrl: demo.pocketbase.url, superuserEmail: demo.pocketbase.email, superuserPassword: demo.pocketbase.password, coolifyUrl: demo.coolify.url, coolifyToken: demo.coolify.token, reconcilerUrl: url, reconcilerToken: token };
+  const body = { pocketbaseUrl: demo.pocketbase.url, superuserEmail: demo.pocketbase.email, superuserPassword: demo.pocketbase.password, coolifyUrl: demo.coolify.url, coolifyToken: demo.coolify.token, reconcilerUrl: url, reconcilerToken: token,
+    ...(demo.docker ? { dockerHost: demo.docker.dockerHost, proxyHttpUrl: demo.docker.proxyHttpUrl, proxyHttpsUrl: demo.docker.proxyHttpsUrl } : {}) };
   writeFileSync(endpoints, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
   console.log(`\nReconciler     ${url}  (GET /healthz, GET /metrics, POST /reconcile; token and every URL in ${endpoints})`);
   console.log("Create or cancel a tenant in the PocketBase dashboard: the reconciler deploys or tears it down.");
@@ -105,6 +129,37 @@ async function startLiveReconciler(
       await exited;
     },
   };
+}
+
+/**
+ * The engine the demo deploys to: a private dockerd in a temporary folder with the stand-in images
+ * (test/support/docker-engine.ts) when dockerd is installed and this runs as root; otherwise none, and the demo
+ * says why and runs on the emulator's model alone. CLOUDFREEDOM_DEMO_ENGINE=off asks for the model alone.
+ */
+async function demoEngine(): Promise<DockerEngine | undefined> {
+  if (process.env.CLOUDFREEDOM_DEMO_ENGINE === "off") {
+    console.log("Docker engine  off (CLOUDFREEDOM_DEMO_ENGINE=off): tenants run on the emulator's model only, no containers\n");
+    return undefined;
+  }
+  const skip = dockerEngineSkipReason() ?? (process.getuid?.() !== 0 ? "a private dockerd needs root" : undefined);
+  if (skip) {
+    console.log(`Docker engine  not used: ${skip}. Tenants run on the emulator's model only, no containers.\n`);
+    return undefined;
+  }
+  console.log("Docker engine  starting a private dockerd with the stand-in images (first time: builds them)…");
+  try {
+    return await startDockerEngine();
+  } catch (error) {
+    console.log(`Docker engine  not used: ${(error as Error).message.split("\n")[0]}. Tenants run on the emulator's model only.\n`);
+    return undefined;
+  }
+}
+
+/** `curl -k --resolve host:port:127.0.0.1 https://host:port/` for a tenant URL, through the proxy's https entrypoint. */
+function curlThroughProxy(proxyHttpsUrl: string, url: string): string {
+  const port = new URL(proxyHttpsUrl).port;
+  const host = new URL(url).hostname;
+  return `curl -k --resolve ${host}:${port}:127.0.0.1 https://${host}:${port}/_standin`;
 }
 
 main().then((code) => process.exit(code), (e) => {
