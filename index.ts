@@ -30,7 +30,7 @@ async function declare() {
   const lifecycle = planLifecycle(tenants, records, config.teardownGraceDays ?? DEFAULT_GRACE_DAYS, Date.now());
   // Hosts still routed to a tenant (its record's URLs) stay that tenant's until a run has moved them.
   const { plans, invalid } = planTenants(lifecycle.deploy.map((d) => d.tenant), config, routedHosts(records));
-  const { held, refused } = holdOrRefuse(invalid, records);
+  const { held, refused } = holdOrRefuse(invalid, records, config);
   // Declared in a fresh task to keep the SDK's frames out of every resource's recorded call stack (program/fresh-task.ts).
   return inFreshTask(declareStacks, { config, stackName, tenants, lifecycle, plans, held, refused, recorded: new Set(records.keys()) });
 }
@@ -51,7 +51,7 @@ interface Loaded {
 function declareStacks({ config, stackName, tenants, lifecycle, plans, held, refused, recorded }: Loaded) {
   const declared: Array<{ tenant: Tenant; spec: TenantSpec }> = [
     ...plans.map((plan) => ({ tenant: plan.tenant, spec: { plan } })),
-    ...held.map(({ invalid, hasDomain, record }) => ({ tenant: invalid.tenant, spec: { hold: { reason: reasonOf(invalid), hasDomain, record } } })),
+    ...held.map(({ invalid, hold }) => ({ tenant: invalid.tenant, spec: { hold } })),
   ];
   const owner = `${pulumi.getOrganization()}/${pulumi.getProject()}/${stackName}`;
 
@@ -71,10 +71,10 @@ function declareStacks({ config, stackName, tenants, lifecycle, plans, held, ref
   // A loop, not a map callback: the SDK records no source position for a frame of an anonymous function.
   const stacks: TenantStack[] = [];
   for (const { tenant, spec } of declared) {
-    stacks.push(new TenantStack({ tenant, spec, config, owner, sharedProjectUuid: shared?.id, deleteAfter: grace.get(tenant.id)?.deleteAfter, graceStartedAt: grace.get(tenant.id)?.graceStartedAt, deployedBefore: recorded.has(tenant.id) }, { dependsOn: guard }));
+    stacks.push(new TenantStack({ tenant, spec, config, owner, sharedProjectUuid: shared?.uuid, deleteAfter: grace.get(tenant.id)?.deleteAfter, graceStartedAt: grace.get(tenant.id)?.graceStartedAt, deployedBefore: recorded.has(tenant.id) }, { dependsOn: guard }));
   }
 
-  for (const { invalid } of held) pulumi.log.warn(`tenant ${invalid.tenant.slug} is held at its last applied spec: ${reasonOf(invalid)}`);
+  for (const { invalid, hold } of held) pulumi.log.warn(`tenant ${invalid.tenant.slug} is held at its last applied spec: ${hold.reason}`);
   for (const invalid of refused) pulumi.log.warn(`tenant ${invalid.tenant.slug} is refused (never deployed): ${reasonOf(invalid)}`);
   // Fails an up at its end, once every tenant step has run, if any tenant did not converge (see program/report.ts).
   const outcome = pulumi.all(stacks.map((stack, i) => pulumi.all([stack.done, stack.problem]).apply(([, problem]) => ({ slug: declared[i].tenant.slug, problem }))))

@@ -76,19 +76,29 @@ function planTenant(tenant: Tenant, platform: PlatformValues, domain: DomainDeci
   const drafts = draftRefusals(tenant, version, platform);
   if (drafts.length > 0) return drafts;
   const hosts = version.manifest.domain !== null ? [`${tenant.slug}.${platform.baseDomain}`, ...(domain?.customHost ? [domain.customHost] : [])] : [];
-  const rendered = renderStack({
+  const rendered = renderTenant(tenant, version, platform, hosts);
+  const usesKey = usesRouterKey(rendered);
+  const keys = routerKeyRefusals(tenant, usesKey, platform);
+  if (keys.length > 0) return keys;
+  const routerKey = !usesKey ? "none" : tenant.routerKey !== undefined ? "tenant" : "shared";
+  return { tenant, rendered, hosts, statusReason: domain?.leftOff ?? "", routerKey };
+}
+
+/** Renders the tenant's stack with the router key placeholder. Throws TemplateError. */
+export function renderTenant(tenant: Tenant, version: TemplateVersion, platform: PlatformValues, hosts: string[]): RenderedStack {
+  return renderStack({
     template: tenant.template,
-    version: tenant.templateVersion,
+    version: version.manifest.version,
     tenant: { slug: tenant.slug, settings: settingsOf(tenant, version), secrets: tenant.secrets },
     plan: { tier: tenant.plan.tier, models: tenant.plan.models, limits: tenant.plan.limits[tenant.template] },
     platform: { aiRouterUrl: platform.aiRouterUrl, aiRouterKey: ROUTER_KEY_PLACEHOLDER, baseDomain: platform.baseDomain },
     domains: hosts,
   });
-  const usesKey = Object.values(rendered.env).includes(ROUTER_KEY_PLACEHOLDER);
-  const keys = routerKeyRefusals(tenant, usesKey, platform);
-  if (keys.length > 0) return keys;
-  const routerKey = !usesKey ? "none" : tenant.routerKey !== undefined ? "tenant" : "shared";
-  return { tenant, rendered, hosts, statusReason: domain?.leftOff ?? "", routerKey };
+}
+
+/** Whether the rendered stack takes the AI Router key. */
+export function usesRouterKey(rendered: RenderedStack): boolean {
+  return Object.values(rendered.env).includes(ROUTER_KEY_PLACEHOLDER);
 }
 
 /**

@@ -3,23 +3,25 @@
 // (`pulumi up` exits non-zero), after every other tenant has converged, and before any delete: Pulumi performs
 // the deletes of removed tenants only when the program succeeds.
 import type { Provisioning } from "../lib/tenants/provisioning";
-import { reasonOf, type InvalidTenant } from "./plan";
+import { holdOf, type Hold } from "./held-plan";
+import { reasonOf, type InvalidTenant, type PlatformValues } from "./plan";
 
 export interface Held {
   invalid: InvalidTenant;
-  /** The tenant had a domain container (its record lists URLs). */
-  hasDomain: boolean;
-  /** Its write-back record: what was applied, for a held resource that has no state in this stack. */
-  record: Provisioning;
+  /** What its stack is declared with: its record, and its re-rendered plan when its applied spec renders. */
+  hold: Hold;
 }
 
-/** Invalid tenants that were applied before (they have a write-back record) are held; the others are refused. */
-export function holdOrRefuse(invalid: InvalidTenant[], records: Map<string, Provisioning>): { held: Held[]; refused: InvalidTenant[] } {
+/**
+ * Invalid tenants that were applied before (they have a write-back record) are held; the others are refused. With
+ * `platform`, a held tenant is re-rendered from its applied spec with the platform's current values (held-plan.ts).
+ */
+export function holdOrRefuse(invalid: InvalidTenant[], records: Map<string, Provisioning>, platform?: PlatformValues): { held: Held[]; refused: InvalidTenant[] } {
   const held: Held[] = [];
   const refused: InvalidTenant[] = [];
   for (const entry of invalid) {
     const record = records.get(entry.tenant.id);
-    if (record) held.push({ invalid: entry, hasDomain: Object.keys(record.urls).length > 0, record });
+    if (record) held.push({ invalid: entry, hold: holdOf(entry, record, platform) });
     else refused.push(entry);
   }
   return { held, refused };

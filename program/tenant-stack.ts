@@ -15,8 +15,8 @@ import { HELD_TEMPLATE_REF, serviceName } from "../providers/service-model";
 import { Service } from "../providers/service";
 import { getTemplate, TemplateError } from "../templates";
 import type { PlatformConfig } from "../lib/config";
-import type { Provisioning } from "../lib/tenants/provisioning";
 import type { Tenant } from "../lib/tenants/tenant";
+import { appliedSpecOf, type Hold } from "./held-plan";
 import { withRouterKey, type TenantPlan } from "./plan";
 
 /** The port in a Coolify URL is the container port Traefik forwards to (coolify-api.md §7.7). */
@@ -27,27 +27,18 @@ function domainUrls(hosts: string[], port: number): string[] {
 /** What to declare: the rendered plan, or a hold at the last applied spec (with what the record says exists). */
 export type TenantSpec = { plan: TenantPlan } | { hold: Hold };
 
-export interface Hold {
-  reason: string;
-  /** The tenant had a domain container (its record lists URLs). */
-  hasDomain: boolean;
-  /** Its write-back record: what a held resource without state in this stack would be declared with, never stand-ins. */
-  record?: Provisioning;
-}
-
 /**
- * The Service inputs a hold freezes: everything the tenant's own record decides (slug, template version, settings,
- * secrets and Telegram ids, custom domain; the router key and the plan's limits, which live in the rendered env and
- * compose), and the placement, whose change would replace (create) the service. Not frozen, so the platform's
- * decisions reach a held tenant: desiredState (suspended, in grace, reactivated), health waiting, volume deletion,
- * the ownership marker.
+ * The Service inputs a hold always freezes: the names (from the slug), the URLs sent with a create, and the placement,
+ * whose change would replace (create) the service; plus `held`, so that an update never sees it and a create is
+ * refused. A held tenant re-rendered from its applied spec (held-plan.ts) takes its compose, env and template from
+ * that plan: its own inputs as applied, the plan's limits and the router key as they are now. Without such a plan
+ * they are frozen too. Never frozen, so the platform's decisions reach a held tenant: desiredState (suspended, in
+ * grace, reactivated), health waiting, volume deletion, the ownership marker.
  */
-export const HELD_SERVICE_INPUTS = [
-  "name", "description", "compose", "env", "templateRef", "readGenerated", "initialUrls", "tenant",
-  "projectUuid", "environmentName", "serverUuid", "destinationUuid",
-];
+const HELD_SERVICE_INPUTS = ["name", "description", "initialUrls", "tenant", "projectUuid", "environmentName", "serverUuid", "destinationUuid", "held"];
+const HELD_RENDERED_INPUTS = ["compose", "env", "templateRef", "readGenerated"];
 /** The record fields a hold freezes; status, its reason and the grace dates are still written. */
-const HELD_RECORD_INPUTS = ["coolifyProjectUuid", "coolifyServiceUuid", "templateRef", "urls", "credentials"];
+const HELD_RECORD_INPUTS = ["coolifyProjectUuid", "coolifyServiceUuid", "urls", "credentials", "appliedSpec"];
 
 export interface TenantStackArgs {
   tenant: Tenant;
@@ -80,7 +71,8 @@ export class TenantStack extends pulumi.ComponentResource {
     const alias = (name: string) => (args.deployedBefore ? { aliases: [{ name }] } : {});
     super("cloudfreedom:tenant:Stack", tenant.id, {}, { ...opts, ...alias(tenant.slug) });
     const hold = "hold" in spec ? spec.hold : undefined;
-    const plan = "plan" in spec ? spec.plan : undefined;
+    // A held tenant re-rendered from its applied spec has a plan too (its own inputs as applied).
+    const plan = "plan" in spec ? spec.plan : hold?.plan;
     // Children wait for what the stack waits for (the teardown guard): a component's dependsOn alone does not hold them.
     // A held project and domain keep every input as last applied; the service and record only what a hold freezes.
     const child = (kind: string, frozen: string[] = ["*"]) => ({
@@ -88,10 +80,8 @@ export class TenantStack extends pulumi.ComponentResource {
     });
 
     // Held: an empty name, which the Project's check refuses, so a project without state is never created or adopted.
-    // Ids, not the uuid outputs: an id stays known in a preview of an update (a marker rewrite, say), where every
-    // output of a dynamic resource is unknown and would preview each dependent as replaced.
     const projectUuid = args.sharedProjectUuid ??
-      new Project(`${tenant.id}-project`, { name: hold ? "" : `Tenant ${tenant.slug}`, description: `CloudFreedom tenant ${tenant.slug}`, owner: args.owner, tenantId: tenant.id, claimFrom: config.claimFrom }, child("project")).id;
+      new Project(`${tenant.id}-project`, { name: hold ? "" : `Tenant ${tenant.slug}`, description: `CloudFreedom tenant ${tenant.slug}`, owner: args.owner, tenantId: tenant.id, claimFrom: config.claimFrom }, child("project")).uuid;
     const running = tenant.status === "active" && !args.deleteAfter;
     const rendered = plan?.rendered;
     // The Service keeps a `generated` output only when it reads values, and the record reads it only then.
@@ -110,7 +100,7 @@ export class TenantStack extends pulumi.ComponentResource {
         // Held: stand-ins, never sent. On an update ignoreChanges puts the last applied inputs back; on a create the
         // Service's check refuses HELD_TEMPLATE_REF.
         compose: rendered?.composeYaml ?? "",
-        env: plan ? envOf(plan, config) : {},
+        env: plan && !hold?.keepEnv ? envOf(plan, config) : {},
         templateRef: rendered?.templateRef ?? HELD_TEMPLATE_REF,
         desiredState: running ? undefined : "stopped",
         waitForHealthy: config.waitForHealthy,
@@ -125,8 +115,9 @@ export class TenantStack extends pulumi.ComponentResource {
         tenant: tenant.slug,
         allowReplace: config.allowReplace.includes("*") || config.allowReplace.includes(tenant.slug) || undefined,
         onUnhealthy: "record",
+        held: hold ? true : undefined,
       },
-      child("service", HELD_SERVICE_INPUTS),
+      child("service", [...HELD_SERVICE_INPUTS, ...(plan ? (hold?.keepEnv ? ["env"] : []) : HELD_RENDERED_INPUTS)]),
     );
 
     // The port in a Coolify URL is the container port Traefik forwards to (coolify-api.md §7.7).
@@ -136,7 +127,7 @@ export class TenantStack extends pulumi.ComponentResource {
     const ingress = rendered ? { service: rendered.domainService, port: rendered.domainPort, hosts } : hold && heldIngress(hold);
     const domain = ingress && ingress.service
       ? new Domain(`${tenant.id}-domain`, {
-          serviceUuid: service.id,
+          serviceUuid: service.uuid,
           container: ingress.service,
           applicationUuid: service.applications.apply((apps) => apps[ingress.service]),
           knownFqdn: service.fqdns.apply((fqdns) => (fqdns ?? {})[ingress.service]),
@@ -153,8 +144,10 @@ export class TenantStack extends pulumi.ComponentResource {
     const record = new ProvisioningRecord(`${tenant.id}-record`, {
       tenantId: tenant.id,
       coolifyProjectUuid: applied?.coolifyProjectUuid ?? projectUuid,
-      coolifyServiceUuid: applied?.coolifyServiceUuid ?? service.id,
+      coolifyServiceUuid: applied?.coolifyServiceUuid ?? service.uuid,
       templateRef: rendered?.templateRef ?? applied?.templateRef ?? HELD_TEMPLATE_REF,
+      // The tenant's own inputs as applied, for a later hold; a held tenant keeps the one it has.
+      appliedSpec: hold ? hold.record?.appliedSpec as Record<string, unknown> | undefined : plan && { ...appliedSpecOf(plan) },
       status: hold ? "held" : service.status,
       statusReason: this.problem.apply((problem) => problem || (args.deleteAfter ? "pending deletion" : plan?.statusReason ?? "")),
       deleteAfter: args.deleteAfter ?? "",
@@ -166,7 +159,7 @@ export class TenantStack extends pulumi.ComponentResource {
       ...child("record", HELD_RECORD_INPUTS), dependsOn: domain ? [domain] : [service],
     });
 
-    this.serviceUuid = service.id;
+    this.serviceUuid = service.uuid;
     this.status = hold ? pulumi.output("held") : service.status;
     this.done = record.lastDeployed;
     this.registerOutputs({ serviceUuid: this.serviceUuid, status: this.status });

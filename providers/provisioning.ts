@@ -9,8 +9,8 @@ import { changedKeys } from "./diff";
 import { hosted } from "./runtime";
 
 /** Plain, resolved inputs: the record as lib/tenants/provisioning writes it, for one tenant. */
-export type ProvisioningRecordInputs = { tenantId: string } & Required<Omit<provisioning.ProvisioningInput, "lastDeployed" | "statusReason" | "deleteAfter" | "graceStartedAt">> &
-  Pick<provisioning.ProvisioningInput, "statusReason" | "deleteAfter" | "graceStartedAt">;
+export type ProvisioningRecordInputs = { tenantId: string } & Required<Omit<provisioning.ProvisioningInput, "lastDeployed" | "statusReason" | "deleteAfter" | "graceStartedAt" | "appliedSpec">> &
+  Pick<provisioning.ProvisioningInput, "statusReason" | "deleteAfter" | "graceStartedAt" | "appliedSpec">;
 
 export interface ProvisioningRecordOutputs extends ProvisioningRecordInputs {
   lastDeployed: string;
@@ -20,7 +20,7 @@ export type ProvisioningRecordArgs = { [K in keyof Omit<ProvisioningRecordInputs
   credentials: pulumi.Input<Record<string, pulumi.Input<string>>>;
 };
 
-const FIELDS = ["coolifyProjectUuid", "coolifyServiceUuid", "templateRef", "status", "statusReason", "deleteAfter", "graceStartedAt", "urls", "credentials"] as const;
+const FIELDS = ["coolifyProjectUuid", "coolifyServiceUuid", "templateRef", "status", "statusReason", "deleteAfter", "graceStartedAt", "urls", "credentials", "appliedSpec"] as const;
 
 function toRecord(inputs: ProvisioningRecordInputs, lastDeployed: string): provisioning.ProvisioningInput {
   const { tenantId: _tenant, ...rest } = inputs;
@@ -63,8 +63,10 @@ export class ProvisioningRecord extends pulumi.CustomResource {
   declare readonly lastDeployed: pulumi.Output<string>;
 
   constructor(name: string, args: ProvisioningRecordArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = { ...args, credentials: pulumi.secret(args.credentials), lastDeployed: undefined };
+    // appliedSpec holds the tenant's bot token: a secret, as the credentials are.
+    const applied = args.appliedSpec === undefined ? {} : { appliedSpec: pulumi.secret(args.appliedSpec) };
+    const props = { ...args, ...applied, credentials: pulumi.secret(args.credentials), lastDeployed: undefined };
     const [type, inputs] = hosted("provisioning", "cloudfreedom", "ProvisioningRecord", props);
-    super(type, name, inputs, { ...opts, additionalSecretOutputs: ["credentials"] });
+    super(type, name, inputs, { ...opts, additionalSecretOutputs: ["credentials", "appliedSpec"] });
   }
 }

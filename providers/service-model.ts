@@ -58,6 +58,9 @@ export interface ServiceInputs {
   tenantId?: string;
   /** The tenant (slug) the service belongs to, for messages. */
   tenant?: string;
+  /** The tenant is held (program/tenant-stack.ts). Its ignoreChanges lists `held`, so an update, which gets its last
+   * applied inputs back, never sees it; a create, which has none, is refused at the check. Never in state. */
+  held?: boolean;
   /** This run may replace the service (CLOUDFREEDOM_ALLOW_REPLACE names the tenant or `*`). Default false:
    * a replacement is a teardown (new uuid, empty volumes, new generated secrets) and is refused. */
   allowReplace?: boolean;
@@ -144,15 +147,16 @@ export function withDefaults(inputs: ServiceInputs): ServiceInputs {
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
-/** The templateRef of a held tenant's Service (program/tenant-stack.ts): a stand-in that only an update replaces. */
+/** The templateRef of a held tenant's Service that has no applied spec to re-render (program/tenant-stack.ts): a
+ * stand-in that only an update replaces, as `held` refuses a create. */
 export const HELD_TEMPLATE_REF = "held";
 
 /** Local checks, no network. Invalid YAML must never reach Coolify, which answers it with a 500 (§11.10). */
 export function checkService(inputs: ServiceInputs): CheckFailure[] {
   const failures: CheckFailure[] = [];
   // A held tenant's inputs are its last applied ones (ignoreChanges); on a create there are none, so it is refused.
-  if (inputs.templateRef === HELD_TEMPLATE_REF) {
-    return [{ property: "templateRef", reason: `tenant ${inputs.tenant ?? inputs.name} is held (its record is invalid) and this stack has no applied spec of its service: refused, nothing is created or adopted; correct the tenant's record (its agent_provisioning status_reason says what)` }];
+  if (inputs.held === true || inputs.templateRef === HELD_TEMPLATE_REF) {
+    return [{ property: "held", reason: `tenant ${inputs.tenant ?? inputs.name} is held (its record is invalid) and this stack has no applied spec of its service: refused, nothing is created or adopted; correct the tenant's record (its agent_provisioning status_reason says what)` }];
   }
   for (const key of ["name", "projectUuid", "serverUuid", "compose", "templateRef"] as const) {
     if (!inputs[key]) failures.push({ property: key, reason: "required" });

@@ -30,6 +30,8 @@ export interface ProvisioningInput {
   lastDeployed?: string;
   /** Generated credentials for the Admin Portal (a hidden field). On update, omitted keeps the stored value. */
   credentials?: Record<string, string>;
+  /** The tenant's own inputs as applied (a hidden field; program/held-plan.ts AppliedSpec). On update, omitted keeps the stored value. */
+  appliedSpec?: Record<string, unknown>;
 }
 
 /** A stored provisioning record. */
@@ -50,6 +52,8 @@ export interface Provisioning {
   observedAt?: string;
   lastError: string;
   credentials: Record<string, string>;
+  /** The tenant's own inputs as last applied, unparsed (program/held-plan.ts reads it); absent before a run wrote it. */
+  appliedSpec?: unknown;
 }
 
 const COLLECTION = PROVISIONING_COLLECTION;
@@ -137,6 +141,7 @@ function toBody(record: ProvisioningInput): Record<string, unknown> {
   if (record.urls !== undefined) body.urls = record.urls;
   if (record.lastDeployed !== undefined) body.last_deployed = record.lastDeployed;
   if (record.credentials !== undefined) body.credentials = record.credentials;
+  if (record.appliedSpec !== undefined) body.applied_spec = record.appliedSpec;
   return body;
 }
 
@@ -161,6 +166,7 @@ function fromRecord(record: unknown, tenantId: string): Provisioning {
     urls: strings.nullish().transform((value) => value ?? {}),
     last_deployed: z.string().default(""),
     credentials: strings.nullish().transform((value) => value ?? {}),
+    applied_spec: z.unknown(),
   });
   const parsed = schema.safeParse(record);
   if (!parsed.success) {
@@ -189,6 +195,7 @@ function fromRecord(record: unknown, tenantId: string): Provisioning {
     ...(raw.observed_at !== "" ? { observedAt: isoTime(raw.observed_at) } : {}),
     lastError: raw.last_error,
     credentials: raw.credentials,
+    ...(raw.applied_spec !== undefined && raw.applied_spec !== null ? { appliedSpec: raw.applied_spec } : {}),
   };
 }
 

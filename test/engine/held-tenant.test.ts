@@ -1,6 +1,7 @@
 // A held tenant through the real engine, a real PocketBase and the Coolify emulator: a field of its own row that does
 // not parse (a Telegram id typed as @bob) holds that tenant alone, and the hold freezes only its own inputs: the
-// platform's decisions (suspend, reactivate) still reach its service. The steps share one platform and run in order.
+// platform's decisions (suspend, reactivate, a plan's lower limits, a rotated router key) still reach its service.
+// The steps share one platform and run in order.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { provisioningRecordOf, startDeployedPlatform, updateTenant, type Platform } from "../support/platform";
 import { ENGINE_TIMEOUT, failure } from "../support/engine";
@@ -51,6 +52,26 @@ describe("a held tenant", () => {
     expect(service("cf-bolt").dockerComposeRaw).toBe(compose);
   }, ENGINE_TIMEOUT);
 
+  it("gets its plan's lower limits and a rotated router key while held, and none of its own edits", async () => {
+    const bolt = service("cf-bolt");
+    expect(bolt.dockerComposeRaw).toContain("memory: 2048M");
+    const pb = await platform.admin();
+    const starter = await pb.collection("plans").getFirstListItem('name = "starter"');
+    await pb.collection("plans").update(starter.id, { limits: { openclaw: { cpus: 0.5, memoryMb: 1536 } } });
+    await updateTenant(pb, "bolt", { ai_router_key: "sk-test-bolt-rotated-key-0002", settings: { timezone: "Europe/Berlin" } });
+    clearLog();
+    const up = await failure(platform.program.stack.up());
+    expect(up).toMatch(/- bolt: held: tenant "bolt": telegram_allow_from\[0\]/);
+    const after = service("cf-bolt");
+    expect(after.uuid).toBe(bolt.uuid);
+    expect(after.dockerComposeRaw).toContain("memory: 1536M");
+    expect(after.dockerComposeRaw).not.toContain("Europe/Berlin");
+    expect(after.envs.find((e) => e.key === "CF_AI_ROUTER_KEY")?.value).toBe("sk-test-bolt-rotated-key-0002");
+    expect(writesTo(bolt.uuid)).toContainEqual({ method: "POST", path: `/api/v1/services/${bolt.uuid}/restart` });
+    expect(platform.writes().filter((w) => w.method === "DELETE")).toEqual([]);
+    expect((await recordOf("bolt")).status).toBe("held");
+  }, ENGINE_TIMEOUT);
+
   it("converges again once its row is corrected", async () => {
     await updateTenant(await platform.admin(), "bolt", { telegram_allow_from: [] });
     const up = await platform.program.stack.up();
@@ -58,5 +79,7 @@ describe("a held tenant", () => {
     expect(up.summary.resourceChanges?.delete).toBeUndefined();
     const record = await recordOf("bolt");
     expect([record.status, record.status_reason]).toEqual(["running:healthy", ""]);
+    // Its own edit made while held reaches it now (and the compose text shows it, so the check above is no blind spot).
+    expect(service("cf-bolt").dockerComposeRaw).toContain("Europe/Berlin");
   }, ENGINE_TIMEOUT);
 });

@@ -14,7 +14,7 @@ const record = (urls: Record<string, string>) => ({ urls } as Provisioning);
 describe("holdOrRefuse", () => {
   it("holds an invalid tenant that has a write-back record (applied before) and refuses one that has none", () => {
     const { held, refused } = holdOrRefuse([invalid("acme"), invalid("bolt"), invalid("new")], new Map([["idacme", record({ primary: "https://acme.x" })], ["idbolt", record({})]]));
-    expect(held.map((h) => [h.invalid.tenant.slug, h.hasDomain])).toEqual([["acme", true], ["bolt", false]]);
+    expect(held.map((h) => [h.invalid.tenant.slug, h.hold.hasDomain])).toEqual([["acme", true], ["bolt", false]]);
     expect(refused.map((r) => r.tenant.slug)).toEqual(["new"]);
   });
 });

@@ -296,11 +296,14 @@ describe("Service provider", () => {
   });
 
   it("refuses at its check a held tenant's service that has no applied spec, so nothing reaches Coolify", async () => {
-    const inputs = { ...(await baseInputs(h)), compose: "", env: {}, templateRef: "held", tenant: "bolt" };
     h.emulator.requests.length = 0;
-    const { failures } = await p.check(NONE, inputs);
-    expect(failures).toEqual([{ property: "templateRef", reason: expect.stringMatching(/^tenant bolt is held .* refused, nothing is created or adopted/) }]);
-    expect(writes(h.emulator)).toEqual([]);
+    // Re-rendered from its applied spec (real inputs), or stand-ins when it has none: refused either way.
+    for (const held of [{ held: true }, { compose: "", env: {}, templateRef: "held" }]) {
+      const inputs = { ...(await baseInputs(h)), tenant: "bolt", ...held };
+      const { failures } = await p.check(NONE, inputs);
+      expect(failures).toEqual([{ property: "held", reason: expect.stringMatching(/^tenant bolt is held .* refused, nothing is created or adopted/) }]);
+    }
+    expect(writes(h.emulator).filter((w) => !w.startsWith("POST /api/v1/projects"))).toEqual([]);
   });
 
   it("keeps the volumes when the deleting run leaves deleteVolumesOnTeardown unset, whatever an earlier run left in state", async () => {

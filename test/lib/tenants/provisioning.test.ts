@@ -135,6 +135,15 @@ describe("provisioning write-back", () => {
     expect(active.graceStartedAt).toBeUndefined();
   });
 
+  it("keeps the tenant's applied spec in a hidden field, reads it back, and keeps it when an update leaves it out", async () => {
+    const applied = { slug: "acme", template: "llm-stack", templateVersion: "1.1.0", settings: { webuiName: "Acme" }, telegramAllowFrom: [], secrets: {}, hosts: ["acme.example"] };
+    await upsertProvisioning(server, acmeId, { ...DEPLOYED, appliedSpec: applied });
+    await upsertProvisioning(server, acmeId, { ...DEPLOYED, status: "held" });
+    expect((await getProvisioning(server, acmeId))?.appliedSpec).toEqual(applied);
+    const field = (await admin.collections.getOne(PROVISIONING_COLLECTION)).fields.find((f: { name: string }) => f.name === "applied_spec");
+    expect(field).toMatchObject({ type: "json", hidden: true });
+  });
+
   it("logs in once per process and source, however many records it reads and writes, also when called concurrently", async () => {
     // A superuser of its own, so no earlier test has logged in with this source yet.
     const email = "record-client@cloudfreedom.test";
