@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { dockerEngineSkipReason, ENGINE_START_TIMEOUT, runCommand, startDockerEngine, type DockerEngine } from "../support/docker-engine";
 
 const skip = dockerEngineSkipReason();
+if (skip) console.warn(`${__filename}: ${skip}`);
 
 describe.skipIf(skip)(`private Docker engines side by side${skip ? ` — ${skip}` : ""}`, () => {
   const engines: DockerEngine[] = [];

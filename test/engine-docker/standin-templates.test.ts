@@ -14,6 +14,7 @@ import { dockerEngineSkipReason, ENGINE_START_TIMEOUT, ENGINE_STOP_TIMEOUT, star
 import { templateImages } from "../support/standin-images";
 
 const skip = dockerEngineSkipReason();
+if (skip) console.warn(`${__filename}: ${skip}`);
 const PLATFORM = { aiRouterUrl: "https://ai-router.example.invalid/v1", aiRouterKey: "sk-router-key-for-the-engine-test", baseDomain: "agents.example.invalid" };
 
 interface Deployed {
