@@ -325,7 +325,10 @@ export async function startDockerEngine(options: EngineOptions = {}): Promise<Do
       stop: () => (stopped ??= stopEngine(slot, dir, pid, docker)),
     };
   } catch (error) {
-    if (child?.pid) child.kill("SIGKILL");
+    if (child?.pid) {
+      child.kill("SIGKILL");
+      running.delete(child.pid);
+    }
     await cleanupEngine(slot, dir, child?.pid);
     rmSync(slotFile(slot), { force: true });
     throw error;
