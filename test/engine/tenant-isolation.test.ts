@@ -41,21 +41,23 @@ describe("tenant isolation against PocketBase and Coolify", () => {
 
   it("refuses a custom domain that is another tenant's host: the tenant is held, the run fails naming it, with no Coolify write", async () => {
     const before = boltUrls();
-    await updateTenant(await platform.admin(), "bolt", { custom_domain: "acme.agents.cloudfreedom.test", custom_domain_verified: true });
+    await updateTenant(await platform.admin(), "bolt", { custom_domain: "acme.agents.cloudfreedom.test", custom_domain_verified: true, custom_domain_verified_host: "acme.agents.cloudfreedom.test" });
     clearLog();
     try {
       const preview = await platform.program.stack.preview();
       const up = await failure(platform.program.stack.up());
       for (const text of [preview.stdout, up]) {
         expect(text).toContain('tenant "bolt": custom_domain: custom domain "acme.agents.cloudfreedom.test" is under the platform\'s base domain');
-        expect(text).toContain(`it is tenant "acme"'s host`);
-        expect(text).not.toContain('tenant "acme": ');
+        // What bolt can read (its record) never names another tenant.
+        expect(text).not.toMatch(/tenant "acme"|"acme"'s host/);
       }
       expect(preview.stdout).toContain("tenant bolt is held at its last applied spec");
       expect(up).toContain("1 tenant(s) did not converge");
-      expect((await record("bolt")).status).toBe("held");
+      const held = await record("bolt");
+      expect(held.status).toBe("held");
+      expect(held.status_reason).not.toMatch(/acme"|chirp"/);
     } finally {
-      await updateTenant(await platform.admin(), "bolt", { custom_domain: "", custom_domain_verified: false });
+      await updateTenant(await platform.admin(), "bolt", { custom_domain: "", custom_domain_verified: false, custom_domain_verified_host: "" });
     }
     expect(platform.writes()).toEqual([]);
     expect(boltUrls()).toBe(before);
@@ -68,14 +70,26 @@ describe("tenant isolation against PocketBase and Coolify", () => {
     await platform.program.stack.up();
     expect(platform.writes()).toEqual([]);
     expect(boltUrls()).toBe(before);
-    expect((await record("bolt")).status_reason).toMatch(/^custom domain agents\.bolt\.example is left off until it is verified/);
+    expect((await record("bolt")).status_reason).toMatch(/^custom domain agents\.bolt\.example is left off until the Admin Portal has verified this host/);
 
-    await updateTenant(await platform.admin(), "bolt", { custom_domain_verified: true });
+    // Typed as tenants type it; the normalised host is what reaches Coolify.
+    await updateTenant(await platform.admin(), "bolt", { custom_domain: "Agents.Bolt.Example.", custom_domain_verified: true, custom_domain_verified_host: "agents.bolt.example" });
     clearLog();
     await platform.program.stack.up();
     expect(boltUrls()).toBe(`${before},https://agents.bolt.example:8080`);
     expect((await record("bolt")).status_reason).toBe("");
     expect(platform.writes().every((w) => w.path.includes(service("bolt").uuid))).toBe(true);
+  }, ENGINE_TIMEOUT);
+
+  it("binds a verification to its host: another domain typed later is left off while the flag stays true", async () => {
+    const before = boltUrls()?.split(",")[0];
+    await updateTenant(await platform.admin(), "bolt", { custom_domain: "shop.bolt.example" });
+    clearLog();
+    await platform.program.stack.up();
+    expect(boltUrls()).toBe(before);
+    expect((await record("bolt")).status_reason).toMatch(/^custom domain shop\.bolt\.example is left off until the Admin Portal has verified this host/);
+    await updateTenant(await platform.admin(), "bolt", { custom_domain: "", custom_domain_verified: false, custom_domain_verified_host: "" });
+    await platform.program.stack.up();
   }, ENGINE_TIMEOUT);
 
   it("rotates one tenant's router key with one env update and one restart of that tenant only", async () => {
