@@ -111,6 +111,20 @@ describe("npm run pocketbase:check", () => {
     }
   });
 
+  it("warns, without failing, about a field that would hold only its tenant, naming tenant, column and fix", async () => {
+    const bolt = await admin.collection("tenants").getFirstListItem(admin.filter("subdomain = {:s}", { s: "bolt" }));
+    const before = bolt.telegram_users;
+    await admin.collection("tenants").update(bolt.id, { telegram_users: ["@bob"] });
+    try {
+      const { code, out } = await check();
+      expect(code).toBe(0);
+      expect(out).toContain('tenant "bolt", column "telegram_allow_from[0]": must be numeric Telegram user ids (not @names); the program holds this tenant');
+      expect(out).toContain('fix: correct this tenant\'s data behind column "telegram_allow_from"');
+    } finally {
+      await admin.collection("tenants").update(bolt.id, { telegram_users: before });
+    }
+  });
+
   it("fails when the view is missing, and warns about realtime sources the view reads but nobody watches", async () => {
     const missing = await check({ POCKETBASE_TENANT_VIEW: "agent_tenants_v2" });
     expect(missing.code).toBe(1);
