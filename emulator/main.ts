@@ -8,7 +8,7 @@ import { startCoolifyEmulator, type EmulatorOptions } from "./server";
 const COMMAND = {
   name: "coolify:emulator",
   usage: "[--port <n>] [--host <address>] [--token <root token> | --token-file <path>] [--lifecycle-delay-ms <ms>] " +
-    "[--delete-delay-ms <ms>] [--rate-limit <per minute>] [--api-disabled] [--coolify-version <x.y.z>]",
+    "[--delete-delay-ms <ms>] [--rate-limit <per minute>] [--api-disabled] [--coolify-version <x.y.z>] [--docker <unix:///path/docker.sock>]",
   options: {
     port: { type: "string" },
     host: { type: "string" },
@@ -19,6 +19,7 @@ const COMMAND = {
     "rate-limit": { type: "string" },
     "api-disabled": { type: "boolean" },
     "coolify-version": { type: "string" },
+    docker: { type: "string" },
   },
 } as const;
 
@@ -36,10 +37,18 @@ function emulatorOptions(argv: string[]): EmulatorOptions & { tokenFile?: string
       rateLimitPerMinute: integerOption(values, "rate-limit", { min: 0 }),
       apiEnabled: values["api-disabled"] ? false : undefined,
       coolifyVersion: version,
+      docker: dockerOption(values.docker),
     };
     // Only what was given: an undefined port would override the default 8000.
     return Object.fromEntries(Object.entries(chosen).filter(([, value]) => value !== undefined));
   });
+}
+
+/** `--docker unix:///path/docker.sock`: starts, stops and deletes run on that engine behind a coolify-proxy Traefik. */
+function dockerOption(host: string | undefined): EmulatorOptions["docker"] {
+  if (host === undefined) return undefined;
+  if (!/^unix:\/\/\/.+/.test(host)) throw new UsageError(`--docker must name an engine socket like unix:///run/docker.sock, got "${host}"`);
+  return { host };
 }
 
 /** Sanctum's `<id>|` prefix is not secret; nothing of the secret part is shown. */
@@ -56,10 +65,13 @@ async function main(): Promise<void> {
     `root token: ${hint(emulator.token)}`,
     `server uuid: ${emulator.serverUuid}`,
     `destination uuid: ${emulator.destinationUuid}`,
-    `control routes: ${emulator.url}/_emulator/{state,requests,faults,tokens,api-enabled,volumes,services/<uuid>/effective}`,
+    `control routes: ${emulator.url}/_emulator/{state,requests,faults,tokens,api-enabled,volumes,services/<uuid>/effective,engine,services/<uuid>/engine}`,
     isLoopback(new URL(emulator.url).hostname.replace(/^\[|\]$/g, ""))
       ? "  answered for loopback clients without a token (bound to loopback)"
       : "  not on loopback: every control request needs the root token (Authorization: Bearer <token>)",
+    ...(emulator.docker
+      ? [`docker mode: engine ${emulator.docker.dockerHost}; coolify-proxy http ${emulator.docker.proxyHttpUrl}, https ${emulator.docker.proxyHttpsUrl}, API ${emulator.docker.proxyApiUrl}`]
+      : []),
   ];
   if (!parsed.rootToken) {
     // A generated token is written to a file (mode 600), never printed in full.
