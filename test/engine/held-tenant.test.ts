@@ -82,4 +82,17 @@ describe("a held tenant", () => {
     // Its own edit made while held reaches it now (and the compose text shows it, so the check above is no blind spot).
     expect(service("cf-bolt").dockerComposeRaw).toContain("Europe/Berlin");
   }, ENGINE_TIMEOUT);
+
+  it("is refused, never created, when this stack lost its service (deleted out of band, dropped by a refresh)", async () => {
+    const bolt = service("cf-bolt");
+    await updateTenant(await platform.admin(), "bolt", { telegram_allow_from: ["@bob"] });
+    expect(platform.coolify.store.deleteServiceOutOfBand(bolt.uuid)).toBe(true);
+    await platform.program.stack.refresh();
+    clearLog();
+    const up = await failure(platform.program.stack.up());
+    expect(up).toMatch(/tenant bolt is held \(its record is invalid\) and this stack has no applied spec of its service: refused, nothing is created or adopted/);
+    expect(platform.writes().filter((w) => w.path === "/api/v1/services" || w.path.includes(bolt.uuid))).toEqual([]);
+    expect(platform.coolify.store.findServices({ name: "cf-bolt" })).toHaveLength(0);
+    expect(platform.writes().filter((w) => w.method === "DELETE")).toEqual([]);
+  }, ENGINE_TIMEOUT);
 });
