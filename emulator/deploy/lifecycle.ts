@@ -1,6 +1,8 @@
 import { deployService, type Deployment } from "./deploy";
 import { refreshFromEngine } from "./engine-status";
+import type { EngineRun } from "../model/deployment";
 import type { Faults } from "../model/faults";
+import { timestamp } from "../model/ids";
 import type { DeleteFlags, ServiceRecord } from "../model/records";
 import type { EmulatorStore } from "../model/store";
 
@@ -50,11 +52,17 @@ export function queueStart(store: EmulatorStore, service: ServiceRecord): void {
 async function completeOnEngine(store: EmulatorStore, service: ServiceRecord, done: Deployment, current: () => boolean): Promise<void> {
   const engine = store.engine;
   if (!engine || !current()) return;
-  if (done.result.ok) done.engine = await engine.start(service, done);
+  if (done.result.ok) done.engine = await engine.start(service, done).catch((error: unknown) => failedRun("start", error));
   if (!current()) return;
   service.deployment = done;
   await refreshFromEngine(store, [service]).catch(() => undefined);
   if (current()) service.activity = null;
+}
+
+/** An engine action that threw before it could record its commands (a work dir not writable, say). */
+function failedRun(action: EngineRun["action"], error: unknown): EngineRun {
+  const message = error instanceof Error ? error.message : String(error);
+  return { action, at: timestamp(), ok: false, steps: [], error: message };
 }
 
 export function queueStop(store: EmulatorStore, service: ServiceRecord): void {
@@ -64,7 +72,7 @@ export function queueStop(store: EmulatorStore, service: ServiceRecord): void {
     store.schedule(store.settings.lifecycleDelayMs, () => {
       if (service.lifecycleGeneration !== generation) return;
       service.activity = null;
-      void engine.stop(service).then(async (run) => {
+      void engine.stop(service).catch((error: unknown) => failedRun("stop", error)).then(async (run) => {
         if (service.deployment) service.deployment.stop = run;
         await refreshFromEngine(store, [service]).catch(() => undefined);
       });
@@ -90,7 +98,8 @@ export function queueDelete(store: EmulatorStore, faults: Faults, service: Servi
   const engine = store.engine;
   if (engine) {
     store.schedule(delay, () => {
-      void engine.remove(service, flags).then((run) => {
+      // Coolify's DeleteResourceJob force-deletes the rows whatever the engine said (its `finally`).
+      void engine.remove(service, flags).catch((error: unknown) => failedRun("delete", error)).then((run) => {
         store.finishServiceDelete(service.uuid, flags);
         const entry = [...store.deletions].reverse().find((d) => d.uuid === service.uuid);
         if (entry) entry.engine = run;

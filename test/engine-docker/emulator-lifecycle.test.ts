@@ -1,6 +1,6 @@
 // The emulator's docker mode through its API, as Coolify's StartService, StopService and DeleteResourceJob behave on
 // a server: a start the engine refuses, stop and start keeping a volume's file, delete keeping volumes unless asked.
-import { existsSync } from "node:fs";
+import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCoolifyEmulator, type CoolifyEmulator } from "../../emulator/server";
@@ -61,6 +61,17 @@ describe.skipIf(skip)(`the emulator's service actions on a real engine${skip ? `
     }
   }
 
+  /** What the engine did at the service's last start, once recorded. */
+  async function engineView(uuid: string): Promise<EngineView> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const res = await api<EngineView>("GET", `/_emulator/services/${uuid}/engine`);
+      if (res.status === 200 && res.body.start) return res.body;
+      if (Date.now() > deadline) throw new Error("no engine run recorded");
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
   async function create(cpus: number, name: string): Promise<string> {
     const res = await api<{ uuid: string }>("POST", "/services", {
       project_uuid: project, environment_name: "production", server_uuid: emu.serverUuid, name,
@@ -84,15 +95,7 @@ describe.skipIf(skip)(`the emulator's service actions on a real engine${skip ? `
   it("fails a start the engine refuses as Coolify's does: containers stay exited, the engine's message at the control route", async () => {
     const uuid = await create(64, "toobig");
     expect((await api("POST", `/services/${uuid}/start`)).status).toBe(200);
-    const view = await (async () => {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const res = await api<EngineView>("GET", `/_emulator/services/${uuid}/engine`);
-        if (res.status === 200 && res.body.start) return res.body;
-        if (Date.now() > deadline) throw new Error("no engine run recorded");
-        await new Promise((r) => setTimeout(r, 300));
-      }
-    })();
+    const view = await engineView(uuid);
     expect(view.loader.ok).toBe(true);
     expect(view.start?.ok).toBe(false);
     expect(view.start?.error).toMatch(/Range of CPUs is from 0\.01 to \d+\.00, as there are only \d+ CPUs available/);
@@ -113,6 +116,24 @@ describe.skipIf(skip)(`the emulator's service actions on a real engine${skip ? `
     await until(uuid, (s) => s === "running:healthy");
     const read = await engine.docker(["exec", container, "sh", "-c", "cat /data/marker"], { allowFailure: true });
     expect(read.stdout.trim()).toBe("kept");
+  });
+
+  it("fails a start whose work dir cannot be written with the reason, instead of staying starting", async () => {
+    const uuid = await create(0.5, "nodir");
+    const services = join(emu.docker!.dataDir, "services");
+    const saved = `${services}.saved`;
+    renameSync(services, saved);
+    writeFileSync(services, "not a folder");
+    try {
+      await api("POST", `/services/${uuid}/start`);
+      const view = await engineView(uuid);
+      expect(await until(uuid, (s) => !s.startsWith("starting"))).toBe("exited");
+      expect(view.start?.ok).toBe(false);
+      expect(view.start?.error).toMatch(/ENOTDIR|not a directory/);
+    } finally {
+      rmSync(services, { force: true });
+      renameSync(saved, services);
+    }
   });
 
   it("deletes containers, network and work dir but keeps the volumes unless delete_volumes", async () => {
