@@ -61,6 +61,14 @@ describe("Coolify preflight", () => {
     expect(writes()).toEqual([]);
   });
 
+  it("finds a token without read, and still probes write and deploy", async () => {
+    const token = emulator.store.addToken({ team: 0, abilities: ["write", "deploy"] });
+    const findings = await preflight({ conn: connection(token) });
+    expect(problems(findings)).toEqual([expect.objectContaining({ check: "ability:read", fix: expect.stringContaining("read, write and deploy") })]);
+    expect(findings.filter((f) => f.check.startsWith("ability:") && f.level === "ok").map((f) => f.check)).toEqual(["ability:write", "ability:deploy"]);
+    expect(writes()).toEqual([]);
+  });
+
   it("finds a token without deploy", async () => {
     const token = emulator.store.addToken({ team: 0, abilities: ["read", "write"] });
     expect(problems(await preflight({ conn: connection(token) }))).toEqual([expect.objectContaining({ check: "ability:deploy" })]);
