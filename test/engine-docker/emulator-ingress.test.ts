@@ -124,6 +124,20 @@ describe.skipIf(skip)(`the emulator on a real engine behind Coolify's Traefik${s
     console.log(`isolation: ${from} -> ${boltIp}:8080 exit ${byAddress.code} (${byAddress.stderr.trim()}); by name exit 6; coolify-proxy -> ${viaProxy.stdout}`);
   });
 
+  it("serves Traefik's API to Host coolify-proxy on the http entrypoint, as the proxy's own Coolify labels route it", async () => {
+    // ingress.md §2 [verify]: the label router `traefik` (entrypoint http, no rule) gets Traefik's default rule
+    // Host(`coolify-proxy`) and the service api@internal; the API is on whether or not --api.insecure is.
+    const bolt = await serviceOf("bolt");
+    const outside = await throughProxy(platform.docker.proxyHttpUrl, "coolify-proxy", "/api/http/routers");
+    expect(outside.status).toBe(200);
+    expect(outside.body).toContain(`https-0-${bolt.uuid}-openclaw-eff9@docker`);
+    const acme = await serviceOf("acme");
+    const inside = await exec(`openwebui-${acme.uuid}`, ["curl", "-sS", "--max-time", "5", "-H", "Host: coolify-proxy", "http://coolify-proxy/api/http/services"]);
+    expect(inside.code, inside.stderr).toBe(0);
+    expect(inside.stdout).toContain(`https-0-${bolt.uuid}-openclaw-eff9@docker`);
+    console.log(`proxy API from tenant acme's container: ${inside.stdout.length} bytes, names bolt's service and its server URL: ${/"url":"http:\/\/[\d.]+:8080"/.test(inside.stdout)}`);
+  });
+
   it("measures what else a tenant container reaches on the host, at its network's gateway", async () => {
     const acme = await serviceOf("acme");
     const from = `openwebui-${acme.uuid}`;
