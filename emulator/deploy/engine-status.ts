@@ -1,5 +1,6 @@
 // Docker mode: container statuses come from the engine, as Coolify's status job (GetContainersStatus) reads them
-// with `docker container inspect` and aggregates them per container (model/status.ts engineContainerStatus).
+// with `docker container inspect` and aggregates per container (model/status.ts engineContainerStatus); here the Engine
+// API's container list gives the same state, and the health docker ps shows in its Status text.
 import type { EmulatorStore } from "../model/store";
 import type { ServiceRecord } from "../model/records";
 import { engineContainerStatus } from "../model/status";
