@@ -75,7 +75,7 @@ describe("the reconciler", () => {
     const before = reconciler.runs().length;
     const delta = await pb.collection("tenants").getFirstListItem('slug = "delta"');
     for (let i = 0; i < 20; i++) await pb.collection("tenants").update(delta.id, { name: `Delta ${i}` });
-    await waitFor("a run after the burst", () => reconciler.runs().length > before || undefined, 30_000);
+    await waitFor("a run after the burst", () => reconciler.runs().length > before || undefined);
     await new Promise((done) => setTimeout(done, 2000));
     await reconciler.idle();
     const runs = reconciler.runs().slice(before);
@@ -131,13 +131,31 @@ describe("the reconciler", () => {
     expect(reconciler.lastRun()?.message).toMatch(/over the budget of 1/);
     expect(platform.writes()).toEqual([]);
     expect((await runRecords(pb)).at(-1)).toMatchObject({ result: "refused", counts: { create: 0, update: 0, delete: 0, same: 0 } });
+    // The refusal's remedy points to an operator shell or a one-run allow, never to the reconciler's environment.
+    expect(reconciler.lastRun()?.message).toMatch(/CLOUDFREEDOM_ALLOW_TEARDOWN=\S+ pulumi up --stack test from an operator shell, or POST \/reconcile with \{"allow": \{"teardown": \[/);
+  }, ENGINE_TIMEOUT);
+
+  it("tears down what the guard refused when POST /reconcile allows it for one run, records the allow with that run, and the next run has none", async () => {
+    const before = reconciler.runs().length;
+    const unauthenticated = await fetch(`${reconciler.url}/reconcile`, { method: "POST", body: JSON.stringify({ allow: { teardown: ["acme", "delta"] } }) });
+    expect(unauthenticated.status).toBe(401);
+    const asked = await fetch(`${reconciler.url}/reconcile`, { method: "POST", headers: { Authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ allow: { teardown: ["acme", "delta"] } }) });
+    expect(asked.status).toBe(202);
+    await waitFor("the allowed run", () => reconciler.runs().length > before || undefined);
+    await reconciler.idle();
+    const allowed = reconciler.runs()[before];
+    expect(allowed).toMatchObject({ trigger: "api", result: "succeeded", counts: { delete: 2 } });
+    expect(allowed.message).toMatch(/^allowed for this run only by POST \/reconcile: CLOUDFREEDOM_ALLOW_TEARDOWN=acme,delta; /);
+    expect((await runRecords(pb)).at(-1)?.message).toBe(allowed.message);
+    expect(platform.coolify.store.findServices({ name: "cf-acme" })).toEqual([]);
     for (const slug of ["acme", "delta"]) {
       const tenant = await pb.collection("tenants").getFirstListItem(pb.filter("slug = {:slug}", { slug }));
       await pb.collection("tenants").update(tenant.id, { status: "active" });
     }
-    await new Promise((done) => setTimeout(done, 1500));
+    await waitFor("acme and delta back", () => ["cf-acme", "cf-delta"].every((name) => statusOf(name) === "running:healthy") || undefined);
     await reconciler.idle();
     expect(reconciler.lastRun()).toMatchObject({ result: "succeeded" });
+    expect(reconciler.runs().slice(before + 1).every((run) => !run.message.includes("allowed for this run"))).toBe(true);
   }, ENGINE_TIMEOUT);
 
   it("tears down a tenant cancelled in PocketBase, in a full run", async () => {
