@@ -8,6 +8,7 @@ import { asOperatorError } from "./program/operator-error";
 import { inFreshTask } from "./program/fresh-task";
 import { checkPassphrase, stackSettings } from "./program/passphrase";
 import { routedHosts } from "./program/domain-policy";
+import { placeFleet, type TenantPlacement } from "./program/capacity";
 import { planTenants, reasonOf, type InvalidTenant, type TenantPlan } from "./program/plan";
 import { holdOrRefuse, runFailures, TenantRunError, type Held } from "./program/report";
 import { TenantStack, type TenantSpec } from "./program/tenant-stack";
@@ -30,9 +31,11 @@ async function declare() {
   const lifecycle = planLifecycle(tenants, records, config.teardownGraceDays ?? DEFAULT_GRACE_DAYS, Date.now());
   // Hosts still routed to a tenant (its record's URLs) stay that tenant's until a run has moved them.
   const { plans, invalid } = planTenants(lifecycle.deploy.map((d) => d.tenant), config, routedHosts(records));
-  const { held, refused } = holdOrRefuse(invalid, records, config);
+  const fleet = holdOrRefuse(invalid, records, config);
+  // Each tenant's server: a deployed one stays on its own; a new one that fits nowhere is refused (program/capacity.ts).
+  const { plans: placed, held, refused, placements } = placeFleet(plans, fleet.held, fleet.refused, records, config);
   // Declared in a fresh task to keep the SDK's frames out of every resource's recorded call stack (program/fresh-task.ts).
-  return inFreshTask(declareStacks, { config, stackName, tenants, lifecycle, plans, held, refused, recorded: new Set(records.keys()) });
+  return inFreshTask(declareStacks, { config, stackName, tenants, lifecycle, plans: placed, held, refused, placements, recorded: new Set(records.keys()) });
 }
 
 interface Loaded {
@@ -43,12 +46,14 @@ interface Loaded {
   plans: TenantPlan[];
   held: Held[];
   refused: InvalidTenant[];
+  /** Tenant id -> its server. */
+  placements: Map<string, TenantPlacement>;
   /** Ids of the tenants with a write-back record (deployed by an earlier run). */
   recorded: Set<string>;
 }
 
 /** Everything the program declares, once the tenants are loaded and planned. */
-function declareStacks({ config, stackName, tenants, lifecycle, plans, held, refused, recorded }: Loaded) {
+function declareStacks({ config, stackName, tenants, lifecycle, plans, held, refused, placements, recorded }: Loaded) {
   const declared: Array<{ tenant: Tenant; spec: TenantSpec }> = [
     ...plans.map((plan) => ({ tenant: plan.tenant, spec: { plan } })),
     ...held.map(({ invalid, hold }) => ({ tenant: invalid.tenant, spec: { hold } })),
@@ -61,7 +66,7 @@ function declareStacks({ config, stackName, tenants, lifecycle, plans, held, ref
     budget: config.teardownBudget,
     allow: config.allowTeardown,
     owner,
-    placement: { server: config.coolifyServerUuid, environment: config.coolifyEnvironment ?? "production", sharedProject: config.sharedProject ?? "", destination: config.coolifyDestinationUuid ?? "" },
+    placement: { server: config.coolifyServerUuid ?? "", environment: config.coolifyEnvironment ?? "production", sharedProject: config.sharedProject ?? "", destination: config.coolifyDestinationUuid ?? "" },
     allowReplace: config.allowReplace,
   });
   const shared = config.sharedProject
@@ -71,7 +76,7 @@ function declareStacks({ config, stackName, tenants, lifecycle, plans, held, ref
   // A loop, not a map callback: the SDK records no source position for a frame of an anonymous function.
   const stacks: TenantStack[] = [];
   for (const { tenant, spec } of declared) {
-    stacks.push(new TenantStack({ tenant, spec, config, owner, sharedProjectUuid: shared?.uuid, deleteAfter: grace.get(tenant.id)?.deleteAfter, graceStartedAt: grace.get(tenant.id)?.graceStartedAt, deployedBefore: recorded.has(tenant.id) }, { dependsOn: guard }));
+    stacks.push(new TenantStack({ tenant, spec, config, owner, sharedProjectUuid: shared?.uuid, deleteAfter: grace.get(tenant.id)?.deleteAfter, graceStartedAt: grace.get(tenant.id)?.graceStartedAt, deployedBefore: recorded.has(tenant.id), placement: placements.get(tenant.id) }, { dependsOn: guard }));
   }
 
   for (const { invalid, hold } of held) pulumi.log.warn(`tenant ${invalid.tenant.slug} is held at its last applied spec: ${hold.reason}`);

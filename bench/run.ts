@@ -11,6 +11,7 @@ import type { Bench, BenchEntry } from "./types";
 const MODULES: Array<{ name: string; load: () => Promise<{ run: Bench }> }> = [
   { name: "client-throttle", load: () => import("./client-throttle") },
   { name: "render", load: () => import("./render") },
+  { name: "placement", load: () => import("./placement") },
   { name: "providers", load: () => import("./providers") },
   { name: "program", load: () => import("./program") },
   { name: "reconciler", load: () => import("./reconciler") },

@@ -3,6 +3,7 @@
 // PocketBase password, which the tenant loader needs as a value before any resource is declared.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { readMove, readServerFleet, type Move, type Overcommit, type ServerSpec } from "./servers";
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -36,7 +37,10 @@ const collectionNames = z
 /** Plain settings: key -> schema, example, and whether it is required. */
 const PLAIN = {
   coolifyUrl: { schema: url, example: "https://coolify.cloudfreedom.de", required: true },
-  coolifyServerUuid: { schema: z.string().min(1), example: "<server uuid from GET /api/v1/servers>", required: true },
+  // Either one is required (lib/servers.ts): coolifyServers, or coolifyServerUuid alone as a one-server list.
+  coolifyServerUuid: { schema: z.string().min(1), example: "<server uuid from GET /api/v1/servers>", required: false },
+  coolifyServers: { schema: z.string().min(1), example: `[{"uuid":"<server uuid>","cpus":8,"memoryGb":32}]`, required: false },
+  overcommit: { schema: z.string().min(1), example: `{"cpu":4,"memory":1}`, required: false },
   coolifyDestinationUuid: { schema: z.string().min(1), example: "<destination uuid>", required: false },
   coolifyEnvironment: { schema: z.string().min(1), example: "production", required: false },
   sharedProject: { schema: z.string().min(3), example: "CloudFreedom agents", required: false },
@@ -71,7 +75,12 @@ type PlainValues = { [K in PlainKey]: z.output<(typeof PLAIN)[K]["schema"]> | un
 
 export interface PlatformConfig extends PlainValues {
   coolifyUrl: string;
-  coolifyServerUuid: string;
+  /** The servers tenants are placed on (coolifyServers, or coolifyServerUuid alone as one unsized server). */
+  servers: ServerSpec[];
+  /** Allocatable = (size - reserved) x these ratios (config overcommit; lib/servers.ts DEFAULT_OVERCOMMIT). */
+  overcommitRatios: Overcommit;
+  /** One tenant this run moves to another server: env CLOUDFREEDOM_MOVE=<slug>:<server uuid>. */
+  move?: Move;
   baseDomain: string;
   pocketbaseUrl: string;
   pocketbaseEmail: string;
@@ -114,14 +123,19 @@ export function readConfig(config: pulumi.Config = new pulumi.Config(), env: Nod
     if (value !== undefined) secrets[key] = value;
     else if (!OPTIONAL_SECRET[key as keyof typeof SECRET]?.(plain)) problems.push(`${key} is missing: pulumi config set --secret ${key} ${shellWord(example)}`);
   }
+  const fleet = readServerFleet(plain as { coolifyServers?: string; coolifyServerUuid?: string; coolifyDestinationUuid?: string; overcommit?: string });
+  const moveProblems: string[] = [];
+  const move = readMove(env.CLOUDFREEDOM_MOVE, fleet.servers, moveProblems);
+  if (!problems.some((p) => /^coolify(Servers|ServerUuid) /.test(p))) problems.push(...fleet.problems, ...moveProblems);
   if (problems.length > 0) throw new ConfigError(problems);
   const list = (value: string | undefined) => (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const claimFrom = env.CLOUDFREEDOM_CLAIM_FROM?.trim();
-  const warnings = platformHostsUnderBase(plain as unknown as PlatformHosts);
+  const warnings = [...platformHostsUnderBase(plain as unknown as PlatformHosts), ...fleet.warnings];
   for (const warning of warnings) pulumi.log.warn(warning);
   return {
     ...(plain as unknown as PlatformConfig), ...(secrets as Pick<PlatformConfig, keyof typeof SECRET>),
     allowTeardown: list(env.CLOUDFREEDOM_ALLOW_TEARDOWN), allowReplace: list(env.CLOUDFREEDOM_ALLOW_REPLACE), ...(claimFrom ? { claimFrom } : {}),
+    servers: fleet.servers, overcommitRatios: fleet.overcommit, ...(move ? { move } : {}),
     warnings,
   };
 }

@@ -11,6 +11,7 @@
 //   left after it; a tie goes to the most free cpus, then the lowest uuid. Fits nowhere: refused, with each server's
 //   free capacity.
 // - A tenant on a server that is no longer in config stops the run (PlacementError), naming the tenants.
+import { ConfigError } from "../lib/config";
 import type { Reservation } from "../lib/templates/reservation";
 import { allocatableOf, isSized, type Allocatable, type Move, type Overcommit, type ServerSpec } from "../lib/servers";
 
@@ -54,24 +55,32 @@ export interface Placement {
   moved: boolean;
 }
 
+export interface Decision {
+  id: string;
+  slug: string;
+  reason: string;
+  fix: string;
+}
+
 export interface PlacementResult {
   /** Tenant id -> where it runs after this run (refused tenants are absent). */
   placed: Map<string, Placement>;
-  /** New tenants that fit nowhere, with the reason (free capacity per server). */
-  refused: Array<{ id: string; slug: string; reason: string }>;
+  /** New tenants that fit nowhere, with the reason (free capacity per server) and the fix. */
+  refused: Decision[];
   /** Deployed tenants held at their applied reservation (a change or a move that does not fit). */
-  held: Array<{ id: string; slug: string; reason: string }>;
+  held: Decision[];
   /** Tenants living on servers that are not in config: server uuid -> slugs. */
   orphaned: Map<string, string[]>;
   usage: ServerUsage[];
 }
 
-export class PlacementError extends Error {
+/** Tenants live on servers no longer in config: a config problem, so the run stops before anything is declared. */
+export class PlacementError extends ConfigError {
   constructor(readonly orphaned: Map<string, string[]>) {
     super(
       [...orphaned].map(([server, slugs]) =>
         `server ${server} is no longer in coolifyServers, but tenant(s) ${slugs.join(", ")} live on it: put it back in coolifyServers ` +
-          `(with "draining": true to empty it), then move each tenant (CLOUDFREEDOM_MOVE=${slugs[0]}:<server uuid> pulumi up) or cancel it`).join("\n"),
+          `(with "draining": true to empty it), then move each tenant (CLOUDFREEDOM_MOVE=${slugs[0]}:<server uuid> pulumi up) or cancel it`),
     );
     this.name = "PlacementError";
   }
@@ -129,7 +138,10 @@ export function placeTenants(input: PlacementInput): PlacementResult {
       result.placed.set(moving.id, { server: target.uuid, moved: true });
     } else {
       const why = !target ? "is not in coolifyServers" : target.draining ? "is draining" : `cannot take it: ${shortfall(target, moving.reservation, free(target.uuid))}`;
-      result.held.push({ id: moving.id, slug: moving.slug, reason: `CLOUDFREEDOM_MOVE to server ${input.move!.server} refused: the server ${why}; it stays on ${moving.current}` });
+      result.held.push({
+        id: moving.id, slug: moving.slug, reason: `CLOUDFREEDOM_MOVE to server ${input.move!.server} refused: the server ${why}; it stays on ${moving.current}`,
+        fix: "move it to a server with room (npm run capacity shows what is free)",
+      });
     }
   }
   // 3. Changed reservations on their own server, downgrades first.
@@ -147,8 +159,8 @@ export function placeTenants(input: PlacementInput): PlacementResult {
       const room = { cpus: round(left.cpus + tenant.applied!.cpus), memoryMb: left.memoryMb + tenant.applied!.memoryMb };
       result.held.push({
         id: tenant.id, slug: tenant.slug,
-        reason: `its plan's new limits no longer fit on its server ${server.uuid}: ${shortfall(server, tenant.reservation, room)}. ` +
-          `It is never moved implicitly: free capacity there, or move it (CLOUDFREEDOM_MOVE=${tenant.slug}:<server uuid> pulumi up; a replacement with new volumes)`,
+        reason: `its plan's new limits no longer fit on its server ${server.uuid}: ${shortfall(server, tenant.reservation, room)}; it is never moved implicitly`,
+        fix: `free capacity on ${server.uuid}, or move it: CLOUDFREEDOM_MOVE=${tenant.slug}:<server uuid> pulumi up (a replacement: new volumes on the other server)`,
       });
     }
   }
@@ -168,8 +180,8 @@ export function placeTenants(input: PlacementInput): PlacementResult {
     const per = servers.map((s) => `${s.uuid}: ${s.draining ? "draining" : runsOn(s, tenant.reservation) ? `${describe(free(s.uuid))} free` : `${s.cpus} cores, ${s.memoryGb} GiB (its largest container does not fit)`}`);
     result.refused.push({
       id: tenant.id, slug: tenant.slug,
-      reason: `capacity: it needs ${describe(tenant.reservation)} and fits on no server (${per.join("; ")}). ` +
-        `Add a server to coolifyServers, free capacity, or choose a smaller plan`,
+      reason: `it needs ${describe(tenant.reservation)} and fits on no server (${per.join("; ")})`,
+      fix: "add a server to coolifyServers, free capacity (npm run capacity), or give the tenant a smaller plan",
     });
   }
 

@@ -16,6 +16,7 @@ import { Service } from "../providers/service";
 import { getTemplate, TemplateError } from "../templates";
 import type { PlatformConfig } from "../lib/config";
 import type { Tenant } from "../lib/tenants/tenant";
+import type { TenantPlacement } from "./capacity";
 import { appliedSpecOf, type Hold } from "./held-plan";
 import { withRouterKey, type TenantPlan } from "./plan";
 
@@ -38,7 +39,7 @@ export type TenantSpec = { plan: TenantPlan } | { hold: Hold };
 const HELD_SERVICE_INPUTS = ["name", "description", "initialUrls", "tenant", "projectUuid", "environmentName", "serverUuid", "destinationUuid", "held"];
 const HELD_RENDERED_INPUTS = ["compose", "env", "templateRef", "readGenerated"];
 /** The record fields a hold freezes; status, its reason and the grace dates are still written. */
-const HELD_RECORD_INPUTS = ["coolifyProjectUuid", "coolifyServiceUuid", "urls", "credentials", "appliedSpec"];
+const HELD_RECORD_INPUTS = ["coolifyProjectUuid", "coolifyServiceUuid", "urls", "credentials", "appliedSpec", "serverUuid", "reservation"];
 
 export interface TenantStackArgs {
   tenant: Tenant;
@@ -55,6 +56,8 @@ export interface TenantStackArgs {
   deployedBefore?: boolean;
   /** A cancelled tenant in its grace period: when a run first saw it cancelled (ISO 8601), kept in its record. */
   graceStartedAt?: string;
+  /** Its server (program/capacity.ts); without one, config coolifyServerUuid. */
+  placement?: TenantPlacement;
 }
 
 export class TenantStack extends pulumi.ComponentResource {
@@ -95,8 +98,8 @@ export class TenantStack extends pulumi.ComponentResource {
         description: `CloudFreedom tenant ${tenant.slug}`,
         projectUuid,
         environmentName: config.coolifyEnvironment,
-        serverUuid: config.coolifyServerUuid,
-        destinationUuid: config.coolifyDestinationUuid,
+        serverUuid: args.placement?.server ?? config.coolifyServerUuid ?? "",
+        destinationUuid: args.placement ? args.placement.destinationUuid : config.coolifyDestinationUuid,
         // Held: stand-ins, never sent. On an update ignoreChanges puts the last applied inputs back; on a create the
         // Service's check refuses HELD_TEMPLATE_REF.
         compose: rendered?.composeYaml ?? "",
@@ -113,11 +116,13 @@ export class TenantStack extends pulumi.ComponentResource {
         claimFrom: config.claimFrom,
         tenantId: tenant.id,
         tenant: tenant.slug,
-        allowReplace: config.allowReplace.includes("*") || config.allowReplace.includes(tenant.slug) || undefined,
+        // CLOUDFREEDOM_MOVE: a replacement on the other server (program/placement.ts).
+        allowReplace: config.allowReplace.includes("*") || config.allowReplace.includes(tenant.slug) || args.placement?.moved || undefined,
         onUnhealthy: "record",
         held: hold ? true : undefined,
       },
-      child("service", [...HELD_SERVICE_INPUTS, ...(plan ? (hold?.keepEnv ? ["env"] : []) : HELD_RENDERED_INPUTS)]),
+      // Deployed on a server no record names: the Service keeps the one in its state (program/capacity.ts).
+      { ...child("service", [...HELD_SERVICE_INPUTS, ...(plan ? (hold?.keepEnv ? ["env"] : []) : HELD_RENDERED_INPUTS)]), ...(args.placement?.fromState && !hold ? { ignoreChanges: ["serverUuid", "destinationUuid"] } : {}) },
     );
 
     // The port in a Coolify URL is the container port Traefik forwards to (coolify-api.md §7.7).
@@ -154,6 +159,8 @@ export class TenantStack extends pulumi.ComponentResource {
       graceStartedAt: args.graceStartedAt,
       urls: applied?.urls ?? Object.fromEntries(this.urls.map((url, i) => [i === 0 ? "primary" : `custom${i}`, url])),
       credentials: applied?.credentials ?? (readGenerated ? service.generated.apply((generated) => generated ?? {}) : {}),
+      // Only with coolifyServers, so a stack on coolifyServerUuid alone shows no change.
+      ...(args.placement?.recorded ? { serverUuid: args.placement.fromState ? service.serverUuid : args.placement.server, reservation: args.placement.reservation } : {}),
     }, {
       // Held: only status, reason and the grace dates change; the rest stays as last written.
       ...child("record", HELD_RECORD_INPUTS), dependsOn: domain ? [domain] : [service],

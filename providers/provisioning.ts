@@ -9,8 +9,8 @@ import { changedKeys } from "./diff";
 import { hosted } from "./runtime";
 
 /** Plain, resolved inputs: the record as lib/tenants/provisioning writes it, for one tenant. */
-export type ProvisioningRecordInputs = { tenantId: string } & Required<Omit<provisioning.ProvisioningInput, "lastDeployed" | "statusReason" | "deleteAfter" | "graceStartedAt" | "appliedSpec">> &
-  Pick<provisioning.ProvisioningInput, "statusReason" | "deleteAfter" | "graceStartedAt" | "appliedSpec">;
+export type ProvisioningRecordInputs = { tenantId: string } & Required<Omit<provisioning.ProvisioningInput, "lastDeployed" | "statusReason" | "deleteAfter" | "graceStartedAt" | "serverUuid" | "reservation" | "appliedSpec">> &
+  Pick<provisioning.ProvisioningInput, "statusReason" | "deleteAfter" | "graceStartedAt" | "serverUuid" | "reservation" | "appliedSpec">;
 
 export interface ProvisioningRecordOutputs extends ProvisioningRecordInputs {
   lastDeployed: string;
@@ -20,7 +20,7 @@ export type ProvisioningRecordArgs = { [K in keyof Omit<ProvisioningRecordInputs
   credentials: pulumi.Input<Record<string, pulumi.Input<string>>>;
 };
 
-const FIELDS = ["coolifyProjectUuid", "coolifyServiceUuid", "templateRef", "status", "statusReason", "deleteAfter", "graceStartedAt", "urls", "credentials", "appliedSpec"] as const;
+const FIELDS = ["coolifyProjectUuid", "coolifyServiceUuid", "templateRef", "status", "statusReason", "deleteAfter", "graceStartedAt", "urls", "credentials", "serverUuid", "reservation", "appliedSpec"] as const;
 
 function toRecord(inputs: ProvisioningRecordInputs, lastDeployed: string): provisioning.ProvisioningInput {
   const { tenantId: _tenant, ...rest } = inputs;

@@ -207,6 +207,8 @@ export const provider: pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOut
 export class Service extends pulumi.CustomResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly uuid: pulumi.Output<string>;
+  /** The server it runs on, as in its state (an input; program/capacity.ts reads it for a tenant no record places). */
+  declare readonly serverUuid: pulumi.Output<string>;
   declare readonly status: pulumi.Output<string>;
   declare readonly applications: pulumi.Output<Record<string, string>>;
   declare readonly fqdns: pulumi.Output<Record<string, string>>;

@@ -107,7 +107,8 @@ export function judgePlacement(olds: Partial<TeardownGuardInputs> | undefined, n
   if (!olds?.placement || !news.placement) return [];
   const allow = news.allowReplace ?? [];
   const changed = Object.keys({ ...olds.placement, ...news.placement })
-    .filter((key) => key !== "destination" && (olds.placement![key] ?? "") !== (news.placement![key] ?? ""));
+    // An empty server: tenants are placed per tenant (coolifyServers), each kept on its own (program/placement.ts).
+    .filter((key) => key !== "destination" && !(key === "server" && !news.placement![key]) && (olds.placement![key] ?? "") !== (news.placement![key] ?? ""));
   const staying = Object.keys(previous).filter((id) => id in news.declared).map((id) => previous[id].slug).sort();
   const refused = allow.includes("*") ? [] : staying.filter((slug) => !allow.includes(slug));
   if (changed.length === 0 || refused.length === 0) return [];

@@ -30,6 +30,10 @@ export interface ProvisioningInput {
   lastDeployed?: string;
   /** Generated credentials for the Admin Portal (a hidden field). On update, omitted keeps the stored value. */
   credentials?: Record<string, string>;
+  /** The Coolify server the tenant's service runs on (program/placement.ts). Omitted keeps the stored value. */
+  serverUuid?: string;
+  /** What its stack reserves there: the sum of its containers' limits, as applied. Omitted keeps the stored value. */
+  reservation?: { cpus: number; memoryMb: number };
   /** The tenant's own inputs as applied (a hidden field; program/held-plan.ts AppliedSpec). On update, omitted keeps the stored value. */
   appliedSpec?: Record<string, unknown>;
 }
@@ -52,6 +56,10 @@ export interface Provisioning {
   observedAt?: string;
   lastError: string;
   credentials: Record<string, string>;
+  /** The Coolify server its service runs on; absent before a run with coolifyServers wrote it. */
+  serverUuid?: string;
+  /** What its stack reserves there as applied; absent before a run with coolifyServers wrote it. */
+  reservation?: { cpus: number; memoryMb: number };
   /** The tenant's own inputs as last applied, unparsed (program/held-plan.ts reads it); absent before a run wrote it. */
   appliedSpec?: unknown;
 }
@@ -141,6 +149,8 @@ function toBody(record: ProvisioningInput): Record<string, unknown> {
   if (record.urls !== undefined) body.urls = record.urls;
   if (record.lastDeployed !== undefined) body.last_deployed = record.lastDeployed;
   if (record.credentials !== undefined) body.credentials = record.credentials;
+  if (record.serverUuid !== undefined) body.server_uuid = record.serverUuid;
+  if (record.reservation !== undefined) body.reservation = record.reservation;
   if (record.appliedSpec !== undefined) body.applied_spec = record.appliedSpec;
   return body;
 }
@@ -166,6 +176,9 @@ function fromRecord(record: unknown, tenantId: string): Provisioning {
     urls: strings.nullish().transform((value) => value ?? {}),
     last_deployed: z.string().default(""),
     credentials: strings.nullish().transform((value) => value ?? {}),
+    server_uuid: z.string().default(""),
+    // Unreadable is treated as unknown (the next run writes it again), never as a malformed record.
+    reservation: z.unknown().transform((value) => z.object({ cpus: z.number().min(0), memoryMb: z.number().min(0) }).safeParse(value).data),
     applied_spec: z.unknown(),
   });
   const parsed = schema.safeParse(record);
@@ -195,6 +208,8 @@ function fromRecord(record: unknown, tenantId: string): Provisioning {
     ...(raw.observed_at !== "" ? { observedAt: isoTime(raw.observed_at) } : {}),
     lastError: raw.last_error,
     credentials: raw.credentials,
+    ...(raw.server_uuid !== "" ? { serverUuid: raw.server_uuid } : {}),
+    ...(raw.reservation ? { reservation: { cpus: raw.reservation.cpus, memoryMb: raw.reservation.memoryMb } } : {}),
     ...(raw.applied_spec !== undefined && raw.applied_spec !== null ? { appliedSpec: raw.applied_spec } : {}),
   };
 }

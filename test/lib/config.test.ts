@@ -66,7 +66,7 @@ describe("readConfig", () => {
     const { coolifyServerUuid: _s, aiRouterKey: _k, ...rest } = COMPLETE;
     const problems = problemsOf({ ...rest, baseDomain: "Not A Domain", sharedRouterKeyFallback: "true" });
     expect(problems).toHaveLength(3);
-    expect(problems.map((p) => p.split(" ")[0]).sort()).toEqual(["aiRouterKey", "baseDomain", "coolifyServerUuid"]);
+    expect(problems.map((p) => p.split(" ")[0]).sort()).toEqual(["aiRouterKey", "baseDomain", "coolifyServers"]);
     expect(problems.find((p) => p.startsWith("aiRouterKey"))).toContain("pulumi config set --secret aiRouterKey ");
     expect(problems.find((p) => p.startsWith("baseDomain"))).toContain('baseDomain "Not A Domain" is invalid');
   });

@@ -22,7 +22,7 @@ describe("placement", () => {
       expect(usage.reserved.memoryMb).toBeLessThanOrEqual(usage.allocatable.memoryMb);
       expect(usage.reserved.cpus).toBeLessThanOrEqual(usage.allocatable.cpus);
     }
-    expect(result.refused).toEqual([{ id: "id-t7", slug: "t7", reason: expect.stringContaining("capacity: it needs 1 cpus and 2048 MiB and fits on no server") }]);
+    expect(result.refused).toEqual([{ id: "id-t7", slug: "t7", fix: expect.any(String), reason: expect.stringContaining("it needs 1 cpus and 2048 MiB and fits on no server") }]);
     expect(result.refused[0].reason).toContain("srv-l: 29 cpus and 0 MiB free; srv-m: 14 cpus and 0 MiB free; srv-s: 7 cpus and 0 MiB free");
     expect(result.placed.size).toBe(6);
   });
@@ -71,7 +71,7 @@ describe("placement", () => {
     const servers = [server("a", 4, 4), server("b", 8, 64)];
     const result = placeTenants({ servers, overcommit: NO_OVERCOMMIT, tenants: [deployed("up", "a", res(2, 4096), res(1, 2048)), deployed("other", "a")] });
     expect(result.placed.get("id-up")).toEqual({ server: "a", moved: false });
-    expect(result.held).toEqual([{ id: "id-up", slug: "up", reason: expect.stringContaining("its plan's new limits no longer fit on its server a: it needs 2 cpus and 4096 MiB, the server has 3 cpus and 2048 MiB free") }]);
+    expect(result.held).toEqual([{ id: "id-up", slug: "up", fix: expect.stringContaining("CLOUDFREEDOM_MOVE=up:"), reason: expect.stringContaining("its plan's new limits no longer fit on its server a: it needs 2 cpus and 4096 MiB, the server has 3 cpus and 2048 MiB free") }]);
     expect(result.usage.find((u) => u.uuid === "a")?.reserved).toEqual({ cpus: 2, memoryMb: 4096 });
   });
 
