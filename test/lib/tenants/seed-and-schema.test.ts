@@ -100,7 +100,7 @@ describe("the demo's schema (pocketbase/demo-migrations) with the product's coll
       (await admin.collections.getOne(collection)).fields.filter((field) => field.hidden).map((field) => field.name).sort();
     expect(await hidden("tenants")).toEqual(["ai_router_key", "telegram_bot_token"]);
     expect(await hidden(DEFAULT_TENANT_VIEW)).toEqual(["ai_router_key", "telegram_bot_token"]);
-    expect(await hidden(PROVISIONING_COLLECTION)).toEqual(["credentials"]);
+    expect(await hidden(PROVISIONING_COLLECTION)).toEqual(["applied_spec", "credentials"]);
     const anonymous = new PocketBase(server.url, new BaseAuthStore());
     await expect(anonymous.collection("tenants").getList(1, 1)).rejects.toMatchObject({ status: 403 });
     await expect(anonymous.collection(DEFAULT_TENANT_VIEW).getList(1, 1)).rejects.toMatchObject({ status: 403 });
