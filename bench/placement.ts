@@ -58,17 +58,17 @@ export const run: Bench = async () => {
   const planMs = Number(process.hrtime.bigint() - start) / 1e6;
   if (invalid.length > 0) throw new Error(`bench tenants do not plan: ${invalid[0].errors[0].message}`);
 
-  // Every other tenant deployed before, recorded on a server.
-  const records = new Map<string, Provisioning>();
-  plans.forEach((plan, i) => {
-    if (i % 2 === 1) return;
-    const server = servers[i % SERVERS].uuid;
-    records.set(plan.tenant.id, {
-      id: `rec-${i}`, tenantId: plan.tenant.id, coolifyProjectUuid: "p", coolifyServiceUuid: `svc-${i}`, templateRef: plan.rendered.templateRef,
-      status: "running:healthy", statusReason: "", urls: {}, lastError: "", credentials: {}, serverUuid: server,
-    });
-  });
   const config = { servers, overcommitRatios: { cpu: 4, memory: 1 }, coolifyServerUuid: undefined };
+  // Every other tenant deployed by an earlier run, recorded where that run placed it.
+  const earlier = placeFleet(plans.filter((_, i) => i % 2 === 0), [], [], new Map(), config);
+  const records = new Map<string, Provisioning>();
+  for (const plan of earlier.plans) {
+    const placement = earlier.placements.get(plan.tenant.id)!;
+    records.set(plan.tenant.id, {
+      id: `rec-${plan.tenant.id}`, tenantId: plan.tenant.id, coolifyProjectUuid: "p", coolifyServiceUuid: `svc-${plan.tenant.id}`, templateRef: plan.rendered.templateRef,
+      status: "running:healthy", statusReason: "", urls: {}, lastError: "", credentials: {}, serverUuid: placement.server, reservation: placement.reservation,
+    });
+  }
   placeFleet(plans.slice(0, 100), [], [], records, config); // warm-up
 
   start = process.hrtime.bigint();
