@@ -1,5 +1,6 @@
 // Prometheus metrics of one reconciler, in their own registry (GET /metrics).
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { CapacityReport } from "../program/capacity-report";
 
 export interface Metrics {
   registry: Registry;
@@ -10,6 +11,8 @@ export interface Metrics {
   changeToHealthy: Histogram;
   /** Replaces the tenants-by-status gauge with these counts. */
   setTenantStatuses(statuses: Iterable<string>): void;
+  /** Replaces the per-server gauges (tenants, cpus and memory reserved, allocatable and free, draining). */
+  setServerCapacity(report: CapacityReport): void;
 }
 
 export function createMetrics(queueDepth: () => number): Metrics {
@@ -30,7 +33,24 @@ export function createMetrics(queueDepth: () => number): Metrics {
     buckets: [5, 10, 20, 30, 60, 120, 300, 600, 1800],
     registers: [registry],
   });
+  const server = {
+    tenants: new Gauge({ name: "cloudfreedom_server_tenants", help: "Tenants recorded on each Coolify server.", labelNames: ["server"] as const, registers: [registry] }),
+    cpus: new Gauge({ name: "cloudfreedom_server_cpus", help: "Cpus per server: reserved by its tenants' limits, allocatable ((cores - reserved) x overcommit), free.", labelNames: ["server", "kind"] as const, registers: [registry] }),
+    memory: new Gauge({ name: "cloudfreedom_server_memory_bytes", help: "Memory per server: reserved by its tenants' limits, allocatable, free.", labelNames: ["server", "kind"] as const, registers: [registry] }),
+    draining: new Gauge({ name: "cloudfreedom_server_draining", help: "1 when the server takes no new tenants.", labelNames: ["server"] as const, registers: [registry] }),
+  };
   return {
+    setServerCapacity(report) {
+      for (const gauge of Object.values(server)) gauge.reset();
+      for (const s of report.servers) {
+        server.tenants.set({ server: s.uuid }, s.tenants.length);
+        server.draining.set({ server: s.uuid }, s.draining ? 1 : 0);
+        for (const kind of ["reserved", "allocatable", "free"] as const) {
+          server.cpus.set({ server: s.uuid, kind }, s[kind].cpus);
+          server.memory.set({ server: s.uuid, kind }, s[kind].memoryMb * 1024 * 1024);
+        }
+      }
+    },
     registry,
     runs,
     duration,

@@ -7,6 +7,7 @@ import { writeObservations, type Observation } from "../lib/tenants/observations
 import { recordRun, type RunRecord } from "../lib/tenants/runs";
 import type { Tenant } from "../lib/tenants/tenant";
 import { allowVariableProblems, AllowVariableError, forOperatorShell, readReconcilerConfig, scrubSecrets, type ReconcilerConfig } from "./config";
+import { observeCapacity, serverFleetOf } from "./capacity";
 import { plainMessage, runEngine, withEnv, type EngineOutcome } from "./engine";
 import { healthProblems } from "./health";
 import { deleteLocalLock, judgeLock, parseLockHolders } from "./lock";
@@ -76,7 +77,10 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
   if (refused.length > 0) throw new AllowVariableError(refused);
   const stack = await LocalWorkspace.selectStack({ stackName: options.stackName, workDir: options.workDir }, { envVars: options.envVars });
   const project = (await stack.workspace.projectSettings()).name;
-  const config = readReconcilerConfig(await stack.getAllConfig(), { intervalMinutes: options.intervalMinutes }, project);
+  const stackConfig = await stack.getAllConfig();
+  const config = readReconcilerConfig(stackConfig, { intervalMinutes: options.intervalMinutes }, project);
+  // Servers and overcommit for the per-server gauges (read once, as every other setting).
+  const fleet = serverFleetOf(stackConfig, project);
   const say = (line: string) => log(scrubSecrets(line, config.secrets));
   const forOperator = (text: string) => forOperatorShell(scrubSecrets(text, config.secrets), options.stackName);
   const startedAt = Date.now();
@@ -122,6 +126,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
     for (const slug of statuses.keys()) if (!desired.some((t) => t.slug === slug)) statuses.delete(slug);
     inScope.forEach((t, i) => statuses.set(t.slug, observations[i].status));
     metrics.setTenantStatuses(statuses.values());
+    await observeCapacity(fleet, config.pocketbase, tenants, metrics);
     for (const t of inScope) {
       const since = changedAt.get(t.slug);
       if (since !== undefined && statuses.get(t.slug) === "running:healthy") {
