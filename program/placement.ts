@@ -177,7 +177,10 @@ export function placeTenants(input: PlacementInput): PlacementResult {
       result.placed.set(tenant.id, { server: best.uuid, moved: false });
       continue;
     }
-    const per = servers.map((s) => `${s.uuid}: ${s.draining ? "draining" : runsOn(s, tenant.reservation) ? `${describe(free(s.uuid))} free` : `${s.cpus} cores, ${s.memoryGb} GiB (its largest container does not fit)`}`);
+    const per = servers.map((s) => {
+      const why = [s.draining ? "draining" : "", runsOn(s, tenant.reservation) ? "" : `its largest container (${describe(tenant.reservation.largest)}) exceeds its ${s.cpus} cores or ${s.memoryGb} GiB`];
+      return `${s.uuid}: ${isSized(s) ? `${describe(free(s.uuid))} free` : "size not configured"}${why.filter(Boolean).map((w) => `, ${w}`).join("")}`;
+    });
     result.refused.push({
       id: tenant.id, slug: tenant.slug,
       reason: `it needs ${describe(tenant.reservation)} and fits on no server (${per.join("; ")})`,

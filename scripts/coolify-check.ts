@@ -7,6 +7,7 @@
 // COOLIFY_URL and COOLIFY_TOKEN (then pulumi is not asked), with COOLIFY_SERVER_UUID (comma list),
 // COOLIFY_DESTINATION_UUID and COOLIFY_RATE_LIMIT. --owner names the stack whose markers are ours (default: the
 // selected stack's full name; none in the environment-only mode).
+import { readServerFleet } from "../lib/servers";
 import { commandLine } from "../lib/cli/args";
 import { formatFindings } from "../lib/cli/findings";
 import { fullStackName, readStackConfig } from "../lib/cli/stack-config";
@@ -34,7 +35,9 @@ export function settings(args: { stack?: string; owner?: string }, env: NodeJS.P
   if (!url || !token) {
     throw new Error("coolify:check: the stack config lacks coolifyUrl or coolifyToken.\nFix: `pulumi config set coolifyUrl <url>` and `pulumi config set --secret coolifyToken <token>`, or export COOLIFY_URL and COOLIFY_TOKEN.");
   }
-  const servers = (pick("COOLIFY_SERVER_UUID", "coolifyServerUuid") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  // Every server tenants may be placed on (coolifyServers), and the older coolifyServerUuid.
+  const fleet = !fromEnv && stack.coolifyServers ? readServerFleet({ coolifyServers: stack.coolifyServers }).servers.map((s) => s.uuid) : [];
+  const servers = [...new Set([...fleet, ...(pick("COOLIFY_SERVER_UUID", "coolifyServerUuid") ?? "").split(",").map((s) => s.trim()).filter(Boolean)])];
   const destinationUuid = pick("COOLIFY_DESTINATION_UUID", "coolifyDestinationUuid");
   const rate = Number(pick("COOLIFY_RATE_LIMIT", "coolifyRateLimit") ?? "");
   const owner = args.owner ?? (fromEnv ? undefined : stackName(args.stack));

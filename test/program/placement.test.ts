@@ -46,7 +46,7 @@ describe("placement", () => {
     const result = placeTenants({ servers: [server("two-cores", 2, 64), server("four-cores", 4, 8)], overcommit: { cpu: 4, memory: 1 }, tenants: [big] });
     expect(result.placed.get("id-big")?.server).toBe("four-cores");
     const nowhere = placeTenants({ servers: [server("two-cores", 2, 64)], overcommit: { cpu: 4, memory: 1 }, tenants: [big] });
-    expect(nowhere.refused[0].reason).toContain("two-cores: 2 cores, 64 GiB (its largest container does not fit)");
+    expect(nowhere.refused[0].reason).toContain("two-cores: 8 cpus and 65536 MiB free, its largest container (3 cpus and 1024 MiB) exceeds its 2 cores or 64 GiB");
   });
 
   it("gives a draining server no new tenant and keeps its own there", () => {
@@ -56,7 +56,7 @@ describe("placement", () => {
     expect(result.usage.find((u) => u.uuid === "old")?.tenants).toEqual(["stay"]);
     expect(result.usage.find((u) => u.uuid === "new")?.tenants).toEqual(["n1", "n2"]);
     expect(result.refused.map((r) => r.slug)).toEqual(["n3"]);
-    expect(result.refused[0].reason).toContain("old: draining");
+    expect(result.refused[0].reason).toContain("old: 7 cpus and 63488 MiB free, draining");
   });
 
   it("keeps deployed tenants where they are before placing new ones, even on a server shrunk in config", () => {
