@@ -91,6 +91,8 @@ export type HeldPlan =
  */
 export function planHeld({ tenant, errors }: InvalidTenant, applied: AppliedSpec | undefined, platform: PlatformValues): HeldPlan {
   if (!applied) return { problem: "its record holds no applied spec yet (written by the next run that deploys it), so it stays as applied" };
+  // Its plan's own columns do not parse: their stand-ins are no decision of the platform's to apply.
+  if (errors.some((e) => e.field.startsWith("plan_"))) return { problem: "its plan does not parse, so it stays as applied" };
   const own: Tenant = {
     ...tenant,
     slug: applied.slug,

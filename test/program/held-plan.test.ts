@@ -59,6 +59,8 @@ describe("planHeld", () => {
     expect(planHeld(typedBob(bolt), undefined, PLATFORM)).toEqual({ problem: expect.stringContaining("no applied spec") });
     const tiny = { ...bolt.plan, limits: { openclaw: { memoryMb: 16 } } };
     expect(planHeld(typedBob(bolt, { plan: tiny }), applied, PLATFORM)).toEqual({ problem: expect.stringMatching(/^the platform's current plan cannot be applied to it \(.*memoryMb/) });
+    const broken = typedBob(bolt, { fieldErrors: [{ field: "plan_limits.openclaw.cpus", problem: "too large", fix: "fix" }] });
+    expect(planHeld({ tenant: broken.tenant, errors: [new TenantRefusal(bolt, "plan_limits.openclaw.cpus", "too large", "fix")] }, applied, PLATFORM)).toEqual({ problem: "its plan does not parse, so it stays as applied" });
     expect(parseAppliedSpec({ slug: "bolt" })).toBeUndefined();
     expect(parseAppliedSpec(null)).toBeUndefined();
   });
