@@ -50,6 +50,19 @@ describe("placeFleet", () => {
     expect(fleet.placements.get("id-up")?.server).toBe("a");
   });
 
+  it("keeps a tenant held for another reason entirely as applied when its re-rendered plan does not fit", () => {
+    const servers = [server("a", 16, (OPENCLAW.memoryMb - 512) / 1024)];
+    const smaller = { cpus: OPENCLAW.cpus, memoryMb: OPENCLAW.memoryMb - 1024 };
+    const rec = record("id-h", { serverUuid: "a", reservation: smaller });
+    const [rendered] = plan(["h"]);
+    const held = [{ invalid: { tenant: rendered.tenant, errors: [] }, hold: { reason: "a bad field", hasDomain: false, record: rec, plan: rendered } }];
+    const fleet = placeFleet([], held, [], new Map([["id-h", rec]]), config(servers));
+    expect(fleet.held[0].hold.plan).toBeUndefined();
+    expect(fleet.held[0].hold.reason).toMatch(/^a bad field; its plan's new limits no longer fit on its server a/);
+    const fits = placeFleet([], held, [], new Map([["id-h", rec]]), config([server("a", 16, 64)]));
+    expect(fits.held[0].hold.plan).toBe(rendered);
+  });
+
   it("writes nothing new on records with coolifyServerUuid alone, so an existing stack shows no change", () => {
     const fleet = placeFleet(plan(["x"]), [], [], new Map([["id-x", record("id-x")]]), config([server("only", Infinity, Infinity)], { coolifyServerUuid: "only" }));
     expect(fleet.placements.get("id-x")).toMatchObject({ server: "only", recorded: false, fromState: false });
