@@ -4,7 +4,7 @@
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerEngineSkipReason } from "../support/docker-engine";
-import { curlLine, DOCKER_BASE_DOMAIN, startDockerPlatform, throughProxy, type DockerPlatform } from "../support/emulator-docker-platform";
+import { curlLine, DOCKER_BASE_DOMAIN, restoreDockerIsolation, startDockerPlatform, throughProxy, type DockerPlatform } from "../support/emulator-docker-platform";
 
 const skip = dockerEngineSkipReason();
 const UP_TIMEOUT = 900_000;
@@ -111,6 +111,8 @@ describe.skipIf(skip)(`the emulator on a real engine behind Coolify's Traefik${s
     const boltContainer = `openclaw-${bolt.uuid}`;
     const inspect = await platform.engine.docker(["inspect", boltContainer, "--format", `{{(index .NetworkSettings.Networks "${bolt.uuid}").IPAddress}}`]);
     const boltIp = inspect.stdout.trim();
+    const restored = await restoreDockerIsolation(platform.engine);
+    if (restored.length > 0) console.log(`isolation: re-added Docker's isolation rules of ${restored.join(", ")}, removed when another test engine started`);
     expect(boltIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     const curl = (url: string, extra: string[] = []) => exec(from, ["curl", "-sS", "--connect-timeout", "3", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}", ...extra, url]);
     const byAddress = await curl(`http://${boltIp}:8080/_standin`);

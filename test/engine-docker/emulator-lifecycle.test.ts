@@ -111,7 +111,12 @@ describe.skipIf(skip)(`the emulator's service actions on a real engine${skip ? `
     expect((await engine.docker(["exec", container, "sh", "-c", "echo kept > /data/marker"], { allowFailure: true })).code).toBe(0);
     expect((await api("POST", `/services/${uuid}/stop`)).status).toBe(200);
     await until(uuid, (s) => s === "exited");
-    expect((await engine.docker(["ps", "-a", "--filter", `name=${container}`, "--format", "{{.Names}}"])).stdout.trim()).toBe("");
+    // StopService: `docker stop`, then `docker rm -f` (the status reads exited in between).
+    const deadline = Date.now() + 30_000;
+    while ((await engine.docker(["ps", "-a", "--filter", `name=${container}`, "--format", "{{.Names}}"])).stdout.trim() !== "") {
+      if (Date.now() > deadline) throw new Error(`${container} was not removed by the stop`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
     expect((await api("POST", `/services/${uuid}/start`)).status).toBe(200);
     await until(uuid, (s) => s === "running:healthy");
     const read = await engine.docker(["exec", container, "sh", "-c", "cat /data/marker"], { allowFailure: true });
