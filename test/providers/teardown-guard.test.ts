@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createService } from "../../lib/coolify";
-import { defaultBudget, judgePlacement, judgeTeardown, previouslyDeployed, provider, undeclared, type GuardTenant, type TeardownGuardInputs } from "../../providers/teardown-guard";
+import { defaultBudget, judgePlacement, judgeTeardown, previouslyDeployed, provider, stillPresent, undeclared, type Evidence, type GuardTenant, type TeardownGuardInputs } from "../../providers/teardown-guard";
 import { COMPOSE, seedService, useEmulator } from "./harness";
 
 const slugs = (n: number) => Array.from({ length: n }, (_, i) => `t${String(i + 1).padStart(2, "0")}`);
@@ -196,6 +196,24 @@ describe("the guard provider's check", () => {
     expect(previouslyDeployed(legacy, run(["a"]))).toEqual({ a: entry("a"), "slug:b": entry("b") });
     const result = await p.check(legacy, run(["a"]));
     expect(result.failures?.[0].reason).toMatch(/deployed tenant\(s\) b are missing from PocketBase but not cancelled/);
+  });
+});
+
+describe("stillPresent: a removed tenant is gone only when shown gone", () => {
+  const evidence = (fields: Partial<{ byTenant: [string, string][]; byUuid: [string, boolean][]; names: string[] }> = {}): Evidence => ({
+    byTenant: new Map(fields.byTenant ?? []), byUuid: new Map(fields.byUuid ?? []), names: new Set(fields.names ?? []),
+  });
+  it.each([
+    ["its uuid answers 200 as ours", { slug: "b", serviceUuid: "u1" }, evidence({ byUuid: [["u1", true]] }), false, true],
+    ["its uuid answers 404", { slug: "b", serviceUuid: "u1" }, evidence({ byUuid: [["u1", false]] }), false, false],
+    ["its uuid answers 404 but a service of ours is marked for it (a replacement)", { slug: "b", serviceUuid: "u1" }, evidence({ byUuid: [["u1", false]], byTenant: [["b", "u2"]] }), false, true],
+    ["no uuid yet, a service of ours is marked for it, under any name", { slug: "b" }, evidence({ byTenant: [["b", "u2"]] }), false, true],
+    ["no uuid, nothing marked for it: it never had a service", { slug: "b" }, evidence(), false, false],
+    ["state from before uuids whose name still finds a service", { slug: "b", service: "cf-b" }, evidence({ names: ["cf-b"] }), true, true],
+    ["state from before uuids whose name finds nothing: not proof", { slug: "b", service: "cf-b" }, evidence(), false, true],
+    ["state from before uuids whose name finds nothing, and the run allows it", { slug: "b", service: "cf-b" }, evidence(), true, false],
+  ] as Array<[string, GuardTenant, Evidence, boolean, boolean]>)("%s", (_name, entry, seen, allowed, present) => {
+    expect(stillPresent("b", entry, seen, allowed)).toBe(present);
   });
 });
 
