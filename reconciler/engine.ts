@@ -14,6 +14,8 @@ export interface EngineRunOptions {
   /** URN -> parent URN of the deployed state; the run's own events add new resources. */
   parents: Map<string, string>;
   log: (line: string) => void;
+  /** How a tenant (a component's name: its PocketBase id) is named in messages; default as is. */
+  label?: (tenant: string) => string;
 }
 
 export interface EngineOutcome {
@@ -165,7 +167,7 @@ export async function runEngine(stack: Stack, options: EngineRunOptions): Promis
       resources: summary ?? planned,
       failures: failures.length > 0 ? failures : [{ tenant: "", message: describeError(error) }],
       updated: true,
-      message: `up failed for ${failures.map((f) => f.tenant || "the stack").join(", ") || "the stack"}; the other tenants were applied`,
+      message: `up failed for ${failures.map((f) => (f.tenant ? (options.label?.(f.tenant) ?? f.tenant) : "the stack")).join(", ") || "the stack"}; the other tenants were applied`,
     };
   }
 }

@@ -251,6 +251,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
         signal: controller.signal,
         parents: deployed?.parents ?? new Map(),
         log: say,
+        label: (tenant) => (tenants ? slugOf(tenant, tenants) : tenant),
       });
     const outcome = await withEnv(stack, allowed, async () => {
       const pending = deployed && deployed.pendingOperations > 0 ? await clearPendingOperations(deployed.pendingOperations, controller.signal, notes) : undefined;

@@ -185,6 +185,7 @@ describe("the reconciler", () => {
     const failed = reconciler.runs().find((r) => r.result === "failed");
     // Besides echo's own failure, the stack reports that the program could not register its outputs.
     expect(failed?.failures.map((f) => f.tenant).filter(Boolean)).toEqual(["echo"]);
+    expect(failed?.message).toMatch(/up failed for (echo, the stack|the stack, echo|echo);/);
   }, ENGINE_TIMEOUT);
 
   it("keeps every secret out of its run records and observations", async () => {

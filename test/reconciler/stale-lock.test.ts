@@ -14,6 +14,24 @@ import { ENGINE_TIMEOUT } from "../support/engine";
 import { startPlatform, type Platform } from "../support/platform";
 import { envOf, planId, routerKey, runRecords, TOKEN, waitFor } from "./helpers";
 
+/** The processes below `pid` (the CLI's language host, program and provider plugins), read from /proc. */
+function descendants(pid: number): number[] {
+  const children = (parent: number): number[] => {
+    try {
+      return readdirSync(`/proc/${parent}/task`).flatMap((task) => readFileSync(`/proc/${parent}/task/${task}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number));
+    } catch {
+      return [];
+    }
+  };
+  const found: number[] = [];
+  for (let queue = children(pid); queue.length > 0; ) {
+    const next = queue.shift()!;
+    found.push(next);
+    queue.push(...children(next));
+  }
+  return found;
+}
+
 /** A pid that ran on this host and has exited. */
 function deadPid(): number {
   return Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout);
@@ -24,6 +42,8 @@ describe("a stale stack lock", () => {
   let reconciler: Reconciler | undefined;
   let pb: PocketBase;
   const logs: string[] = [];
+  /** Plugins of the killed CLI outlive it (they run in their own process groups); stopped after the test. */
+  const orphans: number[] = [];
   /** The diy backend's lock folder of the stack (pulumi/pulumi pkg/backend/diy/lock.go: .pulumi/locks/<org>/<project>/<stack>). */
   const lockDir = () => join(platform.program.backendDir, ".pulumi", "locks", "organization", "cloudfreedom-agents", "test");
   const lockFiles = () => (existsSync(lockDir()) ? readdirSync(lockDir()).filter((f) => f.endsWith(".json")) : []);
@@ -51,6 +71,14 @@ describe("a stale stack lock", () => {
     pb = await platform.admin();
   }, ENGINE_TIMEOUT);
   afterAll(async () => {
+    for (const pid of orphans) {
+      try {
+        orphans.push(...descendants(pid));
+    process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
     await reconciler?.stop();
     await platform?.dispose();
   });
@@ -77,6 +105,7 @@ describe("a stale stack lock", () => {
       const [file] = lockFiles();
       return creating && file ? (JSON.parse(readFileSync(join(lockDir(), file), "utf8")) as { pid: number }).pid : undefined;
     });
+    orphans.push(...descendants(pid));
     process.kill(pid, "SIGKILL");
     await reconciler!.idle();
     expect(reconciler!.lastRun()).toMatchObject({ result: "failed" });
