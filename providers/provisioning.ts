@@ -5,26 +5,47 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as provisioning from "../lib/tenants/provisioning";
 import { configure, pocketbaseSource } from "./connection";
-import { changedKeys } from "./diff";
+import { changedKeys, digest, isUnknown } from "./diff";
 import { hosted } from "./runtime";
 
 /** Plain, resolved inputs: the record as lib/tenants/provisioning writes it, for one tenant. */
 export type ProvisioningRecordInputs = { tenantId: string } & Required<Omit<provisioning.ProvisioningInput, "lastDeployed" | "statusReason" | "deleteAfter" | "graceStartedAt" | "serverUuid" | "reservation" | "appliedSpec">> &
   Pick<provisioning.ProvisioningInput, "statusReason" | "deleteAfter" | "graceStartedAt" | "serverUuid" | "reservation" | "appliedSpec">;
 
-export interface ProvisioningRecordOutputs extends ProvisioningRecordInputs {
+/** State: the inputs, with a digest in place of the applied spec (`appliedDigest`). */
+export interface ProvisioningRecordOutputs extends Omit<ProvisioningRecordInputs, "appliedSpec"> {
   lastDeployed: string;
+  appliedDigest?: string;
 }
 
 export type ProvisioningRecordArgs = { [K in keyof Omit<ProvisioningRecordInputs, "credentials">]: pulumi.Input<ProvisioningRecordInputs[K]> } & {
   credentials: pulumi.Input<Record<string, pulumi.Input<string>>>;
 };
 
-const FIELDS = ["coolifyProjectUuid", "coolifyServiceUuid", "templateRef", "status", "statusReason", "deleteAfter", "graceStartedAt", "urls", "credentials", "serverUuid", "reservation", "appliedSpec"] as const;
+const FIELDS = ["coolifyProjectUuid", "coolifyServiceUuid", "templateRef", "status", "statusReason", "deleteAfter", "graceStartedAt", "urls", "credentials", "serverUuid", "reservation"] as const;
 
 function toRecord(inputs: ProvisioningRecordInputs, lastDeployed: string): provisioning.ProvisioningInput {
   const { tenantId: _tenant, ...rest } = inputs;
   return { ...rest, lastDeployed };
+}
+
+/**
+ * The applied spec holds the tenant's bot token, and a held tenant reads it from PocketBase, never from state; so the
+ * outputs keep only a short digest of it (about 40 bytes, where the encrypted spec costs about 300), which is enough
+ * to tell a change. Keys sorted, so the order they arrive in does not count.
+ */
+function appliedDigestOf(spec: Record<string, unknown> | undefined): string | undefined {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value) ? value.map(canonical)
+      : value && typeof value === "object" ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]))
+        : value;
+  return spec === undefined ? undefined : digest(JSON.stringify(canonical(spec)));
+}
+
+function outputsOf(inputs: ProvisioningRecordInputs, lastDeployed: string): ProvisioningRecordOutputs {
+  const { appliedSpec, ...rest } = inputs;
+  const applied = appliedDigestOf(appliedSpec);
+  return { ...rest, ...(applied !== undefined ? { appliedDigest: applied } : {}), lastDeployed };
 }
 
 export const provider: pulumi.dynamic.ResourceProvider<ProvisioningRecordInputs, ProvisioningRecordOutputs> = {
@@ -32,13 +53,14 @@ export const provider: pulumi.dynamic.ResourceProvider<ProvisioningRecordInputs,
 
   async diff(_id, olds, news) {
     const replaces = olds.tenantId === news.tenantId ? [] : ["tenantId"];
-    return { changes: replaces.length > 0 || changedKeys<ProvisioningRecordInputs>(olds, news, [...FIELDS]).length > 0, replaces };
+    const applied = isUnknown(news.appliedSpec) || olds.appliedDigest !== appliedDigestOf(news.appliedSpec);
+    return { changes: replaces.length > 0 || applied || changedKeys<Omit<ProvisioningRecordInputs, "appliedSpec">>(olds, news, [...FIELDS]).length > 0, replaces };
   },
 
   async create(inputs) {
     const lastDeployed = new Date().toISOString();
     await provisioning.upsertProvisioning(pocketbaseSource(), inputs.tenantId, toRecord(inputs, lastDeployed));
-    return { id: inputs.tenantId, outs: { ...inputs, lastDeployed } };
+    return { id: inputs.tenantId, outs: outputsOf(inputs, lastDeployed) };
   },
 
   async read(id, props) {
@@ -50,7 +72,7 @@ export const provider: pulumi.dynamic.ResourceProvider<ProvisioningRecordInputs,
   async update(id, _olds, news) {
     const lastDeployed = new Date().toISOString();
     await provisioning.upsertProvisioning(pocketbaseSource(), id, toRecord(news, lastDeployed));
-    return { outs: { ...news, lastDeployed } };
+    return { outs: outputsOf(news, lastDeployed) };
   },
 
   async delete(id) {
@@ -67,6 +89,6 @@ export class ProvisioningRecord extends pulumi.CustomResource {
     const applied = args.appliedSpec === undefined ? {} : { appliedSpec: pulumi.secret(args.appliedSpec) };
     const props = { ...args, ...applied, credentials: pulumi.secret(args.credentials), lastDeployed: undefined };
     const [type, inputs] = hosted("provisioning", "cloudfreedom", "ProvisioningRecord", props);
-    super(type, name, inputs, { ...opts, additionalSecretOutputs: ["credentials", "appliedSpec"] });
+    super(type, name, inputs, { ...opts, additionalSecretOutputs: ["credentials"] });
   }
 }

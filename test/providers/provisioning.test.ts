@@ -47,6 +47,20 @@ describe("ProvisioningRecord provider", () => {
     expect((await stored())[0].status).toBe("exited");
   });
 
+  it("writes the applied spec to PocketBase and keeps only its digest in state, which tells a change and ignores key order", async () => {
+    const spec = { slug: "acme", template: "llm-stack", templateVersion: "1.1.0", settings: { b: 1, a: 2 }, telegramAllowFrom: [], secrets: { telegramBotToken: "123456789:AAFakeDemoTokenForChirpTelegram0001" }, hosts: ["acme.example.com"] };
+    const outs = (await p.create({ ...inputs, appliedSpec: spec })).outs!;
+    expect((await stored())[0].applied_spec).toEqual(spec);
+    expect("appliedSpec" in outs).toBe(false);
+    expect(JSON.stringify(outs)).not.toContain("AAFakeDemoToken");
+    expect(outs.appliedDigest).toMatch(/^sha256:/);
+    const reordered = { ...spec, settings: { a: 2, b: 1 }, hosts: ["acme.example.com"] };
+    expect(await p.diff(inputs.tenantId, outs, { ...inputs, appliedSpec: reordered })).toMatchObject({ changes: false });
+    expect(await p.diff(inputs.tenantId, outs, { ...inputs, appliedSpec: { ...spec, settings: { a: 3 } } })).toMatchObject({ changes: true });
+    // State from before applied specs: the first run writes it.
+    expect(await p.diff(inputs.tenantId, { ...outs, appliedDigest: undefined }, { ...inputs, appliedSpec: spec })).toMatchObject({ changes: true });
+  });
+
   it("reports a record deleted out of band as gone, and treats deleting it again as success", async () => {
     const outs = (await p.create(inputs)).outs!;
     await p.delete(inputs.tenantId, outs);
