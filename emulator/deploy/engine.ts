@@ -2,7 +2,8 @@
 // DeleteResourceJob run them on a server (coolify-api.md §7.4, §7.5; ingress.md §2):
 // start: write docker-compose.yml and .env into the service's work dir, `docker network create --attachable <uuid>`,
 //        `docker compose --project-name <uuid> up -d --remove-orphans --force-recreate --build`,
-//        `docker network connect <uuid> coolify-proxy`;
+//        `docker network connect <uuid> coolify-proxy`, and with connect_to_docker_network each container joins the
+//        destination network as `<svc>-<uuid>`;
 // stop:  `docker stop` and `docker rm -f` of each container (volumes and network stay);
 // delete: stop, then `docker volume rm` (delete_volumes), disconnect the proxy and `docker network rm`
 //        (delete_connected_networks), remove the work dir (delete_configurations).
@@ -23,6 +24,8 @@ export interface DockerEngineOptions extends DockerConnection {
   dataDir: string;
   /** Seconds `docker stop` waits before killing (Coolify: 30). */
   stopTimeoutSeconds?: number;
+  /** The server's destination network, joined with connect_to_docker_network (default `coolify`). */
+  destinationNetwork?: string;
 }
 
 function tail(text: string, bytes = 8192): string {
@@ -76,6 +79,14 @@ export class DockerServiceEngine implements ServiceEngine {
       if (up.exitCode !== 0) return run.fail(up);
       // `|| true` in Coolify: the proxy may already be on the network.
       run.record(`docker network connect ${uuid} ${PROXY_CONTAINER}`, await docker(this.options, ["network", "connect", uuid, PROXY_CONTAINER]));
+      if (service.connectToDockerNetwork) {
+        // Each container also joins the destination network as <svc>-<uuid> (`|| true` as well).
+        for (const row of [...service.applications, ...service.databases]) {
+          const name = `${row.name}-${uuid}`;
+          const args = ["network", "connect", "--alias", name, this.options.destinationNetwork ?? "coolify", name];
+          run.record(`docker ${args.join(" ")}`, await docker(this.options, args));
+        }
+      }
       return run.done();
     });
   }

@@ -141,6 +141,17 @@ describe.skipIf(skip)(`the emulator's service actions on a real engine${skip ? `
     }
   });
 
+  it("joins each container to the destination network as <svc>-<uuid> when connect_to_docker_network is set", async () => {
+    const uuid = await create(0.5, "joined");
+    expect((await api("PATCH", `/services/${uuid}`, { connect_to_docker_network: true })).status).toBe(200);
+    await api("POST", `/services/${uuid}/start`);
+    await until(uuid, (s) => s === "running:healthy");
+    const inspected = await engine.docker(["inspect", `openclaw-${uuid}`, "--format", "{{json .NetworkSettings.Networks}}"]);
+    const networks = JSON.parse(inspected.stdout) as Record<string, { Aliases: string[] | null }>;
+    expect(Object.keys(networks).sort()).toEqual(["coolify", uuid].sort());
+    expect(networks.coolify.Aliases).toContain(`openclaw-${uuid}`);
+  });
+
   it("deletes containers, network and work dir but keeps the volumes unless delete_volumes", async () => {
     const kept = await create(0.5, "keepvol");
     const dropped = await create(0.5, "dropvol");
