@@ -76,7 +76,7 @@ function declareStacks({ config, stackName, tenants, lifecycle, plans, held, ref
   // A loop, not a map callback: the SDK records no source position for a frame of an anonymous function.
   const stacks: TenantStack[] = [];
   for (const { tenant, spec } of declared) {
-    stacks.push(new TenantStack({ tenant, spec, config, owner, sharedProjectUuid: shared?.uuid, deleteAfter: grace.get(tenant.id)?.deleteAfter, graceStartedAt: grace.get(tenant.id)?.graceStartedAt, deployedBefore: recorded.has(tenant.id), placement: placements.get(tenant.id) }, { dependsOn: guard }));
+    stacks.push(new TenantStack({ tenant, spec, config, owner, sharedProjectUuid: shared?.id, deleteAfter: grace.get(tenant.id)?.deleteAfter, graceStartedAt: grace.get(tenant.id)?.graceStartedAt, deployedBefore: recorded.has(tenant.id), placement: placements.get(tenant.id) }, { dependsOn: guard }));
   }
 
   for (const { invalid, hold } of held) pulumi.log.warn(`tenant ${invalid.tenant.slug} is held at its last applied spec: ${hold.reason}`);

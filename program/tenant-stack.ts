@@ -83,8 +83,10 @@ export class TenantStack extends pulumi.ComponentResource {
     });
 
     // Held: an empty name, which the Project's check refuses, so a project without state is never created or adopted.
+    // Ids, not the uuid outputs: an id stays known in a preview of an update (a marker rewrite, say), where every
+    // output of a dynamic resource is unknown and would preview each dependent as replaced.
     const projectUuid = args.sharedProjectUuid ??
-      new Project(`${tenant.id}-project`, { name: hold ? "" : `Tenant ${tenant.slug}`, description: `CloudFreedom tenant ${tenant.slug}`, owner: args.owner, tenantId: tenant.id, claimFrom: config.claimFrom }, child("project")).uuid;
+      new Project(`${tenant.id}-project`, { name: hold ? "" : `Tenant ${tenant.slug}`, description: `CloudFreedom tenant ${tenant.slug}`, owner: args.owner, tenantId: tenant.id, claimFrom: config.claimFrom }, child("project")).id;
     const running = tenant.status === "active" && !args.deleteAfter;
     const rendered = plan?.rendered;
     // The Service keeps a `generated` output only when it reads values, and the record reads it only then.
@@ -132,7 +134,7 @@ export class TenantStack extends pulumi.ComponentResource {
     const ingress = rendered ? { service: rendered.domainService, port: rendered.domainPort, hosts } : hold && heldIngress(hold);
     const domain = ingress && ingress.service
       ? new Domain(`${tenant.id}-domain`, {
-          serviceUuid: service.uuid,
+          serviceUuid: service.id,
           container: ingress.service,
           applicationUuid: service.applications.apply((apps) => apps[ingress.service]),
           knownFqdn: service.fqdns.apply((fqdns) => (fqdns ?? {})[ingress.service]),
@@ -149,7 +151,7 @@ export class TenantStack extends pulumi.ComponentResource {
     const record = new ProvisioningRecord(`${tenant.id}-record`, {
       tenantId: tenant.id,
       coolifyProjectUuid: applied?.coolifyProjectUuid ?? projectUuid,
-      coolifyServiceUuid: applied?.coolifyServiceUuid ?? service.uuid,
+      coolifyServiceUuid: applied?.coolifyServiceUuid ?? service.id,
       templateRef: rendered?.templateRef ?? applied?.templateRef ?? HELD_TEMPLATE_REF,
       // The tenant's own inputs as applied, for a later hold; a held tenant keeps the one it has.
       appliedSpec: hold ? hold.record?.appliedSpec as Record<string, unknown> | undefined : plan && { ...appliedSpecOf(plan) },
@@ -166,7 +168,7 @@ export class TenantStack extends pulumi.ComponentResource {
       ...child("record", HELD_RECORD_INPUTS), dependsOn: domain ? [domain] : [service],
     });
 
-    this.serviceUuid = service.uuid;
+    this.serviceUuid = service.id;
     this.status = hold ? pulumi.output("held") : service.status;
     this.done = record.lastDeployed;
     this.registerOutputs({ serviceUuid: this.serviceUuid, status: this.status });
