@@ -52,6 +52,12 @@ interface Loaded {
   recorded: Set<string>;
 }
 
+/** The tenants this run moves to another server; undefined when none, so the guard's inputs stay as they were. */
+function movingIds(placements: Map<string, TenantPlacement>): string[] | undefined {
+  const ids = [...placements].filter(([, p]) => p.moved).map(([id]) => id);
+  return ids.length > 0 ? ids : undefined;
+}
+
 /** Everything the program declares, once the tenants are loaded and planned. */
 function declareStacks({ config, stackName, tenants, lifecycle, plans, held, refused, placements, recorded }: Loaded) {
   const declared: Array<{ tenant: Tenant; spec: TenantSpec }> = [
@@ -68,6 +74,8 @@ function declareStacks({ config, stackName, tenants, lifecycle, plans, held, ref
     owner,
     placement: { server: config.coolifyServerUuid ?? "", environment: config.coolifyEnvironment ?? "production", sharedProject: config.sharedProject ?? "", destination: config.coolifyDestinationUuid ?? "" },
     allowReplace: config.allowReplace,
+    // CLOUDFREEDOM_MOVE: the moved tenant's old service is torn down, within the teardown budget.
+    moving: movingIds(placements),
   });
   const shared = config.sharedProject
     ? new Project("shared-project", { name: config.sharedProject, description: "CloudFreedom tenants", owner, claimFrom: config.claimFrom }, { dependsOn: guard })

@@ -41,6 +41,8 @@ export interface TeardownGuardInputs {
   placement?: Record<string, string>;
   /** Slugs whose services this run may replace (`*` = all), from CLOUDFREEDOM_ALLOW_REPLACE. */
   allowReplace?: string[];
+  /** Ids of the tenants this run moves to another server (CLOUDFREEDOM_MOVE): a teardown of their old service each. */
+  moving?: string[];
   /** Set by `check`: the tenants whose resources exist after this run's approval (declared + still present). */
   deployed?: Record<string, GuardTenant>;
   /** State written before tenants were keyed by id: the declared slugs. */
@@ -85,14 +87,17 @@ export function judgeTeardown(previous: Record<string, GuardTenant>, news: Teard
     });
   }
   const budget = news.budget ?? defaultBudget(Object.keys(previous).length);
-  const unallowed = removed.filter((id) => !allowed(id));
-  if (removed.length > budget && unallowed.length > 0) {
+  // A move replaces the tenant's service on another server: its old service (and its volumes' use) is torn down.
+  const moved = (news.moving ?? []).filter((id) => id in previous && !removed.includes(id));
+  const torn = [...removed, ...moved];
+  const unallowed = torn.filter((id) => !allowed(id));
+  if (torn.length > budget && unallowed.length > 0) {
     failures.push({
       property: "tenants",
       reason:
-        `this run would tear down ${removed.length} tenants (${slugs(removed).join(", ")}), over the budget of ${budget}; ` +
+        `this run would tear down ${torn.length} tenants (${slugs(torn).join(", ")}${moved.length > 0 ? `; moving ${slugs(moved).join(", ")} tears down its old service` : ""}), over the budget of ${budget}; ` +
         "removals approved by earlier runs that failed before their deletes still count. " +
-        `If that is intended, allow it for this run: CLOUDFREEDOM_ALLOW_TEARDOWN=${slugs(removed).join(",")} pulumi up`,
+        `If that is intended, allow it for this run: CLOUDFREEDOM_ALLOW_TEARDOWN=${slugs(torn).join(",")} pulumi up`,
     });
   }
   return failures;
@@ -196,7 +201,7 @@ export const provider: pulumi.dynamic.ResourceProvider<TeardownGuardInputs, Tear
   },
 
   async diff(_id, olds, news) {
-    const key = (i: Partial<TeardownGuardInputs>) => [i.deployed, i.declared, i.cancelled, i.budget, i.allow, i.owner, i.placement, i.allowReplace];
+    const key = (i: Partial<TeardownGuardInputs>) => [i.deployed, i.declared, i.cancelled, i.budget, i.allow, i.owner, i.placement, i.allowReplace, i.moving];
     return { changes: !sameValue(key(olds), key(news)) };
   },
 
