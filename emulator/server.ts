@@ -35,6 +35,8 @@ export interface EmulatorOptions {
   coolifyVersion?: string;
   /** Docker mode: starts, stops and deletes run on this engine behind a real Traefik (deploy/docker-mode.ts). */
   docker?: DockerModeOptions;
+  /** How many usable servers to seed, each with its own destination and proxy (placement over several); default 1. */
+  servers?: number;
 }
 
 export interface CoolifyEmulator {
@@ -42,6 +44,8 @@ export interface CoolifyEmulator {
   token: string;
   serverUuid: string;
   destinationUuid: string;
+  /** Every seeded server, the first being serverUuid's ("localhost", then "server-2", ...). */
+  servers: Array<{ name: string; uuid: string; destinationUuid: string }>;
   requests: RequestLogEntry[];
   faults: Faults;
   store: EmulatorStore;
@@ -167,6 +171,11 @@ export async function startCoolifyEmulator(options: EmulatorOptions = {}): Promi
   });
   const token = store.addToken({ team: 0, abilities: ["root"], userId: 0, token: options.rootToken ?? `0|${randomAlnum(40)}` });
   const { server, destination } = store.addServer({ team: 0, name: "localhost" });
+  const servers = [{ name: server.name, uuid: server.uuid, destinationUuid: destination.uuid }];
+  for (let n = 2; n <= (options.servers ?? 1); n++) {
+    const extra = store.addServer({ team: 0, name: `server-${n}`, ip: `10.0.0.${9 + n}` });
+    servers.push({ name: extra.server.name, uuid: extra.server.uuid, destinationUuid: extra.destination.uuid });
+  }
   const emulator = new Emulator(store);
   const seeded = { serverUuid: server.uuid, destinationUuid: destination.uuid };
   let loopbackListener = false;
@@ -192,6 +201,7 @@ export async function startCoolifyEmulator(options: EmulatorOptions = {}): Promi
     url: `http://${host}:${address.port}`,
     token,
     ...seeded,
+    servers,
     requests: emulator.requests,
     faults: emulator.faults,
     store,
