@@ -1,5 +1,5 @@
-// The emulator seeded with several servers (option `servers`), each usable, with its own destination and proxy: what the
-// placement engine test (test/engine/placement.test.ts) places tenants on.
+// The emulator seeded with several servers (option `servers`), each usable, with its own destination and proxy, as
+// placement needs them (test/engine/placement.test.ts adds its servers to a running emulator with store.addServer).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCoolifyEmulator, type CoolifyEmulator } from "../../emulator/server";
 
