@@ -9,21 +9,14 @@
 // it is the only proof it is gone) or the tenant id in a service marker. State from before uuids, with only a
 // service name, counts as present unless the name still finds it or this run allows the tenant's removal.
 import * as pulumi from "@pulumi/pulumi";
-import * as coolify from "../lib/coolify";
-import { configure, coolifyConnection } from "./connection";
+import { configure } from "./connection";
 import { sameValue, type CheckFailure } from "./diff";
-import { isOwnedBy, type Owner, type StackName } from "./ownership";
+import { entryOf, gatherEvidence, stillPresent, type GuardTenant } from "./guard-presence";
+import type { StackName } from "./ownership";
 import { forwardTo } from "./runtime";
-import { serviceName, serviceOwner } from "./service-model";
+import { serviceName } from "./service-model";
 
-/** A tenant as the guard knows it: its slug (for messages) and what identifies its Coolify service. */
-export interface GuardTenant {
-  slug: string;
-  /** The uuid of its Coolify service, once seen (by the tenant id in the service's marker). */
-  serviceUuid?: string;
-  /** State from before uuids: the service's name, as derived from the slug then. Kept until the uuid is known. */
-  service?: string;
-}
+export type { GuardTenant };
 
 /** Plain, resolved inputs. */
 export interface TeardownGuardInputs {
@@ -127,62 +120,6 @@ export function judgePlacement(olds: Partial<TeardownGuardInputs> | undefined, n
   }];
 }
 
-/** What Coolify shows of the tenants' services: ours by the tenant id in their marker, and per asked uuid. */
-export interface Evidence {
-  /** Tenant id -> the uuid of one of our services marked for it (a list; empty when none was needed). */
-  byTenant: Map<string, string>;
-  /** Uuid -> whether the service still exists as ours; a uuid that answered 404 maps to false. */
-  byUuid: Map<string, boolean>;
-  /** The names of our services, read only for state from before uuids. */
-  names: Set<string>;
-}
-
-/**
- * Whether an undeclared tenant's service may still exist. Pure. Gone only when shown: a 404 (or another stack's
- * marker) on its uuid with no service of ours marked for it, or, for a tenant known by id that never had a service
- * of its own (every service this code creates carries the tenant id), none marked for it. State from before uuids
- * names a service only by a slug-derived name: present while that name finds it, and unless this run allows it.
- */
-export function stillPresent(id: string, entry: GuardTenant, evidence: Evidence, allowed: boolean): boolean {
-  if (evidence.byTenant.has(id)) return true;
-  if (entry.serviceUuid) return evidence.byUuid.get(entry.serviceUuid) !== false;
-  if (entry.service !== undefined) return evidence.names.has(entry.service) || !allowed;
-  return false;
-}
-
-const ours = (owner: Owner, stack: StackName | undefined) => owner.marked && isOwnedBy(owner, stack);
-
-/** One list when some tenant lacks a uuid or may be removed; a GET per uuid of a tenant that may be removed. */
-async function gather(previous: Record<string, GuardTenant>, news: TeardownGuardInputs, removal: string[]): Promise<Evidence> {
-  const evidence: Evidence = { byTenant: new Map(), byUuid: new Map(), names: new Set() };
-  // A tenant new in this run has no service yet; one deployed before whose uuid is not known yet is looked up.
-  const unknown = Object.keys(news.declared).some((id) => id in previous && !previous[id].serviceUuid);
-  if (removal.length === 0 && !unknown) return evidence;
-  const conn = coolifyConnection();
-  for (const service of await coolify.listServices(conn)) {
-    const owner = serviceOwner(service);
-    if (!ours(owner, news.owner)) continue;
-    evidence.names.add(service.name);
-    if (owner.marked && owner.tenant && !evidence.byTenant.has(owner.tenant)) evidence.byTenant.set(owner.tenant, service.uuid);
-  }
-  for (const uuid of removal.map((id) => previous[id].serviceUuid).filter((u): u is string => Boolean(u))) {
-    try {
-      evidence.byUuid.set(uuid, ours(serviceOwner(await coolify.getService(conn, uuid)), news.owner));
-    } catch (e) {
-      if (!coolify.isNotFound(e)) throw e;
-      evidence.byUuid.set(uuid, false);
-    }
-  }
-  return evidence;
-}
-
-/** What the guard keeps of a tenant: its uuid once seen, else what older state said. */
-function entryOf(slug: string, known: GuardTenant | undefined, uuid: string | undefined): GuardTenant {
-  const serviceUuid = uuid ?? known?.serviceUuid;
-  if (serviceUuid) return { slug, serviceUuid };
-  return known?.service !== undefined ? { slug, service: known.service } : { slug };
-}
-
 export const provider: pulumi.dynamic.ResourceProvider<TeardownGuardInputs, TeardownGuardInputs> = {
   configure,
 
@@ -190,7 +127,7 @@ export const provider: pulumi.dynamic.ResourceProvider<TeardownGuardInputs, Tear
     // olds is empty on the first run: nothing was deployed, so nothing can be removed.
     const previous = previouslyDeployed(olds, news);
     const candidates = undeclared(previous, news);
-    const evidence = await gather(previous, news, candidates);
+    const evidence = await gatherEvidence(previous, Object.keys(news.declared), candidates, news.owner);
     const allowed = (id: string) => news.allow.includes("*") || news.allow.includes(previous[id].slug);
     const removed = candidates.filter((id) => stillPresent(id, previous[id], evidence, allowed(id)));
     const deployed = Object.fromEntries([

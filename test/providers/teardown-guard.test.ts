@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createService } from "../../lib/coolify";
-import { defaultBudget, judgePlacement, judgeTeardown, previouslyDeployed, provider, stillPresent, undeclared, type Evidence, type GuardTenant, type TeardownGuardInputs } from "../../providers/teardown-guard";
+import { stillPresent, type Evidence } from "../../providers/guard-presence";
+import { defaultBudget, judgePlacement, judgeTeardown, previouslyDeployed, provider, undeclared, type GuardTenant, type TeardownGuardInputs } from "../../providers/teardown-guard";
 import { COMPOSE, seedService, useEmulator } from "./harness";
 
 const slugs = (n: number) => Array.from({ length: n }, (_, i) => `t${String(i + 1).padStart(2, "0")}`);
