@@ -82,11 +82,11 @@ export class TenantStack extends pulumi.ComponentResource {
       parent: this, dependsOn: opts?.dependsOn, ...alias(`${tenant.slug}-${kind}`), ...(hold ? { ignoreChanges: frozen } : {}),
     });
 
-    // Held: an empty name, which the Project's check refuses, so a project without state is never created or adopted.
+    // Held: `held`, which the Project's check refuses, so a project without state is never created or adopted.
     // Ids, not the uuid outputs: an id stays known in a preview of an update (a marker rewrite, say), where every
     // output of a dynamic resource is unknown and would preview each dependent as replaced.
     const projectUuid = args.sharedProjectUuid ??
-      new Project(`${tenant.id}-project`, { name: hold ? "" : `Tenant ${tenant.slug}`, description: `CloudFreedom tenant ${tenant.slug}`, owner: args.owner, tenantId: tenant.id, claimFrom: config.claimFrom }, child("project")).id;
+      new Project(`${tenant.id}-project`, { name: `Tenant ${tenant.slug}`, description: `CloudFreedom tenant ${tenant.slug}`, owner: args.owner, tenantId: tenant.id, claimFrom: config.claimFrom, held: hold ? true : undefined }, child("project")).id;
     const running = tenant.status === "active" && !args.deleteAfter;
     const rendered = plan?.rendered;
     // The Service keeps a `generated` output only when it reads values, and the record reads it only then.

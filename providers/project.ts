@@ -24,6 +24,9 @@ export interface ProjectInputs {
   tenantId?: string;
   /** Adopt a project carrying this stack's marker (CLOUDFREEDOM_CLAIM_FROM); a deliberate migration. */
   claimFrom?: string;
+  /** Its tenant is held (program/tenant-stack.ts): its ignoreChanges drops this on an update, so only a create, which
+   * has no applied inputs, sees it and is refused at the check. Never in state. */
+  held?: boolean;
 }
 
 /** State after create/read. */
@@ -44,6 +47,9 @@ const NAME_PATTERN = /^[\p{L}\p{M}\p{N}\s\-_.@/&()#,:+]{3,255}$/u;
 const DESCRIPTION_PATTERN = /^[\p{L}\p{N}\s\-_.,!?()'"+=*@/&]*$/u;
 
 export function checkProject(inputs: ProjectInputs): CheckFailure[] {
+  if (inputs.held === true) {
+    return [{ property: "held", reason: `its tenant ${inputs.tenantId ?? ""} is held (its record is invalid) and this stack has no applied spec of its project: refused, nothing is created or adopted; correct the tenant's record (its agent_provisioning status_reason says what)` }];
+  }
   const failures: CheckFailure[] = [];
   if (!isUnknown(inputs.name) && !NAME_PATTERN.test(inputs.name ?? "")) {
     failures.push({ property: "name", reason: "3-255 letters, digits, spaces or - _ . @ / & ( ) # , : + (Coolify's rule)" });

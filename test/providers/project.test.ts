@@ -53,6 +53,12 @@ describe("Project provider", () => {
     expect(h.emulator.requests).toEqual([]);
   });
 
+  it("refuses at its check a held tenant's project that has no state, so nothing is created or adopted", async () => {
+    const held = await p.check(NONE, { ...inputs, tenantId: "bolt00000000001", held: true });
+    expect(held.failures).toEqual([{ property: "held", reason: expect.stringMatching(/^its tenant bolt00000000001 is held .* refused, nothing is created or adopted/) }]);
+    expect(h.emulator.requests).toEqual([]);
+  });
+
   it("rejects names and descriptions Coolify would refuse, without calling it", async () => {
     const tooShort = await p.check(NONE, { name: "ab" });
     expect(tooShort.failures).toEqual([expect.objectContaining({ property: "name" })]);
