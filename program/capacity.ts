@@ -2,7 +2,7 @@
 // A new tenant that fits on no server is refused like a render error (no request for it; the run fails at its end
 // naming it with each server's free capacity); a deployed tenant whose new spec does not fit is held at its last
 // applied spec. Pure.
-import type { PlatformConfig } from "../lib/config";
+import { ConfigError, type PlatformConfig } from "../lib/config";
 import { isSized, type ServerSpec } from "../lib/servers";
 import type { Provisioning } from "../lib/tenants/provisioning";
 import type { Tenant } from "../lib/tenants/tenant";
@@ -66,6 +66,10 @@ export function placeFleet(plans: TenantPlan[], held: Held[], refused: InvalidTe
     // Re-rendered with the plan's current limits (held-plan.ts): a change like any other; else frozen as applied.
     const reservation = hold.plan ? reservationOf(hold.plan.rendered.limits) : applied ?? estimateReservation(record?.templateRef ?? "", invalid.tenant);
     tenants.push({ id: invalid.tenant.id, slug: invalid.tenant.slug, reservation, frozen: !hold.plan, ...(current ? { current } : {}), ...(current && applied && hold.plan ? { applied } : {}) });
+  }
+  // An operator's move of a tenant that is not deployed would silently do nothing: refused as the typo it likely is.
+  if (config.move && !tenants.some((t) => t.slug === config.move!.slug && t.current !== undefined)) {
+    throw new ConfigError([`CLOUDFREEDOM_MOVE names "${config.move.slug}", which is not a deployed tenant of this stack: name a deployed tenant's slug, or unset CLOUDFREEDOM_MOVE`]);
   }
   const result = placeTenants({ servers: config.servers, overcommit: config.overcommitRatios, tenants, ...(config.move ? { move: config.move } : {}) });
   assertNoOrphans(result);

@@ -78,6 +78,15 @@ describe("placeFleet", () => {
     expect(fleet.placements.get("id-x")).toMatchObject({ server: "a", fromState: false });
   });
 
+  it("refuses a run whose CLOUDFREEDOM_MOVE names no deployed tenant, and moves one that is", () => {
+    const servers = [server("a", 16, 64), server("b", 16, 64)];
+    const records = new Map([["id-x", record("id-x", { serverUuid: "a" })]]);
+    expect(() => placeFleet(plan(["x", "y"]), [], [], records, config(servers, { move: { slug: "y", server: "b" } }))).toThrow(/CLOUDFREEDOM_MOVE names "y", which is not a deployed tenant/);
+    const moved = placeFleet(plan(["x", "y"]), [], [], records, config(servers, { move: { slug: "x", server: "b" } }));
+    expect(moved.placements.get("id-x")).toMatchObject({ server: "b", moved: true });
+    expect(moved.placements.get("id-y")).toMatchObject({ moved: false });
+  });
+
   it("refuses the run when tenants live on a server no longer in config", () => {
     const records = new Map([["id-x", record("id-x", { serverUuid: "gone" })]]);
     expect(() => placeFleet(plan(["x"]), [], [], records, config([server("a", 16, 64)]))).toThrow(PlacementError);
