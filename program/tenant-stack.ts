@@ -4,9 +4,10 @@
 // update; the aliases carry stacks over from the slug-based names used before, for a tenant deployed before only
 // (a newcomer with a freed slug must not inherit the old resources of that name). A tenant that became invalid
 // is held (README, "Held tenants"): the inputs its own record decides stay as last applied (Pulumi's ignoreChanges),
-// while the platform's decisions still reach it: stopped when suspended or in grace, started when reactivated. A held
-// resource that has no state in this stack is refused at its check, never created or adopted: ignoreChanges does not
-// apply to a create, and its stand-ins must never reach Coolify or PocketBase.
+// while the platform's decisions still reach it: stopped when suspended or in grace, started when reactivated, and
+// re-rendered from its applied spec with the plan's current limits and router key (held-plan.ts). A held resource
+// that has no state in this stack is refused at its check, never created or adopted: ignoreChanges does not apply
+// to a create, and its stand-ins must never reach Coolify or PocketBase.
 import * as pulumi from "@pulumi/pulumi";
 import { Domain } from "../providers/domain";
 import { Project } from "../providers/project";
