@@ -9,7 +9,7 @@ import { serviceOwner } from "./service-model";
 /** A tenant as the guard knows it: its slug (for messages) and what identifies its Coolify service. */
 export interface GuardTenant {
   slug: string;
-  /** The uuid of its Coolify service, once seen (by the tenant id in the service's marker). */
+  /** The uuid of its Coolify service, once seen (by the tenant id in the service's marker, in a run that removes). */
   serviceUuid?: string;
   /** State from before uuids: the service's name, as derived from the slug then. Kept until the uuid is known. */
   service?: string;
@@ -40,12 +40,14 @@ export function stillPresent(id: string, entry: GuardTenant, evidence: Evidence,
 
 const ours = (owner: Owner, stack: StackName | undefined) => owner.marked && isOwnedBy(owner, stack);
 
-/** One list when some tenant lacks a uuid or may be removed; a GET per uuid of a tenant that may be removed. */
-export async function gatherEvidence(previous: Record<string, GuardTenant>, declared: string[], removal: string[], stack: StackName | undefined): Promise<Evidence> {
+/**
+ * Only in a run that may remove tenants: one list (which also teaches the guard the uuids of the tenants it keeps)
+ * and a GET per known uuid of a tenant that may be removed. Any other run asks Coolify nothing and leaves the
+ * guard's state as it was.
+ */
+export async function gatherEvidence(previous: Record<string, GuardTenant>, removal: string[], stack: StackName | undefined): Promise<Evidence> {
   const evidence: Evidence = { byTenant: new Map(), byUuid: new Map(), names: new Set() };
-  // A tenant new in this run has no service yet; one deployed before whose uuid is not known yet is looked up.
-  const unknown = declared.some((id) => id in previous && !previous[id].serviceUuid);
-  if (removal.length === 0 && !unknown) return evidence;
+  if (removal.length === 0) return evidence;
   const conn = coolifyConnection();
   for (const service of await coolify.listServices(conn)) {
     const owner = serviceOwner(service);

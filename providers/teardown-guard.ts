@@ -127,7 +127,7 @@ export const provider: pulumi.dynamic.ResourceProvider<TeardownGuardInputs, Tear
     // olds is empty on the first run: nothing was deployed, so nothing can be removed.
     const previous = previouslyDeployed(olds, news);
     const candidates = undeclared(previous, news);
-    const evidence = await gatherEvidence(previous, Object.keys(news.declared), candidates, news.owner);
+    const evidence = await gatherEvidence(previous, candidates, news.owner);
     const allowed = (id: string) => news.allow.includes("*") || news.allow.includes(previous[id].slug);
     const removed = candidates.filter((id) => stillPresent(id, previous[id], evidence, allowed(id)));
     const deployed = Object.fromEntries([

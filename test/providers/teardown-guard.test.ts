@@ -134,10 +134,21 @@ describe("the guard provider's check", () => {
     expect(h.emulator.requests).toEqual([]);
   });
 
-  it("learns each deployed tenant's service uuid from the tenant id in its marker, whatever the service's name", async () => {
+  it("asks Coolify nothing and changes nothing in a run that removes no tenant", async () => {
+    await deployedService("a");
+    const olds = { ...declare(["a", "b"]), deployed: { a: { slug: "a" }, b: { slug: "b" } } };
+    h.emulator.requests.length = 0;
+    const result = await p.check(olds, declare(["a", "b"]));
+    expect(result.inputs!.deployed).toEqual(olds.deployed);
+    expect(h.emulator.requests).toEqual([]);
+  });
+
+  it("learns each tenant's service uuid from the tenant id in its marker, whatever the service's name, in a run that removes one", async () => {
     const a = await deployedService("a", "cf-renamed-by-hand");
-    const result = await p.check({ ...declare(["a", "b"]), deployed: { a: { slug: "a" }, b: { slug: "b" } } }, declare(["a", "b", "c"]));
-    expect(result.inputs!.deployed).toEqual({ a: { slug: "a", serviceUuid: a }, b: { slug: "b" }, c: { slug: "c" } });
+    const c = await deployedService("c");
+    const result = await p.check({ ...declare(["a", "b", "c"]), deployed: { a: { slug: "a" }, b: { slug: "b" }, c: { slug: "c" } } }, declare(["a", "b"], { cancelled: ["c"] }));
+    expect(result.failures).toEqual([]);
+    expect(result.inputs!.deployed).toEqual({ a: { slug: "a", serviceUuid: a }, b: { slug: "b" }, c: { slug: "c", serviceUuid: c } });
   });
 
   it("keeps counting an approved removal while its service is still in Coolify, and forgets it once its uuid answers 404", async () => {
