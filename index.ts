@@ -8,6 +8,7 @@ import { asOperatorError } from "./program/operator-error";
 import { inFreshTask } from "./program/fresh-task";
 import { checkPassphrase, stackSettings } from "./program/passphrase";
 import { routedHosts } from "./program/domain-policy";
+import { appliedSecrets } from "./program/held-plan";
 import { placeFleet, type TenantPlacement } from "./program/capacity";
 import { planTenants, reasonOf, type InvalidTenant, type TenantPlan } from "./program/plan";
 import { holdOrRefuse, runFailures, TenantRunError, type Held } from "./program/report";
@@ -30,7 +31,7 @@ async function declare() {
   const records = await listProvisioning(source);
   const lifecycle = planLifecycle(tenants, records, config.teardownGraceDays ?? DEFAULT_GRACE_DAYS, Date.now());
   // Hosts still routed to a tenant (its record's URLs) stay that tenant's until a run has moved them.
-  const { plans, invalid } = planTenants(lifecycle.deploy.map((d) => d.tenant), config, routedHosts(records));
+  const { plans, invalid } = planTenants(lifecycle.deploy.map((d) => d.tenant), config, routedHosts(records), appliedSecrets(records));
   const fleet = holdOrRefuse(invalid, records, config);
   // Each tenant's server: a deployed one stays on its own; a new one that fits nowhere is refused (program/capacity.ts).
   const { plans: placed, held, refused, placements } = placeFleet(plans, fleet.held, fleet.refused, records, config);

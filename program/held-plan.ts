@@ -49,6 +49,16 @@ export function appliedSpecOf({ tenant, rendered, hosts }: TenantPlan): AppliedS
   };
 }
 
+/** Each tenant's secrets as its last run applied them, by tenant id (records without an applied spec give none). */
+export function appliedSecrets(records: Map<string, Provisioning>): Map<string, Record<string, string>> {
+  const secrets = new Map<string, Record<string, string>>();
+  for (const [tenantId, record] of records) {
+    const applied = parseAppliedSpec(record.appliedSpec);
+    if (applied) secrets.set(tenantId, applied.secrets);
+  }
+  return secrets;
+}
+
 /** The applied spec a record holds; undefined when it has none (written before applied specs) or not this shape. */
 export function parseAppliedSpec(value: unknown): AppliedSpec | undefined {
   const parsed = appliedSpecSchema.safeParse(value);

@@ -104,12 +104,18 @@ export function usesRouterKey(rendered: RenderedStack): boolean {
 /**
  * Plans every tenant that is to be deployed (active or suspended; program/lifecycle.ts hands a cancelled tenant
  * in its grace period over as suspended); cancelled ones are left out and claim nothing. Every render error and
- * policy refusal lands in `invalid`, by tenant.
+ * policy refusal lands in `invalid`, by tenant. `routed`: hosts still routed to each tenant; `appliedSecrets`: each
+ * tenant's secrets as its last run applied them (a shared bot token stays with the tenant that runs with it).
  */
-export function planTenants(tenants: Tenant[], platform: PlatformValues, routed: Map<string, string[]> = new Map()): FleetPlan {
+export function planTenants(
+  tenants: Tenant[],
+  platform: PlatformValues,
+  routed: Map<string, string[]> = new Map(),
+  appliedSecrets: Map<string, Record<string, string>> = new Map(),
+): FleetPlan {
   const deployed = tenants.filter((t) => t.status !== "cancelled");
   const domains = applyDomainPolicy(deployed, platform, takesHosts, routed);
-  const fleet = [...domains.refusals, ...sharedSecretRefusals(deployed)];
+  const fleet = [...domains.refusals, ...sharedSecretRefusals(deployed, appliedSecrets)];
   const plans: TenantPlan[] = [];
   const invalid: InvalidTenant[] = [];
   for (const tenant of deployed) {

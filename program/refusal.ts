@@ -17,13 +17,6 @@ export function quote(value: string): string {
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 }
 
-/** `tenant "a"`, `tenants "a" and "b"`, `tenants "a", "b" and "c"`. */
-export function tenantList(tenants: Tenant[]): string {
-  const quoted = tenants.map((t) => quote(t.slug));
-  if (quoted.length <= 1) return `tenant ${quoted.join("")}`;
-  return `tenants ${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
-}
-
 /** Groups of two or more items that share the same non-empty key, in input order. */
 export function sharedBy<T>(items: T[], keyOf: (item: T) => string | undefined): T[][] {
   const groups = new Map<string, T[]>();

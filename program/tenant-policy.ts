@@ -2,11 +2,11 @@
 // share a Telegram bot token (two pollers steal each other's updates) or an AI Router key (the router
 // meters and revokes per key). Per tenant: a draft template version only where config allowDraftTemplates
 // is true (the dev stack), and an AI Router key of its own unless config sharedRouterKeyFallback is true.
-// No message ever shows a token or key.
+// No message ever shows a token or key, or names another tenant (a refusal lands in the tenant's own record).
 import { isRouterKey } from "../lib/templates/inputs";
 import type { TemplateVersion } from "../templates";
 import type { Tenant } from "../lib/tenants/tenant";
-import { sharedBy, tenantList, TenantRefusal } from "./refusal";
+import { sharedBy, TenantRefusal } from "./refusal";
 
 export interface TenantPolicyOptions {
   /** Tenants without their own key get the platform's `aiRouterKey`. Default false. */
@@ -15,33 +15,51 @@ export interface TenantPolicyOptions {
   allowDraftTemplates?: boolean;
 }
 
-const SECRETS: Array<{ field: string; what: string; valueOf: (tenant: Tenant) => string | undefined; fix: string }> = [
+const SECRETS: Array<{ field: string; what: string; valueOf: (tenant: Tenant) => string | undefined; fix: string; tenantSet: boolean }> = [
   {
     field: "telegram_bot_token",
     what: "Telegram bot token",
     valueOf: (tenant) => tenant.secrets.telegramBotToken,
-    fix: "give each tenant its own bot from @BotFather; clear the token on the tenant that does not own the bot",
+    fix: "use a bot of your own from @BotFather",
+    tenantSet: true,
   },
   {
     field: "ai_router_key",
     what: "AI Router key",
     valueOf: (tenant) => tenant.routerKey,
     fix: "have Billing issue each tenant its own AI Router key",
+    tenantSet: false,
   },
 ];
 
-/** Refusals for secrets that several of the given tenants share; each names the others, never the value. */
-export function sharedSecretRefusals(tenants: Tenant[]): TenantRefusal[] {
+/**
+ * Refusals for secrets that several of the given tenants share, never naming the value or another tenant (the
+ * reason lands in the refused tenant's own record). A tenant-set secret (the bot token) stays with the one tenant
+ * that already runs with it (`applied`: each tenant's secrets as its last run applied them, by id), so typing
+ * another tenant's token refuses only the one who typed it; without such an incumbent every holder is refused.
+ * A Billing-issued key refuses every holder: the platform made the mistake.
+ */
+export function sharedSecretRefusals(tenants: Tenant[], applied: Map<string, Record<string, string>> = new Map()): TenantRefusal[] {
   const refusals: TenantRefusal[] = [];
   for (const secret of SECRETS) {
     for (const group of sharedBy(tenants, secret.valueOf)) {
+      const runsWithIt = secret.tenantSet ? group.filter((t) => applied.get(t.id)?.[secretKey(secret.field)] === secret.valueOf(t)) : [];
+      const incumbent = runsWithIt.length === 1 ? runsWithIt[0] : undefined;
       for (const tenant of group) {
-        const others = group.filter((t) => t !== tenant);
-        refusals.push(new TenantRefusal(tenant, secret.field, `its ${secret.what} is also used by ${tenantList(others)} (value not shown)`, secret.fix));
+        if (tenant === incumbent) continue;
+        const problem = incumbent
+          ? `its ${secret.what} is already in use by another tenant (value not shown)`
+          : `its ${secret.what} is also used by ${group.length - 1 === 1 ? "another tenant" : `${group.length - 1} other tenants`} (value not shown)`;
+        refusals.push(new TenantRefusal(tenant, secret.field, problem, secret.fix));
       }
     }
   }
   return refusals;
+}
+
+/** The key of a record field in a tenant's secrets. */
+function secretKey(field: string): string {
+  return field === "telegram_bot_token" ? "telegramBotToken" : field;
 }
 
 /** A draft template version is refused unless drafts are allowed. */

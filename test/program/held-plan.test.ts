@@ -49,7 +49,7 @@ describe("planHeld", () => {
   });
 
   it("keeps the env as applied when the router key is what the hold is about, while the compose takes the plan", () => {
-    const shared: InvalidTenant = { tenant: bolt, errors: [new TenantRefusal(bolt, "ai_router_key", "its AI Router key is also used by tenant \"acme\"", "fix")] };
+    const shared: InvalidTenant = { tenant: bolt, errors: [new TenantRefusal(bolt, "ai_router_key", "its AI Router key is also used by another tenant (value not shown)", "fix")] };
     expect(planHeld(shared, applied, PLATFORM)).toMatchObject({ keepEnv: true });
     const missing = typedBob(bolt, { routerKey: undefined });
     expect(planHeld(missing, applied, PLATFORM)).toMatchObject({ keepEnv: true });

@@ -18,17 +18,18 @@ function refusals(tenants: Tenant[], platform: PlatformValues = PLATFORM): Tenan
 }
 
 describe("fleet-wide uniqueness", () => {
-  it("refuses a bot token two tenants share, naming both and never the token", () => {
+  it("refuses a bot token two tenants share, naming neither the other tenant nor the token", () => {
     const error = refusals([tenant("acme", "llm-stack"), tenant("bolt", "openclaw", { secrets: { telegramBotToken: BOT_TOKEN } }), tenant("chirp", "telegram-bot")]);
     expect(error.errors.map((e) => [e.tenant, e.field, e.problem])).toEqual([
-      ["bolt", "telegram_bot_token", 'its Telegram bot token is also used by tenant "chirp" (value not shown)'],
-      ["chirp", "telegram_bot_token", 'its Telegram bot token is also used by tenant "bolt" (value not shown)'],
+      ["bolt", "telegram_bot_token", "its Telegram bot token is also used by another tenant (value not shown)"],
+      ["chirp", "telegram_bot_token", "its Telegram bot token is also used by another tenant (value not shown)"],
     ]);
     expect(error.message).not.toContain(BOT_TOKEN);
     expect(error.message).not.toContain(BOT_TOKEN.split(":")[1]);
+    for (const e of error.errors) expect(`${e.problem} ${e.fix}`).not.toMatch(/acme|bolt|chirp/);
   });
 
-  it("names every other holder when three tenants share a token, and leaves tenants with their own token alone", () => {
+  it("counts the other holders when three tenants share a token, and leaves tenants with their own token alone", () => {
     const shared = { secrets: { telegramBotToken: BOT_TOKEN } };
     const error = refusals([
       tenant("bolt", "openclaw", shared),
@@ -37,7 +38,18 @@ describe("fleet-wide uniqueness", () => {
       tenant("echo", "telegram-bot", { secrets: { telegramBotToken: OTHER_BOT_TOKEN } }),
     ]);
     expect(error.errors.map((e) => e.tenant)).toEqual(["bolt", "chirp", "dusk"]);
-    expect(error.errors[0].problem).toContain('also used by tenants "chirp" and "dusk"');
+    expect(error.errors[0].problem).toContain("also used by 2 other tenants");
+  });
+
+  it("keeps a bot token with the tenant that runs with it: typing it refuses only the newcomer", () => {
+    const chirp = tenant("chirp", "telegram-bot");
+    const copycat = tenant("bolt", "openclaw", { secrets: { telegramBotToken: chirp.secrets.telegramBotToken! } });
+    const applied = new Map([[chirp.id, { telegramBotToken: chirp.secrets.telegramBotToken! }]]);
+    const { plans, invalid } = planAll([chirp, copycat], PLATFORM, new Map(), applied);
+    expect(plans.map((p) => p.tenant.slug)).toEqual(["chirp"]);
+    expect(invalid.map((i) => [i.tenant.slug, i.errors.map((e) => e.problem)])).toEqual([
+      ["bolt", ["its Telegram bot token is already in use by another tenant (value not shown)"]],
+    ]);
   });
 
   it("does not count a cancelled tenant's token: its bot is free again", () => {
@@ -45,11 +57,11 @@ describe("fleet-wide uniqueness", () => {
     expect(plans.map((p) => p.tenant.slug)).toEqual(["dusk"]);
   });
 
-  it("refuses an AI Router key two tenants share, naming both and never the key", () => {
+  it("refuses every holder of an AI Router key two tenants share, even one that runs with it, naming neither the other nor the key", () => {
     const key = "sk-billing-issued-key-0001";
     const error = refusals([tenant("acme", "llm-stack", { routerKey: key }), tenant("bolt", "openclaw", { routerKey: key }), tenant("cove", "llm-stack")]);
     expect(error.errors.map((e) => [e.tenant, e.field])).toEqual([["acme", "ai_router_key"], ["bolt", "ai_router_key"]]);
-    expect(error.errors[0].problem).toContain('tenant "bolt"');
+    expect(error.errors[0].problem).toBe("its AI Router key is also used by another tenant (value not shown)");
     expect(error.message).not.toContain(key);
   });
 });
