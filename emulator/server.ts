@@ -33,8 +33,12 @@ export interface EmulatorOptions {
   apiEnabled?: boolean;
   /** What GET /api/v1/version answers; default COOLIFY_VERSION (4.3.11). Behaviour stays 4.3.11's. */
   coolifyVersion?: string;
-  /** Docker mode: starts, stops and deletes run on this engine behind a real Traefik (deploy/docker-mode.ts). */
-  docker?: DockerModeOptions;
+  /**
+   * Docker mode: starts, stops and deletes run on this engine behind a real Traefik (deploy/docker-mode.ts), for every
+   * server. A list gives each seeded server its own engine and coolify-proxy, in order (the first is serverUuid's);
+   * its length is the number of servers.
+   */
+  docker?: DockerModeOptions | DockerModeOptions[];
   /** How many usable servers to seed, each with its own destination and proxy (placement over several); default 1. */
   servers?: number;
 }
@@ -45,13 +49,21 @@ export interface CoolifyEmulator {
   serverUuid: string;
   destinationUuid: string;
   /** Every seeded server, the first being serverUuid's ("localhost", then "server-2", ...). */
-  servers: Array<{ name: string; uuid: string; destinationUuid: string }>;
+  servers: EmulatorServer[];
   requests: RequestLogEntry[];
   faults: Faults;
   store: EmulatorStore;
-  /** Docker mode only: the engine and the proxy's loopback entrypoints. */
+  /** Docker mode only: the engine and the proxy's loopback entrypoints (with an engine per server: the first server's). */
   docker?: DockerModeInfo;
   close(): Promise<void>;
+}
+
+export interface EmulatorServer {
+  name: string;
+  uuid: string;
+  destinationUuid: string;
+  /** Docker mode: the engine the server's services run on, its proxy, and the cores and memory it reports. */
+  docker?: DockerModeInfo;
 }
 
 const API_PREFIX = "/api/v1";
@@ -158,7 +170,7 @@ function failureReply(status: number, retryAfterSeconds = 1): Reply {
   return reply(status, { message: status === 500 ? "Server Error" : "Service Unavailable" });
 }
 
-/** Starts a stateful Coolify 4.3.x API emulator, seeded with one usable server and its one destination. */
+/** Starts a stateful Coolify 4.3.x API emulator, seeded with usable servers (default one), each with one destination. */
 export async function startCoolifyEmulator(options: EmulatorOptions = {}): Promise<CoolifyEmulator> {
   // Every start loads the compose with the real loader (deploy.ts); without it no start could ever succeed.
   assertResolverBuilt();
@@ -171,17 +183,26 @@ export async function startCoolifyEmulator(options: EmulatorOptions = {}): Promi
   });
   const token = store.addToken({ team: 0, abilities: ["root"], userId: 0, token: options.rootToken ?? `0|${randomAlnum(40)}` });
   const { server, destination } = store.addServer({ team: 0, name: "localhost" });
-  const servers = [{ name: server.name, uuid: server.uuid, destinationUuid: destination.uuid }];
-  for (let n = 2; n <= (options.servers ?? 1); n++) {
+  const servers: EmulatorServer[] = [{ name: server.name, uuid: server.uuid, destinationUuid: destination.uuid }];
+  const engines = Array.isArray(options.docker) ? options.docker.length : undefined;
+  if (engines !== undefined && options.servers !== undefined && options.servers !== engines) {
+    throw new RangeError(`servers: ${options.servers} with ${engines} docker engines: give each server one engine`);
+  }
+  for (let n = 2; n <= (engines ?? options.servers ?? 1); n++) {
     const extra = store.addServer({ team: 0, name: `server-${n}`, ip: `10.0.0.${9 + n}` });
     servers.push({ name: extra.server.name, uuid: extra.server.uuid, destinationUuid: extra.destination.uuid });
   }
   const emulator = new Emulator(store);
   const seeded = { serverUuid: server.uuid, destinationUuid: destination.uuid };
   let loopbackListener = false;
-  const dockerMode = options.docker ? await startDockerMode(store, options.docker) : undefined;
+  const serverIds = servers.map((s) => store.servers.find((r) => r.uuid === s.uuid)!.id);
+  const dockerMode = options.docker ? await startDockerMode(store, options.docker, serverIds) : undefined;
+  // One engine for all: every server reports it; an engine per server: each its own, in order.
+  if (dockerMode) servers.forEach((s, i) => (s.docker = dockerMode.infos[engines !== undefined ? i : 0]));
+  // GET /_emulator/engine: the first server's engine, and with several engines each server's.
+  const engineInfo = dockerMode && (engines !== undefined && engines > 1 ? { ...dockerMode.infos[0], servers: servers.map((s) => ({ uuid: s.uuid, name: s.name, ...s.docker })) } : dockerMode.infos[0]);
   const control = (path: string, raw: string, q: URLSearchParams, req: IncomingMessage) =>
-    handleControl({ store, faults: emulator.faults, requests: emulator.requests, seeded, rootToken: token, loopbackListener, docker: dockerMode?.info }, req, path, raw, q);
+    handleControl({ store, faults: emulator.faults, requests: emulator.requests, seeded, rootToken: token, loopbackListener, docker: engineInfo }, req, path, raw, q);
   const http = createServer((req, res) => {
     emulator.handle(req, res, (path, raw, q) => control(path, raw, q, req)).catch(() => {
       if (!res.headersSent) send(res, reply(500, { message: "Server Error" }));
@@ -205,7 +226,7 @@ export async function startCoolifyEmulator(options: EmulatorOptions = {}): Promi
     requests: emulator.requests,
     faults: emulator.faults,
     store,
-    ...(dockerMode ? { docker: dockerMode.info } : {}),
+    ...(dockerMode ? { docker: dockerMode.infos[0] } : {}),
     close: async () => {
       store.clearTimers();
       http.closeAllConnections();

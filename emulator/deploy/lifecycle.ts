@@ -23,7 +23,7 @@ export function queueStart(store: EmulatorStore, service: ServiceRecord): void {
     service.activity = "starting";
     // The job writes docker-compose.yml and .env and runs `docker compose up` (deploy.ts).
     const deployment = deployService(store, service);
-    if (store.engine) {
+    if (store.engineOf(service)) {
       void deployment.then((done) => completeOnEngine(store, service, done, current));
       return;
     }
@@ -50,7 +50,7 @@ export function queueStart(store: EmulatorStore, service: ServiceRecord): void {
  * GET /_emulator/services/{uuid}/engine). Statuses then come from the real containers (engine-status.ts).
  */
 async function completeOnEngine(store: EmulatorStore, service: ServiceRecord, done: Deployment, current: () => boolean): Promise<void> {
-  const engine = store.engine;
+  const engine = store.engineOf(service);
   if (!engine || !current()) return;
   if (done.result.ok) done.engine = await engine.start(service, done).catch((error: unknown) => failedRun("start", error));
   if (!current()) return;
@@ -67,7 +67,7 @@ function failedRun(action: EngineRun["action"], error: unknown): EngineRun {
 
 export function queueStop(store: EmulatorStore, service: ServiceRecord): void {
   const generation = ++service.lifecycleGeneration;
-  const engine = store.engine;
+  const engine = store.engineOf(service);
   if (engine) {
     store.schedule(store.settings.lifecycleDelayMs, () => {
       if (service.lifecycleGeneration !== generation) return;
@@ -95,7 +95,7 @@ export function queueDelete(store: EmulatorStore, faults: Faults, service: Servi
   service.pendingDeletes.push(flags);
   service.lifecycleGeneration++;
   const delay = faults.deleteDelayMs ?? store.settings.deleteDelayMs;
-  const engine = store.engine;
+  const engine = store.engineOf(service);
   if (engine) {
     store.schedule(delay, () => {
       // Coolify's DeleteResourceJob force-deletes the rows whatever the engine said (its `finally`).

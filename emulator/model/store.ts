@@ -58,7 +58,10 @@ export class EmulatorStore {
   /** Docker volumes made by services; a delete with delete_volumes=false leaves them with removed=false. */
   readonly volumes: VolumeRecord[] = [];
   readonly deletions: DeletionLogEntry[] = [];
-  /** Docker mode: the engine starts, stops and deletes run on, and container statuses come from. Null: pure mode. */
+  /** Docker mode, one engine per server: server id -> the engine its services' starts, stops and deletes run on,
+   * and their container statuses come from. Empty in pure mode and with one engine for every server. */
+  readonly engines = new Map<number, ServiceEngine>();
+  /** Docker mode with one engine for every server: the engine of a server that has none of its own. Null: pure mode. */
   engine: ServiceEngine | null = null;
   /** The instance's own fqdn, part of the domain conflict scope (notes §7.7). */
   instanceFqdn: string | null = null;
@@ -66,6 +69,11 @@ export class EmulatorStore {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(readonly settings: StoreSettings) {}
+
+  /** The engine of the service's server (docker mode), or null in pure mode. */
+  engineOf(service: ServiceRecord): ServiceEngine | null {
+    return this.engines.get(service.serverId) ?? this.engine;
+  }
 
   nextId(): number {
     return ++this.lastId;
