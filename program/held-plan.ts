@@ -22,6 +22,10 @@ export interface AppliedSpec {
   secrets: Record<string, string>;
   /** The hosts the domain container answered on (the custom domain only once verified). */
   hosts: string[];
+  /** With config `rollout`: a digest of the rendered stack (compose and non-secret env; program/applied-run.ts). */
+  renderedDigest?: string;
+  /** With config `rollout`: a digest of the tenant's own inputs and plan, to tell a change of its own. */
+  ownDigest?: string;
 }
 
 const appliedSpecSchema = z.object({
@@ -33,10 +37,13 @@ const appliedSpecSchema = z.object({
   telegramAllowFrom: z.array(z.string()),
   secrets: z.record(z.string(), z.string()),
   hosts: z.array(z.string()),
+  renderedDigest: z.string().optional(),
+  ownDigest: z.string().optional(),
 });
 
 /** What a planned tenant applies of its own inputs, for its write-back record. */
-export function appliedSpecOf({ tenant, rendered, hosts }: TenantPlan): AppliedSpec {
+export function appliedSpecOf(plan: TenantPlan): AppliedSpec {
+  const { tenant, rendered, hosts } = plan;
   return {
     slug: tenant.slug,
     template: tenant.template,
@@ -46,6 +53,7 @@ export function appliedSpecOf({ tenant, rendered, hosts }: TenantPlan): AppliedS
     telegramAllowFrom: tenant.telegramAllowFrom,
     secrets: tenant.secrets,
     hosts,
+    ...(plan.recorded ?? {}),
   };
 }
 

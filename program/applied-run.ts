@@ -1,0 +1,92 @@
+// What a tenant runs, as its write-back record says (agent_provisioning.applied_spec: the template version and, with
+// config `rollout`, a digest of the rendered stack and one of the tenant's own inputs), and what a run compares it
+// with: whether the tenant changed something of its own (plan, settings, domain, pin, ...), which applies at once, or
+// only the platform moved under it (a new release, a platform value), which waits for its rollout wave
+// (program/rollout.ts). Pure.
+import { createHash } from "node:crypto";
+import type { Provisioning } from "../lib/tenants/provisioning";
+import type { Tenant } from "../lib/tenants/tenant";
+import type { RenderedStack } from "../templates";
+import { parseAppliedSpec } from "./held-plan";
+import type { TenantPlan } from "./plan";
+
+/** What one tenant runs. */
+export interface AppliedRun {
+  /** The template version, never "latest". */
+  version: string;
+  /** The rendered stack's digest; absent on records written without config `rollout`. */
+  renderedDigest?: string;
+  /** The digest of the tenant's own inputs as applied; absent on records written without config `rollout`. */
+  ownDigest?: string;
+}
+
+/** JSON with keys sorted at every level, so the order values arrive in does not count. */
+function canonical(value: unknown): string {
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sorted)
+      : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]))
+        : v;
+  return JSON.stringify(sorted(value));
+}
+
+function sha(text: string): string {
+  return `sha256:${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
+}
+
+/** The rendered stack: its template, compose text and env without the secrets (the router key is still its placeholder). */
+export function renderedDigestOf(rendered: RenderedStack): string {
+  const secret = new Set(rendered.secretEnvKeys);
+  const env = Object.fromEntries(Object.entries(rendered.env).filter(([name]) => !secret.has(name)));
+  return sha(canonical({ templateRef: rendered.templateRef, compose: rendered.composeYaml, env }));
+}
+
+/**
+ * What the tenant decides, and its plan: a change of any of these is the tenant's own and applies at once. Its secrets
+ * count as a change too (a new bot token), yet only their digest is kept. The AI Router key and the status are the
+ * platform's (rotation, suspension), not counted here.
+ */
+export function ownDigestOf(tenant: Tenant): string {
+  return sha(canonical({
+    slug: tenant.slug,
+    template: tenant.template,
+    pin: tenant.templateVersion ?? "",
+    settings: tenant.settings,
+    ownerEmail: tenant.ownerEmail ?? "",
+    telegramAllowFrom: tenant.telegramAllowFrom,
+    secrets: sha(canonical(tenant.secrets)),
+    domain: [tenant.customDomain ?? "", tenant.customDomainVerified, tenant.customDomainVerifiedHost ?? ""],
+    plan: tenant.plan,
+  }));
+}
+
+/** The plan with the digests its applied spec records (written by config `rollout` runs only). */
+export function withRecordedDigests(plan: TenantPlan): TenantPlan {
+  return { ...plan, recorded: { renderedDigest: renderedDigestOf(plan.rendered), ownDigest: ownDigestOf(plan.tenant) } };
+}
+
+/**
+ * What the tenant's record says it runs: the applied spec's version and digests, else the version of `template_ref`
+ * (records written before applied specs); undefined without a record or a version.
+ */
+export function appliedRunOf(record: Provisioning | undefined): AppliedRun | undefined {
+  if (!record) return undefined;
+  const spec = parseAppliedSpec(record.appliedSpec);
+  if (spec) {
+    return { version: spec.templateVersion, ...(spec.renderedDigest ? { renderedDigest: spec.renderedDigest } : {}), ...(spec.ownDigest ? { ownDigest: spec.ownDigest } : {}) };
+  }
+  const at = record.templateRef.indexOf("@");
+  return at > 0 ? { version: record.templateRef.slice(at + 1) } : undefined;
+}
+
+/**
+ * Whether the tenant changed something of its own since its last applied run. A record without an own digest (written
+ * before config `rollout`) counts as unchanged: the platform, not the tenant, decides its next move.
+ */
+export function changedOwnInputs(tenant: Tenant, applied: AppliedRun | undefined): boolean {
+  return applied?.ownDigest !== undefined && applied.ownDigest !== ownDigestOf(tenant);
+}
+
+/** The tenant as it renders at `version`: an unpinned tenant kept on its applied version until a rollout reaches it. */
+export function atVersion(tenant: Tenant, version: string): Tenant {
+  return tenant.templateVersion === version ? tenant : { ...tenant, templateVersion: version };
+}
