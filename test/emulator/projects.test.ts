@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { CoolifyEmulator } from "../../emulator/server";
-import { call, createProject, createService, startEmulator, waitFor } from "./helpers";
+import { call, createProject, createService, startEmulator } from "./helpers";
 
 interface ProjectJson {
   uuid: string;
@@ -76,9 +76,20 @@ describe("emulator projects and environments", () => {
     const blocked = await call(emu, "DELETE", `/projects/${project}`);
     expect(blocked.status).toBe(400);
     expect(blocked.body).toEqual({ message: "Project has resources, so it cannot be deleted." });
-    expect((await call(emu, "DELETE", `/services/${service}`)).status).toBe(200);
+    // Hold the queued DeleteResourceJob instead of racing its timer, and run it when the test says so: the
+    // "still queued" and "done" states no longer depend on how fast a loaded machine gets there.
+    const held: Array<() => void> = [];
+    const schedule = vi.spyOn(emu.store, "schedule").mockImplementation((_delayMs, job) => void held.push(job));
+    try {
+      expect((await call(emu, "DELETE", `/services/${service}`)).status).toBe(200);
+    } finally {
+      schedule.mockRestore();
+    }
+    expect(held).toHaveLength(1);
     expect((await call(emu, "DELETE", `/projects/${project}`)).status).toBe(400);
-    await waitFor(() => call(emu, "GET", `/services/${service}`), (r) => r.status === 404);
+    expect((await call(emu, "GET", `/services/${service}`)).status).toBe(200);
+    held[0]();
+    expect((await call(emu, "GET", `/services/${service}`)).status).toBe(404);
     const done = await call(emu, "DELETE", `/projects/${project}`);
     expect(done.status).toBe(200);
     expect(done.body).toEqual({ message: "Project deleted." });

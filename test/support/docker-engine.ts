@@ -4,6 +4,14 @@
 // that names its default bridge (cfd<slot>, 10.150.<slot>.1/24) and its pool for compose networks
 // (10.<160+slot>.0.0/16 in /24s). A slot whose owner died is reclaimed: its dockerd is stopped and cleaned up.
 //
+// Isolation between bridges: a dockerd that starts flushes the host-wide DOCKER-ISOLATION-STAGE-1/2 chains, which
+// also hold the rules of the engines already running, so their networks would reach each other. After every dockerd
+// start the harness puts back Docker's two rules for every bridge of every live engine, and keeps the same rules in
+// chains of its own (CFD-ISOLATION-STAGE-1/2, jumped from DOCKER-USER, which dockerd never flushes; also copied just
+// before each dockerd starts), so a later start cannot open them again. A test that measures isolation calls
+// ensureDockerIsolation() first, which covers networks made since the last engine start. dockerd starts are one at a
+// time on the host (two at once break each other's chains), and engine.docker(["network", "create", …]) waits for them.
+//
 //   const skip = dockerEngineSkipReason();
 //   describe.skipIf(skip)(`… ${skip ?? ""}`, () => {
 //     let engine: DockerEngine;
@@ -217,6 +225,137 @@ async function removeIptablesRules(slot: number): Promise<void> {
   }
 }
 
+const ISOLATION_LOCK = join(SLOTS_DIR, "iptables.lock");
+/** Held from just before a dockerd starts until it is ready and the isolation rules are restored (see startDockerEngine). */
+const START_LOCK = join(SLOTS_DIR, "dockerd-start.lock");
+const DOCKER_STAGES = ["DOCKER-ISOLATION-STAGE-1", "DOCKER-ISOLATION-STAGE-2"] as const;
+const OWN_STAGES = ["CFD-ISOLATION-STAGE-1", "CFD-ISOLATION-STAGE-2"] as const;
+/** Bridge names Docker gives (default bridge ours, user networks br-<id>): the only ones this harness edits rules of. */
+const DOCKER_BRIDGE = /^(cfd\d+|br-[0-9a-f]{12})$/;
+
+/**
+ * Runs fn holding a host-wide lock: a flock(1) child whose stdin is the lifetime, so the kernel releases the lock if
+ * this process dies. Every caller has its own flock, so callers in one process queue on it as other processes do.
+ */
+async function withHostLock<T>(file: string, timeoutSeconds: number, fn: () => Promise<T>, mode: "--exclusive" | "--shared" = "--exclusive"): Promise<T> {
+  mkdirSync(SLOTS_DIR, { recursive: true });
+  const child = spawn("flock", [mode, "--timeout", String(timeoutSeconds), file, "sh", "-c", "echo locked; exec cat"], { stdio: ["pipe", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`flock ${file} exited with ${code} before it held the lock`)));
+    child.stdout?.once("data", () => resolve());
+  });
+  try {
+    return await fn();
+  } finally {
+    child.stdin?.end();
+  }
+}
+
+const withIptablesLock = <T>(fn: () => Promise<T>) => withHostLock(ISOLATION_LOCK, 120, fn);
+
+const iptables = (args: string[]) => runCommand("iptables", ["-w", ...args], { allowFailure: true });
+
+/** Docker 20.10's two isolation rules for one bridge (bridge.go setINC), in a pair of stage chains. */
+function isolationRules(bridge: string, [stage1, stage2]: readonly [string, string]): string[][] {
+  return [[stage1, "-i", bridge, "!", "-o", bridge, "-j", stage2], [stage2, "-o", bridge, "-j", "DROP"]];
+}
+
+/** Adds a rule unless `iptables -S` listed it or `iptables -C` finds it; true when it added it. */
+async function ensureRule(rule: string[], how: "-I" | "-A", listed: Set<string>): Promise<boolean> {
+  if (listed.has(`-A ${rule.join(" ")}`) || (await iptables(["-C", ...rule])).code === 0) return false;
+  const added = await iptables([how, ...rule]);
+  if (added.code !== 0) throw new Error(`iptables ${how} ${rule.join(" ")}: ${added.stderr.trim()}`);
+  return true;
+}
+
+async function bridgeInterfaces(): Promise<Set<string>> {
+  const listed = await ip(["-o", "link", "show", "type", "bridge"]);
+  return new Set(listed.stdout.split("\n").map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter((n): n is string => !!n));
+}
+
+/** The bridge of every bridge-driver network of every live engine on this host (every slot, any process). */
+async function liveEngineBridges(): Promise<string[]> {
+  const bridges = new Set<string>();
+  await Promise.all(engineSlots().map(async ({ dir, dockerd }) => {
+    if (!dir || !dockerd || !alive(dockerd) || !readCmdline(dockerd).includes(dir)) return;
+    const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: `unix://${join(dir, "docker.sock")}` };
+    delete env.DOCKER_CONTEXT;
+    const options = { env, allowFailure: true, timeoutMs: 30_000 };
+    const ids = (await runCommand("docker", ["network", "ls", "--filter", "driver=bridge", "--no-trunc", "-q"], options)).stdout.split("\n").filter(Boolean);
+    if (ids.length === 0) return; // not answering yet: it restores every engine's rules itself once it is ready
+    const format = '{{.Id}} {{or (index .Options "com.docker.network.bridge.name") ""}}';
+    const inspected = await runCommand("docker", ["network", "inspect", "--format", format, ...ids], options);
+    for (const [id, named] of inspected.stdout.split("\n").filter(Boolean).map((l) => l.trim().split(" "))) {
+      bridges.add(named || `br-${id.slice(0, 12)}`);
+    }
+  }));
+  return [...bridges].sort();
+}
+
+/** Deletes isolation rules (Docker's and ours) that name a Docker bridge which no longer exists. Holds the lock. */
+async function pruneIsolationRules(): Promise<void> {
+  const chains: string[] = [...DOCKER_STAGES, ...OWN_STAGES];
+  const present = await bridgeInterfaces();
+  const listed = (await iptables(["-S"])).stdout.split("\n");
+  for (const line of listed) {
+    const [, chain, rest] = /^-A (\S+) (.*)$/.exec(line) ?? [];
+    const bridge = /(?:-i|-o) (\S+)/.exec(rest ?? "")?.[1];
+    if (!chain || !chains.includes(chain) || !bridge || !DOCKER_BRIDGE.test(bridge) || present.has(bridge)) continue;
+    // dockerd makes a bridge before its rules, so a bridge missing now (asked again: it may be new) is gone for good.
+    if ((await ip(["link", "show", "dev", bridge])).code === 0) continue;
+    await iptables(["-D", chain, ...rest.split(" ")]);
+  }
+}
+
+export interface IsolationReport {
+  /** Every bridge of every live engine (and any other bridge with a Docker name), now isolated from every other. */
+  bridges: string[];
+  /** Bridges whose rules in Docker's own chains were missing (flushed by a dockerd that started) and were re-added. */
+  restored: string[];
+}
+
+/**
+ * Guarantees that no two bridges of the live engines on this host reach each other, whatever dockerd started since:
+ * Docker's two isolation rules per bridge are back in DOCKER-ISOLATION-STAGE-1/2 (`iptables -C` first, so running it
+ * twice changes nothing), the same rules are in CFD-ISOLATION-STAGE-1/2 behind a jump at the top of DOCKER-USER
+ * (which dockerd never flushes), and FORWARD jumps to Docker's stage 1 before any bridge's ACCEPT. Rules of bridges
+ * that are gone are dropped. Logs the bridges it had to restore. startDockerEngine runs it after every dockerd start;
+ * call it right before measuring isolation, so networks made since are covered too.
+ */
+export async function ensureDockerIsolation(): Promise<IsolationReport> {
+  const wanted = await liveEngineBridges();
+  return withIptablesLock(async () => {
+    const listing = await iptables(["-S"]);
+    if (listing.code !== 0) throw new Error(`iptables -S: ${listing.stderr.trim()}`);
+    const listed = new Set(listing.stdout.split("\n"));
+    if (!DOCKER_STAGES.every((c) => listed.has(`-N ${c}`)) || !listed.has("-N DOCKER-USER")) return { bridges: [], restored: [] };
+    for (const chain of OWN_STAGES) {
+      if (!listed.has(`-N ${chain}`) && (await iptables(["-N", chain])).code !== 0 && (await iptables(["-S", chain])).code !== 0) {
+        throw new Error(`iptables -N ${chain} failed`);
+      }
+    }
+    await ensureRule(["DOCKER-USER", "-j", OWN_STAGES[0]], "-I", listed);
+    const present = await bridgeInterfaces();
+    // The engines' own answer, plus every bridge with a Docker name: an engine too busy to answer is covered too.
+    const bridges = [...new Set([...wanted, ...[...present].filter((b) => DOCKER_BRIDGE.test(b))])].filter((b) => present.has(b)).sort();
+    const restored: string[] = [];
+    for (const bridge of bridges) {
+      let touched = false;
+      for (const rule of isolationRules(bridge, DOCKER_STAGES)) if (await ensureRule(rule, "-I", listed)) touched = true;
+      if (touched) restored.push(bridge);
+      for (const rule of isolationRules(bridge, OWN_STAGES)) await ensureRule(rule, "-A", listed);
+    }
+    const forward = (await iptables(["-S", "FORWARD"])).stdout.split("\n");
+    const jump = forward.indexOf(`-A FORWARD -j ${DOCKER_STAGES[0]}`);
+    const firstAccept = forward.findIndex((l) => / -j ACCEPT$/.test(l) && /-i |-o /.test(l));
+    if (jump < 0 || (firstAccept >= 0 && jump > firstAccept)) await iptables(["-I", "FORWARD", "-j", DOCKER_STAGES[0]]);
+    await pruneIsolationRules();
+    if (restored.length > 0) console.warn(`docker-engine: re-added Docker's isolation rules of ${restored.join(", ")} (flushed by a dockerd that started after them)`);
+    return { bridges, restored };
+  });
+}
+
 function readCmdline(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
@@ -262,8 +401,11 @@ async function cleanupEngine(slot: number, dir: string | undefined, dockerd: num
     rmSync(dir, { recursive: true, force: true });
   }
   if (!ownsSlot) return;
-  await ip(["link", "del", bridgeName(slot)]);
-  await removeIptablesRules(slot);
+  await withIptablesLock(async () => {
+    await ip(["link", "del", bridgeName(slot)]);
+    await removeIptablesRules(slot);
+    await pruneIsolationRules();
+  });
 }
 
 /** Starts a private dockerd, waits until it answers, and loads the stand-in images. */
@@ -283,40 +425,54 @@ export async function startDockerEngine(options: EngineOptions = {}): Promise<Do
       const r = await ip(args);
       if (r.code !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr.trim()}`);
     }
-    const log = openSync(join(dir, "dockerd.log"), "a");
-    child = spawn(
-      dockerd,
-      [
-        "--data-root", join(dir, "root"),
-        "--exec-root", join(dir, "exec"),
-        "--host", `unix://${socket}`,
-        "--pidfile", join(dir, "docker.pid"),
-        "--bridge", bridge.name,
-        "--default-address-pool", `base=${addressPool},size=24`,
-        "--iptables=true",
-        "--shutdown-timeout", "5",
-      ],
-      { stdio: ["ignore", log, log] },
-    );
-    closeSync(log);
-    const pid = child.pid ?? 0;
-    running.add(pid);
-    writeSlot(slot, { owner: process.pid, dir, dockerd: pid });
-    const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: dockerConfigDir() };
-    delete env.DOCKER_CONTEXT;
-    const exited = new Promise<number | null>((resolve) => child?.once("exit", (code) => resolve(code)));
-    let gone: number | null | undefined;
-    void exited.then((c) => (gone = c));
-    const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-    for (;;) {
-      if (gone !== undefined) throw new Error(`dockerd exited with ${gone} before it was ready:\n${tail(join(dir, "dockerd.log"))}`);
-      const info = await runCommand("docker", ["info", "--format", "{{.ServerVersion}}"], { env, allowFailure: true, timeoutMs: 10_000 });
-      if (info.code === 0) break;
-      if (Date.now() > deadline) throw new Error(`dockerd did not answer within ${options.readyTimeoutMs ?? 60_000} ms:\n${tail(join(dir, "dockerd.log"))}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    // One dockerd starts at a time on this host: two that start together trip over each other's chains ("Chain
+    // already exists", "No chain/target/match"), and the flush below must not land between a start and its repair.
+    const { pid, env } = await withHostLock(START_LOCK, 600, async () => {
+      // Copy every running engine's bridges into our own chains first: the flush this dockerd is about to do then
+      // cannot open them even for the moment until it is ready and Docker's rules are restored.
+      await ensureDockerIsolation();
+      const log = openSync(join(dir, "dockerd.log"), "a");
+      child = spawn(
+        dockerd,
+        [
+          "--data-root", join(dir, "root"),
+          "--exec-root", join(dir, "exec"),
+          "--host", `unix://${socket}`,
+          "--pidfile", join(dir, "docker.pid"),
+          "--bridge", bridge.name,
+          "--default-address-pool", `base=${addressPool},size=24`,
+          "--iptables=true",
+          "--shutdown-timeout", "5",
+        ],
+        { stdio: ["ignore", log, log] },
+      );
+      closeSync(log);
+      const started = child.pid ?? 0;
+      running.add(started);
+      writeSlot(slot, { owner: process.pid, dir, dockerd: started });
+      const engineEnv: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: dockerConfigDir() };
+      delete engineEnv.DOCKER_CONTEXT;
+      const exited = new Promise<number | null>((resolve) => child?.once("exit", (code) => resolve(code)));
+      let gone: number | null | undefined;
+      void exited.then((c) => (gone = c));
+      const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+      for (;;) {
+        if (gone !== undefined) throw new Error(`dockerd exited with ${gone} before it was ready:\n${tail(join(dir, "dockerd.log"))}`);
+        const info = await runCommand("docker", ["info", "--format", "{{.ServerVersion}}"], { env: engineEnv, allowFailure: true, timeoutMs: 10_000 });
+        if (info.code === 0) break;
+        if (Date.now() > deadline) throw new Error(`dockerd did not answer within ${options.readyTimeoutMs ?? 60_000} ms:\n${tail(join(dir, "dockerd.log"))}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      // Starting, it flushed DOCKER-ISOLATION-STAGE-1/2: put back every live engine's rules.
+      await ensureDockerIsolation();
+      return { pid: started, env: engineEnv };
+    });
     const standinImages = options.standins === false ? [] : await loadStandinImages(env);
-    const docker = (args: string[], o: RunOptions = {}) => runCommand("docker", args, { ...o, env: { ...env, ...o.env } });
+    const run = (args: string[], o: RunOptions) => runCommand("docker", args, { ...o, env: { ...env, ...o.env } });
+    // A dockerd that is starting deletes and remakes the shared chains, and a network made meanwhile on another
+    // engine fails ("Chain 'DOCKER' does not exist"): network creation waits for starts (compose's own cannot).
+    const docker = (args: string[], o: RunOptions = {}) =>
+      args[0] === "network" && args[1] === "create" ? withHostLock(START_LOCK, 600, () => run(args, o), "--shared") : run(args, o);
     let stopped: Promise<void> | undefined;
     return {
       slot, dir, socket, host: `unix://${socket}`, env, bridge, addressPool, standinImages, pid,

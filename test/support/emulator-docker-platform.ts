@@ -5,7 +5,7 @@ import { request as httpsRequest } from "node:https";
 import { request as httpRequest } from "node:http";
 import { startCoolifyEmulator, type CoolifyEmulator, type DockerModeInfo } from "../../emulator/server";
 import { startPocketBase, type PocketBaseInstance } from "../../pocketbase/local-server";
-import { runCommand, startDockerEngine, type DockerEngine } from "./docker-engine";
+import { ensureDockerIsolation, startDockerEngine, type DockerEngine } from "./docker-engine";
 import { AI_ROUTER_KEY } from "./platform";
 import { createProgram, repoRoot, type TestProgram } from "./pulumi";
 
@@ -93,40 +93,14 @@ export function curlLine(httpsUrl: string, host: string, path = "/"): string {
   return `curl -k --resolve ${host}:${port}:127.0.0.1 https://${host}:${port}${path}`;
 }
 
-async function iptables(args: string[]): Promise<{ code: number; stdout: string }> {
-  const r = await runCommand("iptables", args, { allowFailure: true });
-  return { code: r.code, stdout: r.stdout };
-}
-
 /**
- * dockerd flushes the host-wide DOCKER-ISOLATION-STAGE-1/2 chains when it starts, so a test engine started after this
- * one (docker-engine.ts runs engines side by side, one per test file) removes this engine's isolation rules, and
- * its tenant networks reach each other. Re-adds, in the form Docker 20.10 writes them when it creates a bridge
- * network, the two rules of each of this engine's bridges that are missing, and the FORWARD jump ahead of them.
- * Returns the bridges it restored (empty when no other engine interfered).
+ * Re-adds Docker's isolation rules that a later dockerd start flushed, for every live engine on the host (this one
+ * included), and keeps them in the harness's own chains: ensureDockerIsolation() in docker-engine.ts, which every
+ * engine start already runs. Call it right before measuring isolation. Returns the bridges whose rules were missing
+ * from Docker's chains (empty when no other engine interfered since).
  */
 export async function restoreDockerIsolation(engine: DockerEngine): Promise<string[]> {
-  const listed = await engine.docker(["network", "ls", "--filter", "driver=bridge", "-q"]);
-  const ids = listed.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
-  const restored: string[] = [];
-  for (const id of ids) {
-    const inspected = await engine.docker(["network", "inspect", id, "--format", '{{.Id}} {{or (index .Options "com.docker.network.bridge.name") ""}}']);
-    const [fullId, named] = inspected.stdout.trim().split(" ");
-    const bridge = named && !named.startsWith("<no") ? named : `br-${fullId.slice(0, 12)}`;
-    const stage1 = ["DOCKER-ISOLATION-STAGE-1", "-i", bridge, "!", "-o", bridge, "-j", "DOCKER-ISOLATION-STAGE-2"];
-    const stage2 = ["DOCKER-ISOLATION-STAGE-2", "-o", bridge, "-j", "DROP"];
-    let touched = false;
-    for (const rule of [stage1, stage2]) {
-      if ((await iptables(["-C", ...rule])).code !== 0) {
-        await iptables(["-I", ...rule]);
-        touched = true;
-      }
-    }
-    if (touched) restored.push(bridge);
-  }
-  const forward = (await iptables(["-S", "FORWARD"])).stdout.split("\n");
-  const jump = forward.findIndex((l) => l === "-A FORWARD -j DOCKER-ISOLATION-STAGE-1");
-  const firstAccept = forward.findIndex((l) => / -j ACCEPT$/.test(l) && /-i |-o /.test(l));
-  if (jump < 0 || (firstAccept >= 0 && jump > firstAccept)) await iptables(["-I", "FORWARD", "-j", "DOCKER-ISOLATION-STAGE-1"]);
+  const { bridges, restored } = await ensureDockerIsolation();
+  if (!bridges.includes(engine.bridge.name)) throw new Error(`isolation: engine ${engine.bridge.name} is not among the live engines (${bridges.join(", ")})`);
   return restored;
 }
