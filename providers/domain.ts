@@ -80,10 +80,15 @@ export function sameUrls(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((url, i) => norm(url) === norm(b[i]));
 }
 
-/** URLs to write again: changed inputs, or a create that failed after writing them (no fqdn recorded). */
+/**
+ * URLs to write again: changed inputs, or a create that failed after writing them (no fqdn recorded). `restart` is
+ * not one: it only says whether applying URLs restarts the service. It flips with suspension and reactivation, and
+ * as a change it restarted a service the Service resource had just started and seen healthy (the run then ended
+ * with the tenant restarting and its record saying running:healthy; test/engine-docker/program-lifecycle.test.ts).
+ */
 function needsApply(olds: DomainOutputs, news: DomainInputs): boolean {
   const unapplied = olds.fqdn === "" && (news.urls ?? []).length > 0;
-  return unapplied || changedKeys<DomainInputs>(olds, news, ["serviceUuid", "container", "urls", "forceOverride", "restart"]).length > 0;
+  return unapplied || changedKeys<DomainInputs>(olds, news, ["serviceUuid", "container", "urls", "forceOverride"]).length > 0;
 }
 
 async function applicationUuid(conn: coolify.CoolifyConnection, inputs: DomainInputs): Promise<string> {

@@ -101,6 +101,15 @@ describe("Domain provider", () => {
     expect(updated!.fqdn).toBe("https://new.example.com");
   });
 
+  it("writes nothing and restarts nothing when only `restart` changes (a tenant suspended or reactivated)", async () => {
+    const { id, outs, inputs } = await created();
+    for (const restart of [false, true]) {
+      expect(await p.diff(id, outs, { ...inputs, restart })).toMatchObject({ changes: false });
+      await p.update(id, outs, { ...inputs, restart });
+    }
+    expect(writes(h.emulator)).toEqual([]);
+  });
+
   it("replaces (delete first) when the service or the container changes", async () => {
     const { id, outs, inputs } = await created();
     expect(await p.diff(id, outs, { ...inputs, container: "api" })).toMatchObject({ changes: true, replaces: ["container"], deleteBeforeReplace: true });

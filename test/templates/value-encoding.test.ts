@@ -6,6 +6,7 @@ import { resolveComposeBatch, type ResolveResult } from "../../emulator/deploy/c
 import { previewDeployment } from "../../emulator/preview";
 import { envItems } from "../../providers/service-model";
 import { getTemplate, PLAN_TIERS, renderStack, type RenderedStack, type RenderInput } from "../../templates";
+import { hostileValues } from "../support/hostile-values";
 import { exampleInput, LEGACY_VERSION, MATRIX } from "./fixtures";
 
 function preview(input: RenderInput, stack: RenderedStack = renderStack(input)) {
@@ -31,43 +32,6 @@ function normalised(result: ResolveResult, p: ReturnType<typeof preview>): Effec
   return Object.fromEntries(Object.entries(result.services).map(([name, s]) => [name, Object.fromEntries(Object.entries(s.environment).map(([k, v]) => [k, clean(v)]))]));
 }
 
-/** Deterministic xorshift, so a failure reproduces. */
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
-
-/** Pieces aimed at Coolify's parser and .env writer and at compose's dotenv parser and interpolation. */
-const PIECES = [
-  "'", '"', "\\", "\\'", "$", "$$", "$$$", "${", "}", "${HOME}", "$HOME", "${CF_AI_ROUTER_KEY}", "${AI_ROUTER_API_KEY}",
-  "${X:?boom}", "${X:-d}", "${X:+a}", "$SERVICE_PASSWORD_EVIL", "${SERVICE_PASSWORD_EVIL}", "${CF_EMPTY}", "${CF_EMPTY:-$$}",
-  "{{team.SECRET}}", "{{ project.X }}", "{{{", "}}", "#", " #", "# c", "=", "A=B", "CF_AI_ROUTER_URL='https://evil.invalid/v1'",
-  '{"apiKey":"${K}"}', "[1,2]", "{", "[", "export X=1", "`id`", "$(id)", "&a", "*a", "!!binary", "---", "- y", ": x", "? k",
-  "|", ">", "%", "@", "~", "null", "yes", "0x1F", "é", "日本語", "🦀", "\u202e", "\u2028", "\u00a0", "\ufeff", " ", "  ",
-];
-const MULTI_LINE_ONLY = ["\n", "\t", "\n\n", "\t\t", "\nX='y'\n", "x'\nCF_AI_ROUTER_URL='https://evil.invalid/v1"];
-
-/** A string the field's schema accepts; ends and starts with white space often, sometimes empty or at max length. */
-function hostile(next: () => number, max: number, multiLine: boolean, n: number): string {
-  if (n === 0) return "";
-  const pool = multiLine ? [...PIECES, ...MULTI_LINE_ONLY] : PIECES;
-  if (n === 1) {
-    let long = "";
-    while (long.length < max) long += pool[Math.floor(next() * pool.length)];
-    return long.slice(0, max);
-  }
-  let out = next() < 0.3 ? " " : "";
-  const parts = 1 + Math.floor(next() * 6);
-  for (let i = 0; i < parts; i++) out += pool[Math.floor(next() * pool.length)] + (next() < 0.3 ? "x" : "");
-  if (next() < 0.3) out += multiLine && next() < 0.5 ? "\n" : " ";
-  return out.slice(0, max);
-}
-
 interface Field {
   template: string;
   field: string;
@@ -89,8 +53,7 @@ describe("every value a free-text field accepts reaches its container byte for b
   it.each(FREE_TEXT.map((f) => [f.template, f.field, f] as const))("%s %s: %d generated hostile strings".replace("%d", String(CASES)), async (_t, _f, field) => {
     const baseInput = exampleInput(field.template);
     const basePreview = preview(baseInput);
-    const next = rng(0x9e3779b9 ^ field.variable.length);
-    const values = Array.from({ length: CASES }, (_, n) => hostile(next, field.max, field.multiLine, n));
+    const values = hostileValues(field.variable, field.max, field.multiLine, CASES);
     const previews = values.map((value) => {
       const input = exampleInput(field.template);
       field.set(input, value);
