@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { readMove, readServerFleet, type Move, type Overcommit, type ServerSpec } from "./servers";
+import { readRollout, type RolloutPolicy } from "./rollout-config";
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -97,6 +98,8 @@ export interface PlatformConfig extends PlainValues {
   claimFrom?: string;
   /** What is valid but risky in this config (logged as warnings by readConfig). */
   warnings: string[];
+  /** Config `rollout` (lib/rollout-config.ts): changes the tenants did not ask for reach them in waves; unset, all at once. */
+  rollout?: RolloutPolicy;
 }
 
 /** Reads and validates the stack config; throws one `ConfigError` listing every problem and its fix. */
@@ -127,6 +130,7 @@ export function readConfig(config: pulumi.Config = new pulumi.Config(), env: Nod
   const moveProblems: string[] = [];
   const move = readMove(env.CLOUDFREEDOM_MOVE, fleet.servers, moveProblems);
   if (!problems.some((p) => /^coolify(Servers|ServerUuid) /.test(p))) problems.push(...fleet.problems, ...moveProblems);
+  const rollout = readRollout(config.get("rollout"), problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const list = (value: string | undefined) => (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const claimFrom = env.CLOUDFREEDOM_CLAIM_FROM?.trim();
@@ -136,7 +140,7 @@ export function readConfig(config: pulumi.Config = new pulumi.Config(), env: Nod
     ...(plain as unknown as PlatformConfig), ...(secrets as Pick<PlatformConfig, keyof typeof SECRET>),
     allowTeardown: list(env.CLOUDFREEDOM_ALLOW_TEARDOWN), allowReplace: list(env.CLOUDFREEDOM_ALLOW_REPLACE), ...(claimFrom ? { claimFrom } : {}),
     servers: fleet.servers, overcommitRatios: fleet.overcommit, ...(move ? { move } : {}),
-    warnings,
+    warnings, ...(rollout ? { rollout } : {}),
   };
 }
 

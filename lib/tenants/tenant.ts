@@ -54,6 +54,8 @@ export interface Tenant {
    * last applied spec, or refused if never applied; the fields named here carry neutral stand-ins and are never used.
    */
   fieldErrors?: TenantFieldError[];
+  /** The view's optional `rollout_ring` column (e.g. "canary", config rollout.canaryRing); absent when the view has none. */
+  rolloutRing?: string;
 }
 
 /** One field of a tenant's row that does not parse: it holds or refuses that tenant only, never the run. */
@@ -209,7 +211,14 @@ export function parseTenant(record: unknown, view: string = DEFAULT_TENANT_VIEW)
     secrets: token !== "" ? { telegramBotToken: token } : {},
     telegramAllowFrom: raw.telegram_allow_from,
     ...(errors.length > 0 ? { fieldErrors: errors } : {}),
+    ...ringOf(row),
   };
+}
+
+/** Read leniently: only a rollout wave depends on it, so a missing or odd value means no ring, never a refusal. */
+function ringOf(row: Record<string, unknown>): { rolloutRing?: string } {
+  const ring = typeof row.rollout_ring === "string" ? row.rollout_ring.trim().toLowerCase() : "";
+  return ring !== "" ? { rolloutRing: ring } : {};
 }
 
 function fieldError(view: string, column: string, error: z.ZodError): TenantFieldError {

@@ -8,7 +8,7 @@ import { connect, redactUrl, toSourceError, type PocketBaseSource } from "./conn
 import { TenantSourceError } from "./errors";
 import { tenantSourceCollections, viewSourceTables } from "./sources";
 import { parseTenant } from "./tenant";
-import { SECRET_VIEW_FIELDS, TENANT_VIEW_FIELDS, typeFix } from "./view-fields";
+import { OPTIONAL_VIEW_FIELDS, SECRET_VIEW_FIELDS, TENANT_VIEW_FIELDS, typeFix } from "./view-fields";
 
 export interface Finding {
   level: "ok" | "warning" | "problem";
@@ -98,7 +98,7 @@ async function checkView(pb: PocketBase, options: ViewCheckOptions, view: string
   }
   if (columnsFit) report.ok(`"${view}" has all ${TENANT_VIEW_FIELDS.length} columns with the types the loader accepts`);
   if (SECRET_VIEW_FIELDS.every((name) => fields.get(name)?.hidden === true)) report.ok(`the secret columns ${SECRET_VIEW_FIELDS.join(", ")} are hidden (superusers only)`);
-  const extra = [...fields.keys()].filter((name) => !TENANT_VIEW_FIELDS.some((spec) => spec.name === name));
+  const extra = [...fields.keys()].filter((name) => !TENANT_VIEW_FIELDS.some((spec) => spec.name === name) && !OPTIONAL_VIEW_FIELDS.includes(name));
   if (extra.length > 0) report.warn(`"${view}" has columns the loader does not read: ${extra.join(", ")}`, "drop them from the view's SELECT: whoever may list the view sees them");
   for (const [rule, value] of [["listRule", collection.listRule], ["viewRule", collection.viewRule]] as const) {
     if (value !== null && value !== undefined) {

@@ -37,6 +37,9 @@ export const TENANT_VIEW_FIELDS: readonly ViewFieldSpec[] = [
   { name: "ai_router_key", types: ["text"], secret: true, holds: "the tenant's own AI Router key" },
 ];
 
+/** Columns the loader reads when the view has them and does without otherwise: `rollout_ring` (config rollout's canary ring). */
+export const OPTIONAL_VIEW_FIELDS: readonly string[] = ["rollout_ring"];
+
 /** The names of the secret columns. */
 export const SECRET_VIEW_FIELDS = TENANT_VIEW_FIELDS.filter((field) => field.secret === true).map((field) => field.name);
 

@@ -1,0 +1,201 @@
+// Progressive rollouts (issue 21): a change the tenants did not ask for (a template release, a platform value) moves
+// through the fleet in waves (the canary ring, then a fraction, then the rest), at most the current wave per run, the
+// next one only after the wave has run healthy for the soak; and it halts itself when more than maxFailures tenants of a
+// wave fail, sending those back to what they ran before. A tenant's own change (plan, settings, domain, pin) is no
+// part of it: it applies at once, at the version the tenant runs. Pure and deterministic: the state comes in and goes
+// out; persisting it (agent_rollouts) and the operator's pause, resume and abort are the caller's.
+import type { RolloutPolicy } from "../lib/rollout-config";
+import type { AppliedRun } from "./applied-run";
+
+/** A tenant's health as its record last observed it. */
+export type Health = "healthy" | "failed" | "pending";
+
+/** What the decision needs of one deployed or new tenant. */
+export interface RolloutTenant {
+  id: string;
+  slug: string;
+  /** The view's `rollout_ring`. */
+  ring?: string;
+  /** It names its template version (template_version): the rollout never moves it. */
+  pinned: boolean;
+  /** It changed something of its own since its last applied run (program/applied-run.ts changedOwnInputs). */
+  ownChange: boolean;
+  /** What it runs; undefined when never deployed. */
+  applied?: AppliedRun;
+  /** What it would run now: the latest release with the platform's current values. */
+  target: AppliedRun;
+  health: Health;
+}
+
+export type RolloutStatus = "running" | "soaking" | "halted" | "paused" | "aborted" | "done";
+
+export interface TenantOutcome {
+  wave: number;
+  /** What it ran before the rollout moved it: what a halt returns it to. */
+  from: AppliedRun;
+  result: "moved" | "healthy" | "reverted";
+}
+
+/** One rollout, as agent_rollouts would keep it. */
+export interface RolloutState {
+  /** What it moves the fleet to (the caller's key: the latest versions and the platform values' digest). */
+  release: string;
+  status: RolloutStatus;
+  /** Index into `waves` of the current wave. */
+  wave: number;
+  /** Tenant ids per wave, fixed when the rollout starts. */
+  waves: string[][];
+  /** ISO time the current wave was applied. */
+  soakStartedAt?: string;
+  outcomes: Record<string, TenantOutcome>;
+  haltReason?: string;
+}
+
+/** What a tenant renders this run. */
+export type Move =
+  /** What it would run now (a new tenant, a pinned one, one already on the release, one in the current wave). */
+  | { kind: "target"; reason: string }
+  /** Stays at the version it runs (its own change, if any, applies at that version). */
+  | { kind: "stay"; version: string; reason: string }
+  /** Back to what it ran before the halted wave moved it. */
+  | { kind: "revert"; to: AppliedRun; reason: string };
+
+export interface RolloutDecision {
+  /** The state to keep; undefined when no rollout is under way. */
+  state?: RolloutState;
+  moves: Map<string, Move>;
+  /** What changed in this run, one line each (for the log and the record). */
+  events: string[];
+}
+
+export interface RolloutInput {
+  policy: RolloutPolicy;
+  release: string;
+  tenants: RolloutTenant[];
+  state?: RolloutState;
+  /** Milliseconds since the epoch. */
+  now: number;
+}
+
+/** Same version and, where both are recorded, the same rendered stack. */
+function sameRun(a: AppliedRun, b: AppliedRun): boolean {
+  return a.version === b.version && (a.renderedDigest === undefined || b.renderedDigest === undefined || a.renderedDigest === b.renderedDigest);
+}
+
+/** Deployed, unpinned and behind what it would run now. */
+export function isBehind(t: RolloutTenant): t is RolloutTenant & { applied: AppliedRun } {
+  return !t.pinned && t.applied !== undefined && !sameRun(t.applied, t.target);
+}
+
+/** The waves of a new rollout of the tenants behind: the canary ring, then `fraction` of the others (rounded up), then the rest; by id. */
+export function planWaves(tenants: RolloutTenant[], policy: RolloutPolicy): string[][] {
+  const behind = tenants.filter(isBehind);
+  const byId = (a: RolloutTenant, b: RolloutTenant) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const canaries = behind.filter((t) => t.ring === policy.canaryRing).sort(byId).map((t) => t.id);
+  const rest = behind.filter((t) => t.ring !== policy.canaryRing).sort(byId).map((t) => t.id);
+  const n = Math.ceil(rest.length * policy.fraction);
+  return [canaries, rest.slice(0, n), rest.slice(n)].filter((wave) => wave.length > 0);
+}
+
+/** Decides which tenants move this run, and the rollout's next state. */
+export function decideRollout({ policy, release, tenants, state, now }: RolloutInput): RolloutDecision {
+  const events: string[] = [];
+  const moves = new Map<string, Move>();
+  const byId = new Map(tenants.map((t) => [t.id, t]));
+  for (const t of tenants) moves.set(t.id, baseMove(t));
+
+  let s = state ? structuredClone(state) : undefined;
+  // A newer release supersedes a rollout under way; a halted or paused one waits for the operator.
+  if (s && s.release !== release && !["halted", "paused"].includes(s.status)) {
+    events.push(`rollout ${s.release} superseded by ${release}`);
+    s = undefined;
+  }
+  if (!s) {
+    const waves = planWaves(tenants, policy);
+    if (waves.length === 0) return { state: state && state.release === release ? state : undefined, moves, events };
+    s = { release, status: "running", wave: 0, waves, outcomes: {} };
+    events.push(`rollout ${release} starts: ${waves.map((w) => w.length).join(" + ")} tenant(s) in ${waves.length} wave(s)`);
+  }
+
+  const wave = () => s!.waves[s!.wave] ?? [];
+  const moveWave = () => {
+    for (const id of wave()) {
+      const t = byId.get(id);
+      if (!t || !isBehind(t)) continue;
+      s!.outcomes[id] = { wave: s!.wave, from: t.applied, result: "moved" };
+      moves.set(id, { kind: "target", reason: `wave ${s!.wave + 1} of rollout ${release}` });
+    }
+    s!.status = "soaking";
+    s!.soakStartedAt = new Date(now).toISOString();
+    events.push(`wave ${s!.wave + 1}/${s!.waves.length} moves: ${wave().map((id) => byId.get(id)?.slug ?? id).join(", ")}`);
+  };
+
+  if (s.status === "soaking") {
+    const members = wave().filter((id) => s!.outcomes[id]?.wave === s!.wave && byId.has(id));
+    const soaked = now - Date.parse(s.soakStartedAt ?? new Date(now).toISOString()) >= policy.soakMinutes * 60_000;
+    const failed = members.filter((id) => byId.get(id)!.health === "failed");
+    const unhealthy = members.filter((id) => byId.get(id)!.health !== "healthy");
+    if (failed.length > policy.maxFailures || (soaked && unhealthy.length > policy.maxFailures)) {
+      const back = soaked ? unhealthy : failed;
+      for (const id of back) s.outcomes[id].result = "reverted";
+      s.status = "halted";
+      s.haltReason = `${back.length} of ${members.length} tenant(s) of wave ${s.wave + 1} not healthy (maxFailures ${policy.maxFailures}): ${back.map((id) => byId.get(id)!.slug).join(", ")}`;
+      events.push(`rollout ${s.release} halted: ${s.haltReason}`);
+    } else if (soaked) {
+      for (const id of members) s.outcomes[id].result = "healthy";
+      s.wave += 1;
+      s.status = s.wave < s.waves.length ? "running" : "done";
+      if (s.status === "done") events.push(`rollout ${s.release} done`);
+    }
+  }
+  if (s.status === "running") {
+    // A wave whose tenants are all gone or no longer behind is passed over.
+    while (s.wave < s.waves.length && !wave().some((id) => byId.has(id) && isBehind(byId.get(id)!))) s.wave += 1;
+    if (s.wave < s.waves.length) moveWave();
+    else s.status = "done";
+  }
+
+  for (const [id, outcome] of Object.entries(s.outcomes)) {
+    // Moved and not sent back: it keeps the release even before its record says so (an apply that did not land).
+    if (outcome.result !== "reverted" && byId.has(id) && s.release === release && !byId.get(id)!.pinned) moves.set(id, { kind: "target", reason: `moved by wave ${outcome.wave + 1} of rollout ${release}` });
+    if (outcome.result === "reverted" && byId.has(id)) moves.set(id, { kind: "revert", to: outcome.from, reason: `returned to ${outcome.from.version}: rollout ${s.release} halted` });
+  }
+  // After the last wave, a tenant that fell behind since the waves were fixed (none of its own) moves too.
+  if (s.status === "done" && s.release === release) {
+    for (const t of tenants) if (isBehind(t) && moves.get(t.id)?.kind === "stay") moves.set(t.id, { kind: "target", reason: `rollout ${release} done` });
+  }
+  return { state: s, moves, events };
+}
+
+function baseMove(t: RolloutTenant): Move {
+  if (!t.applied) return { kind: "target", reason: "new tenant" };
+  if (t.pinned) return { kind: "target", reason: "pinned to its own version" };
+  if (!isBehind(t)) return { kind: "target", reason: "runs the release" };
+  return { kind: "stay", version: t.applied.version, reason: t.ownChange ? "its own change applies at once, at the version it runs" : "waits for its rollout wave" };
+}
+
+/** The operator's `pause`: a running or soaking rollout moves no further tenant. */
+export function pauseRollout(state: RolloutState): RolloutState {
+  return ["running", "soaking"].includes(state.status) ? { ...state, status: "paused" } : state;
+}
+
+/** The operator's `resume`: a paused or halted rollout goes on with its next wave in the next run. */
+export function resumeRollout(state: RolloutState): RolloutState {
+  if (state.status === "paused") return { ...state, status: "running" };
+  if (state.status !== "halted") return state;
+  const { haltReason: _reason, ...rest } = state;
+  return { ...rest, status: "running", wave: state.wave + 1 };
+}
+
+/** The operator's `abort`: no further tenant moves for this release; the next release starts a new rollout. */
+export function abortRollout(state: RolloutState): RolloutState {
+  return state.status === "done" ? state : { ...state, status: "aborted" };
+}
+
+/** `running:healthy` is healthy; a failed, exited or unhealthy status failed; anything else is still pending. */
+export function healthOf(status: string | undefined): Health {
+  const s = (status ?? "").toLowerCase();
+  if (s === "running:healthy" || s === "running") return "healthy";
+  if (/failed|exited|unhealthy|degraded|error/.test(s)) return "failed";
+  return "pending";
+}

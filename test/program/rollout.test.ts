@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_ROLLOUT, type RolloutPolicy } from "../../lib/rollout-config";
+import type { AppliedRun } from "../../program/applied-run";
+import { abortRollout, decideRollout, healthOf, pauseRollout, planWaves, resumeRollout, type Health, type RolloutState, type RolloutTenant } from "../../program/rollout";
+
+const OLD: AppliedRun = { version: "1.1.0", renderedDigest: "sha256:old" };
+const NEW: AppliedRun = { version: "1.2.0", renderedDigest: "sha256:new" };
+const MIN = 60_000;
+
+interface Sim {
+  fleet: RolloutTenant[];
+  state?: RolloutState;
+  /** Tenant ids moved (to the release) and reverted, per run. */
+  log: Array<{ at: number; moved: string[]; reverted: string[] }>;
+}
+
+function fleetOf(n: number, canaries: string[] = ["t00"], extra: Partial<RolloutTenant> = {}): RolloutTenant[] {
+  return Array.from({ length: n }, (_, i) => {
+    const id = `t${String(i).padStart(2, "0")}`;
+    return { id, slug: `slug-${id}`, pinned: false, ownChange: false, applied: OLD, target: NEW, health: "healthy" as Health, ...(canaries.includes(id) ? { ring: "canary" } : {}), ...extra };
+  });
+}
+
+/** One run at `minute`: decides, then applies what it decided; `healthOfRun` says how a tenant on the release runs. */
+function run(sim: Sim, minute: number, healthOn: (id: string, run: AppliedRun) => Health = () => "healthy", policy: RolloutPolicy = DEFAULT_ROLLOUT) {
+  const decision = decideRollout({ policy, release: "openclaw@1.2.0", tenants: sim.fleet, state: sim.state, now: minute * MIN });
+  const moved: string[] = [];
+  const reverted: string[] = [];
+  sim.fleet = sim.fleet.map((t) => {
+    const move = decision.moves.get(t.id)!;
+    const next = move.kind === "target" ? t.target : move.kind === "revert" ? move.to : t.applied!;
+    if (next.version !== t.applied?.version) (move.kind === "revert" ? reverted : moved).push(t.id);
+    return { ...t, applied: next, health: healthOn(t.id, next) };
+  });
+  sim.state = decision.state;
+  sim.log.push({ at: minute, moved, reverted });
+  return decision;
+}
+
+describe("planWaves", () => {
+  it("puts the canary ring first, then the fraction (rounded up), then the rest, by id", () => {
+    const fleet = fleetOf(9, ["t05", "t07"]);
+    expect(planWaves(fleet, DEFAULT_ROLLOUT)).toEqual([["t05", "t07"], ["t00", "t01"], ["t02", "t03", "t04", "t06", "t08"]]);
+    expect(planWaves(fleetOf(4, []), { ...DEFAULT_ROLLOUT, fraction: 1 })).toEqual([["t00", "t01", "t02", "t03"]]);
+  });
+});
+
+describe("decideRollout", () => {
+  it("moves a good release in waves and no faster: the canaries, a soak, the fraction, a soak, the rest", () => {
+    const sim: Sim = { fleet: fleetOf(9), log: [] };
+    for (const minute of [0, 15, 29, 30, 45, 59, 60, 75, 90]) run(sim, minute);
+    expect(sim.log.map((r) => [r.at, r.moved])).toEqual([
+      [0, ["t00"]], [15, []], [29, []],
+      [30, ["t01", "t02"]], [45, []], [59, []],
+      [60, ["t03", "t04", "t05", "t06", "t07", "t08"]], [75, []], [90, []],
+    ]);
+    expect(sim.state).toMatchObject({ status: "done", wave: 3 });
+    expect(sim.fleet.every((t) => t.applied?.version === "1.2.0")).toBe(true);
+  });
+
+  it("halts a bad release after the canary wave, returns the canaries to the previous version and moves no one else", () => {
+    const sim: Sim = { fleet: fleetOf(9, ["t00", "t01"]), log: [] };
+    const bad = (_id: string, on: AppliedRun): Health => (on.version === "1.2.0" ? "failed" : "healthy");
+    for (const minute of [0, 15, 30, 45, 60, 120]) run(sim, minute, bad);
+    expect(sim.log[0]).toEqual({ at: 0, moved: ["t00", "t01"], reverted: [] });
+    expect(sim.log[1]).toEqual({ at: 15, moved: [], reverted: ["t00", "t01"] });
+    expect(sim.log.slice(2).every((r) => r.moved.length === 0 && r.reverted.length === 0)).toBe(true);
+    expect(sim.state).toMatchObject({ status: "halted", wave: 0, outcomes: { t00: { result: "reverted", from: OLD }, t01: { result: "reverted", from: OLD } } });
+    expect(sim.state!.haltReason).toContain("2 of 2 tenant(s) of wave 1 not healthy (maxFailures 0): slug-t00, slug-t01");
+    expect(sim.fleet.map((t) => [t.applied, t.health])).toEqual(sim.fleet.map(() => [OLD, "healthy"]));
+  });
+
+  it("halts at the end of the soak when a wave tenant never became healthy, and tolerates maxFailures", () => {
+    const pending = (id: string, on: AppliedRun): Health => (id === "t00" && on.version === "1.2.0" ? "pending" : "healthy");
+    const strict: Sim = { fleet: fleetOf(4, ["t00", "t01"]), log: [] };
+    for (const minute of [0, 15, 30]) run(strict, minute, pending);
+    expect(strict.state).toMatchObject({ status: "halted" });
+    expect(strict.log[2].reverted).toEqual(["t00"]);
+    const lenient: Sim = { fleet: fleetOf(4, ["t00", "t01"]), log: [] };
+    for (const minute of [0, 15, 30]) run(lenient, minute, pending, { ...DEFAULT_ROLLOUT, maxFailures: 1 });
+    expect(lenient.state).toMatchObject({ status: "soaking", wave: 1 });
+    expect(lenient.log[2].moved).toEqual(["t02"]);
+  });
+
+  it("never moves a pinned tenant", () => {
+    const fleet = fleetOf(3, ["t00"]);
+    fleet[1] = { ...fleet[1], pinned: true, target: OLD };
+    const sim: Sim = { fleet, log: [] };
+    for (const minute of [0, 30, 60, 90]) run(sim, minute);
+    expect(sim.log.flatMap((r) => r.moved)).not.toContain("t01");
+    expect(sim.fleet[1].applied).toBe(OLD);
+    expect(planWaves(fleet, DEFAULT_ROLLOUT).flat()).not.toContain("t01");
+  });
+
+  it("a tenant changing its own plan during a rollout applies it at once, at the version it runs", () => {
+    const sim: Sim = { fleet: fleetOf(9), log: [] };
+    run(sim, 0);
+    sim.fleet = sim.fleet.map((t) => (t.id === "t08" ? { ...t, ownChange: true } : t));
+    const decision = decideRollout({ policy: DEFAULT_ROLLOUT, release: "openclaw@1.2.0", tenants: sim.fleet, state: sim.state, now: 5 * MIN });
+    expect(decision.moves.get("t08")).toEqual({ kind: "stay", version: "1.1.0", reason: "its own change applies at once, at the version it runs" });
+    expect(decision.state).toMatchObject({ status: "soaking", wave: 0 });
+  });
+
+  it("applies a new tenant at once and leaves a fleet already on the release without a rollout", () => {
+    const fleet: RolloutTenant[] = [{ id: "new", slug: "new", pinned: false, ownChange: false, target: NEW, health: "pending" }, ...fleetOf(2, []).map((t) => ({ ...t, applied: NEW }))];
+    const decision = decideRollout({ policy: DEFAULT_ROLLOUT, release: "openclaw@1.2.0", tenants: fleet, now: 0 });
+    expect(decision.state).toBeUndefined();
+    expect([...decision.moves.values()].every((m) => m.kind === "target")).toBe(true);
+  });
+
+  it("moves a platform change (same version, another rendered stack) in the same waves", () => {
+    const sim: Sim = { fleet: fleetOf(4, ["t00"]).map((t) => ({ ...t, target: { version: "1.1.0", renderedDigest: "sha256:router2" } })), log: [] };
+    const d = decideRollout({ policy: DEFAULT_ROLLOUT, release: "router2", tenants: sim.fleet, now: 0 });
+    expect([...d.moves].filter(([, m]) => m.kind === "target").map(([id]) => id)).toEqual(["t00"]);
+    expect(d.moves.get("t01")).toMatchObject({ kind: "stay", version: "1.1.0" });
+  });
+
+  it("a newer release supersedes a rollout under way; a halted one waits for the operator", () => {
+    const sim: Sim = { fleet: fleetOf(4), log: [] };
+    run(sim, 0);
+    const newer = decideRollout({ policy: DEFAULT_ROLLOUT, release: "openclaw@1.3.0", tenants: sim.fleet, state: sim.state, now: MIN });
+    expect(newer.state).toMatchObject({ release: "openclaw@1.3.0", status: "soaking", wave: 0 });
+    const halted: RolloutState = { ...sim.state!, status: "halted", haltReason: "x" };
+    const waiting = decideRollout({ policy: DEFAULT_ROLLOUT, release: "openclaw@1.3.0", tenants: sim.fleet, state: halted, now: MIN });
+    expect(waiting.state).toEqual(halted);
+    expect([...waiting.moves.values()].filter((m) => m.kind === "target").length).toBe(1);
+  });
+
+  it("pause and abort hold every tenant not yet moved; resume goes on with the next wave", () => {
+    const sim: Sim = { fleet: fleetOf(9), log: [] };
+    run(sim, 0);
+    sim.state = pauseRollout(sim.state!);
+    run(sim, 60);
+    expect(sim.log[1].moved).toEqual([]);
+    sim.state = resumeRollout(sim.state!);
+    run(sim, 61);
+    expect(sim.log[2].moved).toEqual(["t01", "t02"]);
+    sim.state = abortRollout(sim.state!);
+    run(sim, 200);
+    expect(sim.log[3].moved).toEqual([]);
+    expect(sim.state).toMatchObject({ status: "aborted" });
+  });
+
+  it("is deterministic: the same input decides the same, and the input state is not changed", () => {
+    const fleet = fleetOf(9, ["t03"]);
+    const state = decideRollout({ policy: DEFAULT_ROLLOUT, release: "r", tenants: fleet, now: 0 }).state!;
+    const frozen = structuredClone(state);
+    const a = decideRollout({ policy: DEFAULT_ROLLOUT, release: "r", tenants: fleet, state, now: 31 * MIN });
+    const b = decideRollout({ policy: DEFAULT_ROLLOUT, release: "r", tenants: fleet, state, now: 31 * MIN });
+    expect(a).toEqual(b);
+    expect(state).toEqual(frozen);
+  });
+});
+
+describe("healthOf", () => {
+  it.each([["running:healthy", "healthy"], ["failed", "failed"], ["exited", "failed"], ["running:unhealthy", "failed"], ["starting", "pending"], [undefined, "pending"]] as const)("%s is %s", (status, health) => {
+    expect(healthOf(status)).toBe(health);
+  });
+});
