@@ -9,9 +9,10 @@ import { inFreshTask } from "./program/fresh-task";
 import { checkPassphrase, stackSettings } from "./program/passphrase";
 import { routedHosts } from "./program/domain-policy";
 import { appliedSecrets } from "./program/held-plan";
-import { placeFleet, type TenantPlacement } from "./program/capacity";
+import { placeFleet, type PlacedFleet, type TenantPlacement } from "./program/capacity";
 import { planTenants, reasonOf, type InvalidTenant, type TenantPlan } from "./program/plan";
 import { holdOrRefuse, runFailures, TenantRunError, type Held } from "./program/report";
+import { RefusedTenant } from "./program/refused-tenant";
 import { TenantStack, type TenantSpec } from "./program/tenant-stack";
 import { Project } from "./providers/project";
 import { TeardownGuard } from "./providers/teardown-guard";
@@ -34,9 +35,9 @@ async function declare() {
   const { plans, invalid } = planTenants(lifecycle.deploy.map((d) => d.tenant), config, routedHosts(records), appliedSecrets(records));
   const fleet = holdOrRefuse(invalid, records, config);
   // Each tenant's server: a deployed one stays on its own; a new one that fits nowhere is refused (program/capacity.ts).
-  const { plans: placed, held, refused, placements } = placeFleet(plans, fleet.held, fleet.refused, records, config);
+  const { plans: placed, held, refused, capacityRefused, placements } = placeFleet(plans, fleet.held, fleet.refused, records, config);
   // Declared in a fresh task to keep the SDK's frames out of every resource's recorded call stack (program/fresh-task.ts).
-  return inFreshTask(declareStacks, { config, stackName, tenants, lifecycle, plans: placed, held, refused, placements, recorded: new Set(records.keys()) });
+  return inFreshTask(declareStacks, { config, stackName, tenants, lifecycle, plans: placed, held, refused, capacityRefused, placements, recorded: new Set(records.keys()) });
 }
 
 interface Loaded {
@@ -47,6 +48,7 @@ interface Loaded {
   plans: TenantPlan[];
   held: Held[];
   refused: InvalidTenant[];
+  capacityRefused: PlacedFleet["capacityRefused"];
   /** Tenant id -> its server. */
   placements: Map<string, TenantPlacement>;
   /** Ids of the tenants with a write-back record (deployed by an earlier run). */
@@ -60,7 +62,7 @@ function movingIds(placements: Map<string, TenantPlacement>): string[] | undefin
 }
 
 /** Everything the program declares, once the tenants are loaded and planned. */
-function declareStacks({ config, stackName, tenants, lifecycle, plans, held, refused, placements, recorded }: Loaded) {
+function declareStacks({ config, stackName, tenants, lifecycle, plans, held, refused, capacityRefused, placements, recorded }: Loaded) {
   const declared: Array<{ tenant: Tenant; spec: TenantSpec }> = [
     ...plans.map((plan) => ({ tenant: plan.tenant, spec: { plan } })),
     ...held.map(({ invalid, hold }) => ({ tenant: invalid.tenant, spec: { hold } })),
@@ -88,11 +90,17 @@ function declareStacks({ config, stackName, tenants, lifecycle, plans, held, ref
     stacks.push(new TenantStack({ tenant, spec, config, owner, sharedProjectUuid: shared?.id, deleteAfter: grace.get(tenant.id)?.deleteAfter, graceStartedAt: grace.get(tenant.id)?.graceStartedAt, deployedBefore: recorded.has(tenant.id), placement: placements.get(tenant.id) }, { dependsOn: guard }));
   }
 
+  // A new tenant that fits on no server gets a record saying why, and nothing else (program/refused-tenant.ts).
+  const refusals = capacityRefused.map(({ invalid, plan }) =>
+    new RefusedTenant({ tenant: invalid.tenant, reason: reasonOf(invalid), templateRef: plan.rendered.templateRef }, { dependsOn: guard }));
   for (const { invalid, hold } of held) pulumi.log.warn(`tenant ${invalid.tenant.slug} is held at its last applied spec: ${hold.reason}`);
   for (const invalid of refused) pulumi.log.warn(`tenant ${invalid.tenant.slug} is refused (never deployed): ${reasonOf(invalid)}`);
   // Fails an up at its end, once every tenant step has run, if any tenant did not converge (see program/report.ts).
-  const outcome = pulumi.all(stacks.map((stack, i) => pulumi.all([stack.done, stack.problem]).apply(([, problem]) => ({ slug: declared[i].tenant.slug, problem }))))
-    .apply((outcomes) => {
+  // Once the refusal records are written too.
+  const written = pulumi.all(refusals.map((r) => r.done));
+  const stackOutcomes = pulumi.all(stacks.map((stack, i) => pulumi.all([stack.done, stack.problem]).apply(([, problem]) => ({ slug: declared[i].tenant.slug, problem }))));
+  const outcome = pulumi.all([stackOutcomes, written])
+    .apply(([outcomes]) => {
       const failures = runFailures(outcomes, refused);
       if (failures.length === 0 || pulumi.runtime.isDryRun()) return failures.length === 0 ? "converged" : `${failures.length} tenant(s) did not converge`;
       // Each on its tenant's component too, so whoever reads the engine's events (the reconciler) can tell tenants apart.

@@ -34,6 +34,9 @@ export interface PlacedFleet {
   plans: TenantPlan[];
   held: Held[];
   refused: InvalidTenant[];
+  /** The new tenants refused because they fit on no server (also in `refused`), with the plan they were refused with:
+   * each gets a refusal record (program/refused-tenant.ts). */
+  capacityRefused: Array<{ invalid: InvalidTenant; plan: TenantPlan }>;
   placements: Map<string, TenantPlacement>;
   result: PlacementResult;
 }
@@ -91,6 +94,7 @@ export function placeFleet(plans: TenantPlan[], held: Held[], refused: InvalidTe
     return decision && h.hold.plan ? { invalid: h.invalid, hold: { reason: `${h.hold.reason}; ${decision.reason}`, hasDomain: h.hold.hasDomain, record: h.hold.record } } : h;
   });
   const outRefused = [...refused];
+  const capacityRefused: PlacedFleet["capacityRefused"] = [];
   for (const plan of plans) {
     const decision = decisions.get(plan.tenant.id);
     if (!decision) {
@@ -107,10 +111,11 @@ export function placeFleet(plans: TenantPlan[], held: Held[], refused: InvalidTe
       if (server && !placements.has(plan.tenant.id)) placements.set(plan.tenant.id, placementOf(server, byId.get(plan.tenant.id)!, record, false, sized, config));
     } else {
       outRefused.push(invalid);
+      capacityRefused.push({ invalid, plan });
       placements.delete(plan.tenant.id);
     }
   }
-  return { plans: outPlans, held: outHeld, refused: outRefused, placements, result };
+  return { plans: outPlans, held: outHeld, refused: outRefused, capacityRefused, placements, result };
 }
 
 function placementOf(server: ServerSpec, tenant: PlacementTenant, record: Provisioning | undefined, moved: boolean, sized: boolean, config: PlacementConfig): TenantPlacement {

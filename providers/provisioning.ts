@@ -26,7 +26,12 @@ const FIELDS = ["coolifyProjectUuid", "coolifyServiceUuid", "templateRef", "stat
 
 function toRecord(inputs: ProvisioningRecordInputs, lastDeployed: string): provisioning.ProvisioningInput {
   const { tenantId: _tenant, ...rest } = inputs;
-  return { ...rest, lastDeployed };
+  return { ...rest, ...(lastDeployed ? { lastDeployed } : {}) };
+}
+
+/** Now, except for a refusal record: a tenant refused before any request was never deployed. */
+function deployedAt(inputs: ProvisioningRecordInputs): string {
+  return inputs.status === provisioning.REFUSED_STATUS ? "" : new Date().toISOString();
 }
 
 /**
@@ -58,7 +63,7 @@ export const provider: pulumi.dynamic.ResourceProvider<ProvisioningRecordInputs,
   },
 
   async create(inputs) {
-    const lastDeployed = new Date().toISOString();
+    const lastDeployed = deployedAt(inputs);
     await provisioning.upsertProvisioning(pocketbaseSource(), inputs.tenantId, toRecord(inputs, lastDeployed));
     return { id: inputs.tenantId, outs: outputsOf(inputs, lastDeployed) };
   },
@@ -70,7 +75,7 @@ export const provider: pulumi.dynamic.ResourceProvider<ProvisioningRecordInputs,
   },
 
   async update(id, _olds, news) {
-    const lastDeployed = new Date().toISOString();
+    const lastDeployed = deployedAt(news);
     await provisioning.upsertProvisioning(pocketbaseSource(), id, toRecord(news, lastDeployed));
     return { outs: outputsOf(news, lastDeployed) };
   },

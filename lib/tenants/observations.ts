@@ -1,7 +1,7 @@
 import type { RecordModel } from "pocketbase";
 import { PROVISIONING_COLLECTION } from "./collections";
 import { session, toSourceError, withSession, type PocketBaseSource } from "./connection";
-import { cut } from "./provisioning";
+import { cut, isRefusal } from "./provisioning";
 
 // What the reconciler observed of each tenant after a run, written onto the tenant's `agent_provisioning` record
 // outside Pulumi: when it looked (observed_at), the status it saw and the last error ("" once healthy again).
@@ -25,22 +25,30 @@ const CONCURRENCY = 8;
 /**
  * Writes each observation onto the tenant's provisioning record. A tenant without a record (its first
  * deployment failed before Pulumi wrote one) gets a record only when it failed, so the Admin Portal can show why.
+ * A refusal record (the program refused the new tenant before any request) keeps its status `refused`: the
+ * reconciler saw no service of it, and the record's reason says why.
  */
 export async function writeObservations(source: PocketBaseSource, observations: Observation[]): Promise<void> {
   if (observations.length === 0) return;
   let records: RecordModel[];
   try {
-    records = await withSession(source, (pb) => pb.collection(COLLECTION).getFullList({ fields: "id,tenant", batch: 1000 }));
+    records = await withSession(source, (pb) => pb.collection(COLLECTION).getFullList({ fields: "id,tenant,status,coolify_service_uuid,coolify_project_uuid", batch: 1000 }));
   } catch (error) {
     throw toSourceError(error, source, { operation: "listing provisioning records to write observations" });
   }
   const byTenant = new Map(records.map((record) => [String(record.tenant), record.id]));
+  const refusals = new Set(records.filter((record) =>
+    isRefusal({ status: String(record.status ?? ""), coolifyServiceUuid: String(record.coolify_service_uuid ?? ""), coolifyProjectUuid: String(record.coolify_project_uuid ?? "") }),
+  ).map((record) => String(record.tenant)));
   // The session the list just used (and, after a 401, renewed).
   const pb = await session(source);
   const queue = [...observations];
   const worker = async () => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      const body = { observed_at: next.observedAt, status: cut(next.status, 64), last_error: cut(next.lastError, ERROR_MAX) };
+      const body = {
+        observed_at: next.observedAt, last_error: cut(next.lastError, ERROR_MAX),
+        ...(refusals.has(next.tenantId) ? {} : { status: cut(next.status, 64) }),
+      };
       const id = byTenant.get(next.tenantId);
       try {
         if (id !== undefined) await pb.collection(COLLECTION).update(id, body);

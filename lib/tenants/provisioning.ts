@@ -65,6 +65,18 @@ export interface Provisioning {
 }
 
 const COLLECTION = PROVISIONING_COLLECTION;
+
+/**
+ * The status of a new tenant's record when the program refused it before any request (it fits on no server): the
+ * record says why, and names no Coolify object.
+ */
+export const REFUSED_STATUS = "refused";
+
+/** A refusal record (REFUSED_STATUS, no Coolify service or project): the tenant was never deployed. */
+export function isRefusal(record: Pick<Provisioning, "status" | "coolifyServiceUuid" | "coolifyProjectUuid">): boolean {
+  return record.status === REFUSED_STATUS && record.coolifyServiceUuid === "" && record.coolifyProjectUuid === "";
+}
+
 /** The `max` of the text field in pocketbase/migrations (PocketBase counts characters). */
 export const STATUS_REASON_MAX = 2000;
 
@@ -103,14 +115,19 @@ export async function getProvisioning(source: PocketBaseSource, tenantId: string
   }
 }
 
-/** Every provisioning record, by tenant id: which tenants were deployed, and what was written back for them. */
+/**
+ * Every provisioning record of a deployed tenant, by tenant id: which tenants were deployed, and what was written
+ * back for them. Refusal records (isRefusal) are left out: their tenants were never deployed, hold nothing on any
+ * server and keep no host.
+ */
 export async function listProvisioning(source: PocketBaseSource): Promise<Map<string, Provisioning>> {
   try {
     const records = await withSession(source, (pb) => pb.collection(COLLECTION).getFullList({ batch: 500 }));
-    return new Map(records.map((record) => {
+    const entries = records.map((record): [string, Provisioning] => {
       const tenantId = String(record.tenant ?? "");
       return [tenantId, fromRecord(record, tenantId)];
-    }));
+    });
+    return new Map(entries.filter(([, record]) => !isRefusal(record)));
   } catch (error) {
     throw toSourceError(error, source, { operation: "listing the provisioning records" });
   }

@@ -36,6 +36,8 @@ describe("placeFleet", () => {
     expect(fleet.refused).toHaveLength(1);
     expect(fleet.refused[0].errors[0].message).toMatch(/^tenant "bb": capacity: it needs .* and fits on no server \(a: [\d.]+ cpus and 0 MiB free\)\. Fix: add a server/);
     expect(fleet.placements.has("id-bb")).toBe(false);
+    // Its refusal record is declared from this, with the template it was refused with.
+    expect(fleet.capacityRefused.map(({ invalid, plan }) => [invalid.tenant.slug, plan.rendered.templateRef])).toEqual([["bb", fleet.plans[0].rendered.templateRef]]);
   });
 
   it("holds a deployed tenant whose new plan does not fit, with its record and no re-rendered plan", () => {

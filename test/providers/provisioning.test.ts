@@ -78,4 +78,15 @@ describe("ProvisioningRecord provider", () => {
       process.env.POCKETBASE_PASSWORD = saved;
     }
   });
+
+  it("writes a refusal record without a deployment time: the tenant was never deployed", async () => {
+    const refused = { ...inputs, coolifyProjectUuid: "", coolifyServiceUuid: "", status: "refused", statusReason: "fits on no server", urls: {}, credentials: {} };
+    for (const record of await stored()) await admin.collection("agent_provisioning").delete(record.id);
+    const outs = (await p.create(refused)).outs!;
+    expect(outs.lastDeployed).toBe("");
+    expect((await stored())[0]).toMatchObject({ status: "refused", status_reason: "fits on no server", last_deployed: "", coolify_service_uuid: "" });
+    const deployed = await p.update(inputs.tenantId, outs, inputs);
+    expect(deployed.outs!.lastDeployed).not.toBe("");
+    expect((await stored())[0]).toMatchObject({ status: "running:healthy", coolify_service_uuid: "s1" });
+  });
 });

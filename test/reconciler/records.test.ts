@@ -32,6 +32,14 @@ describe("the reconciler's records in PocketBase", () => {
     expect(byTenant[ids.chirp]).toBeUndefined();
   });
 
+  it("keeps a refusal record's status: the program refused the tenant before any request, and its reason says why", async () => {
+    const reason = 'tenant "chirp": capacity: it needs 1 cpus and 512 MiB and fits on no server';
+    await pb.collection("agent_provisioning").create({ tenant: ids.chirp, status: "refused", status_reason: reason, coolify_project_uuid: "", coolify_service_uuid: "", urls: {}, credentials: {} });
+    await writeObservations(pocketbase, [{ tenantId: ids.chirp, status: "unknown", lastError: "", observedAt: "2026-12-01T11:00:00.000Z" }]);
+    const record = await pb.collection("agent_provisioning").getFirstListItem(pb.filter("tenant = {:id}", { id: ids.chirp }));
+    expect(record).toMatchObject({ status: "refused", status_reason: reason, observed_at: "2026-12-01 11:00:00.000Z" });
+  });
+
   it("appends a run record with its counts and failures, cutting an overlong message", async () => {
     const id = await recordRun(pocketbase, {
       trigger: "realtime+timer",

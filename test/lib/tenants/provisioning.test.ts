@@ -2,7 +2,7 @@ import PocketBase, { BaseAuthStore } from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROVISIONING_COLLECTION } from "../../../lib/tenants/collections";
 import type { PocketBaseSource } from "../../../lib/tenants/connection";
-import { deleteProvisioning, getProvisioning, listProvisioning, STATUS_REASON_MAX, upsertProvisioning, type ProvisioningInput } from "../../../lib/tenants/provisioning";
+import { deleteProvisioning, getProvisioning, isRefusal, listProvisioning, REFUSED_STATUS, STATUS_REASON_MAX, upsertProvisioning, type ProvisioningInput } from "../../../lib/tenants/provisioning";
 import { startPocketBase, type PocketBaseInstance } from "../../../pocketbase/local-server";
 import { expectSourceError } from "./expect-source-error";
 
@@ -92,6 +92,28 @@ describe("provisioning write-back", () => {
       status: 400,
       response: { data: { tenant: { code: "validation_not_unique" } } },
     });
+  });
+
+  it("leaves a refusal record (status refused, no Coolify object) out of the deployed tenants' records", async () => {
+    await upsertProvisioning(server, acmeId, DEPLOYED);
+    const reason = 'tenant "bolt": capacity: it needs 1 cpus and 2048 MiB and fits on no server (s1: 0 cpus and 0 MiB free)';
+    await upsertProvisioning(server, boltId, { coolifyProjectUuid: "", coolifyServiceUuid: "", templateRef: "openclaw@1.0.0", status: REFUSED_STATUS, statusReason: reason });
+    const refused = (await getProvisioning(server, boltId))!;
+    expect(refused).toMatchObject({ status: "refused", statusReason: reason, coolifyServiceUuid: "", urls: {}, credentials: {} });
+    expect(refused.lastDeployed).toBeUndefined();
+    expect(isRefusal(refused)).toBe(true);
+    expect([...(await listProvisioning(server)).keys()]).toEqual([acmeId]);
+    await deleteProvisioning(server, boltId);
+    await deleteProvisioning(server, acmeId);
+  });
+
+  it.each([
+    [{ status: "refused", coolifyServiceUuid: "", coolifyProjectUuid: "" }, true],
+    [{ status: "refused", coolifyServiceUuid: "s", coolifyProjectUuid: "p" }, false],
+    [{ status: "failed", coolifyServiceUuid: "", coolifyProjectUuid: "" }, false],
+    [{ status: "held", coolifyServiceUuid: "s", coolifyProjectUuid: "p" }, false],
+  ])("tells a refusal record: %o -> %s", (record, expected) => {
+    expect(isRefusal(record)).toBe(expected);
   });
 
   it("deletes the record, and deleting an absent record succeeds", async () => {
