@@ -10,7 +10,8 @@ import { checkPassphrase, stackSettings } from "./program/passphrase";
 import { routedHosts } from "./program/domain-policy";
 import { appliedSecrets } from "./program/held-plan";
 import { placeFleet, type PlacedFleet, type TenantPlacement } from "./program/capacity";
-import { planTenants, reasonOf, type InvalidTenant, type TenantPlan } from "./program/plan";
+import { reasonOf, type InvalidTenant, type TenantPlan } from "./program/plan";
+import { planFleet } from "./program/rollout-run";
 import { holdOrRefuse, runFailures, TenantRunError, type Held } from "./program/report";
 import { RefusedTenant } from "./program/refused-tenant";
 import { TenantStack, type TenantSpec } from "./program/tenant-stack";
@@ -32,7 +33,8 @@ async function declare() {
   const records = await listProvisioning(source);
   const lifecycle = planLifecycle(tenants, records, config.teardownGraceDays ?? DEFAULT_GRACE_DAYS, Date.now());
   // Hosts still routed to a tenant (its record's URLs) stay that tenant's until a run has moved them.
-  const { plans, invalid } = planTenants(lifecycle.deploy.map((d) => d.tenant), config, routedHosts(records), appliedSecrets(records));
+  // With config rollout, a release reaches the unpinned tenants in waves (program/rollout.ts); without it, all at once.
+  const { plans, invalid } = await planFleet({ source, stack: `${pulumi.getOrganization()}/${pulumi.getProject()}/${stackName}`, tenants: lifecycle.deploy.map((d) => d.tenant), records, config, routed: routedHosts(records), appliedSecrets: appliedSecrets(records) });
   const fleet = holdOrRefuse(invalid, records, config);
   // Each tenant's server: a deployed one stays on its own; a new one that fits nowhere is refused (program/capacity.ts).
   const { plans: placed, held, refused, capacityRefused, placements } = placeFleet(plans, fleet.held, fleet.refused, records, config);

@@ -132,10 +132,16 @@ export function decideRollout({ policy, release, tenants, state, now }: RolloutI
 
   if (s.status === "soaking") {
     const members = wave().filter((id) => s!.outcomes[id]?.wave === s!.wave && byId.has(id));
+    // A member whose record does not show the move yet (the up that moved it failed or was refused) is moved again,
+    // and the soak counts from now.
+    const landed = members.every((id) => !isBehind(byId.get(id)!));
+    if (!landed) s.soakStartedAt = new Date(now).toISOString();
     const soaked = now - Date.parse(s.soakStartedAt ?? new Date(now).toISOString()) >= policy.soakMinutes * 60_000;
     const failed = members.filter((id) => byId.get(id)!.health === "failed");
     const unhealthy = members.filter((id) => byId.get(id)!.health !== "healthy");
-    if (failed.length > policy.maxFailures || (soaked && unhealthy.length > policy.maxFailures)) {
+    if (!landed) {
+      events.push(`wave ${s.wave + 1} has not landed on every tenant yet: moved again, soak restarts`);
+    } else if (failed.length > policy.maxFailures || (soaked && unhealthy.length > policy.maxFailures)) {
       const back = soaked ? unhealthy : failed;
       for (const id of back) s.outcomes[id].result = "reverted";
       s.status = "halted";

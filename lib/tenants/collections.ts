@@ -30,3 +30,6 @@ export function checkCollectionName(name: string, setting: string): string {
   }
   return name;
 }
+
+/** One record per stack: its progressive rollout (program/rollout.ts; migration 1767225750_agent_rollouts.js). */
+export const ROLLOUTS_COLLECTION = "agent_rollouts";

@@ -82,6 +82,16 @@ describe("decideRollout", () => {
     expect(lenient.log[2].moved).toEqual(["t02"]);
   });
 
+  it("moves a wave again, and restarts its soak, when the up that moved it did not land", () => {
+    const sim: Sim = { fleet: fleetOf(5), log: [] };
+    const first = decideRollout({ policy: DEFAULT_ROLLOUT, release: "openclaw@1.2.0", tenants: sim.fleet, now: 0 });
+    // The up was refused: every record still shows the old release.
+    const again = decideRollout({ policy: DEFAULT_ROLLOUT, release: "openclaw@1.2.0", tenants: sim.fleet, state: first.state, now: 40 * MIN });
+    expect(again.moves.get("t00")).toMatchObject({ kind: "target" });
+    expect(again.moves.get("t01")).toMatchObject({ kind: "stay" });
+    expect(again.state).toMatchObject({ status: "soaking", wave: 0, soakStartedAt: new Date(40 * MIN).toISOString() });
+  });
+
   it("never moves a pinned tenant", () => {
     const fleet = fleetOf(3, ["t00"]);
     fleet[1] = { ...fleet[1], pinned: true, target: OLD };

@@ -1,0 +1,60 @@
+// The stack's progressive rollout in PocketBase (collection agent_rollouts, one record per stack): read before a run
+// plans, written by an up that changed it, steered by `npm run rollout`. Stateless like provisioning.ts: each call
+// takes the connection. The state is program/rollout.ts's RolloutState, kept whole in `state` and, for reading in
+// the dashboard, its release, status, wave and halt reason in their own fields.
+import type PocketBase from "pocketbase";
+import type { RecordModel } from "pocketbase";
+import { ROLLOUTS_COLLECTION } from "./collections";
+import { toSourceError, withSession, type PocketBaseSource } from "./connection";
+import { TenantSourceError } from "./errors";
+import type { RolloutState } from "../../program/rollout";
+
+/** A stored rollout. */
+export interface RolloutRecord {
+  id: string;
+  stack: string;
+  state: RolloutState;
+  /** ISO 8601 time it was last written. */
+  updated: string;
+}
+
+/** The stack's rollout, or undefined when none was ever recorded. */
+export async function getRollout(source: PocketBaseSource, stack: string): Promise<RolloutRecord | undefined> {
+  try {
+    const found = await withSession(source, (pb) => findRecord(pb, stack));
+    return found ? fromRecord(found, stack) : undefined;
+  } catch (error) {
+    throw toSourceError(error, source, { operation: `reading the rollout of stack ${stack} (${ROLLOUTS_COLLECTION}; apply pocketbase/migrations/1767225750_agent_rollouts.js if it is missing)` });
+  }
+}
+
+/** Writes the stack's rollout (creates the record the first time). */
+export async function putRollout(source: PocketBaseSource, stack: string, state: RolloutState): Promise<RolloutRecord> {
+  const body = { stack, release: state.release, status: state.status, wave: state.wave, halt_reason: state.haltReason ?? "", state };
+  try {
+    return await withSession(source, async (pb) => {
+      const existing = await findRecord(pb, stack);
+      const saved = existing ? await pb.collection(ROLLOUTS_COLLECTION).update(existing.id, body) : await pb.collection(ROLLOUTS_COLLECTION).create(body);
+      return fromRecord(saved, stack);
+    });
+  } catch (error) {
+    throw toSourceError(error, source, { operation: `writing the rollout of stack ${stack} (${ROLLOUTS_COLLECTION})` });
+  }
+}
+
+async function findRecord(pb: PocketBase, stack: string): Promise<RecordModel | null> {
+  const list = await pb.collection(ROLLOUTS_COLLECTION).getList(1, 1, { filter: pb.filter("stack = {:stack}", { stack }), skipTotal: true });
+  return list.items[0] ?? null;
+}
+
+function fromRecord(record: RecordModel, stack: string): RolloutRecord {
+  const state = record.state as RolloutState | null;
+  if (!state || typeof state !== "object" || typeof state.release !== "string" || !Array.isArray(state.waves) || typeof state.outcomes !== "object") {
+    throw new TenantSourceError("malformed", {
+      problem: `the rollout record of stack ${stack} has an invalid state.`,
+      fix: `delete that record in PocketBase (Dashboard > Collections > ${ROLLOUTS_COLLECTION}); the next run with config rollout starts a new rollout`,
+      field: "state",
+    });
+  }
+  return { id: record.id, stack, state, updated: String(record.updated ?? "").replace(" ", "T") };
+}
