@@ -47,6 +47,11 @@ describe("placement over three servers", () => {
     ].sort(([a], [b]) => (a < b ? -1 : 1)).map(([uuid, free]) => `${uuid}: ${free}`).join("; ")})`);
     expect({ acme: serverOf("cf-acme"), bolt: serverOf("cf-bolt"), chirp: serverOf("cf-chirp") }).toEqual({ acme: large, bolt: medium, chirp: small });
     expect(service("cf-dawn")).toBeUndefined();
+    // Its record says why, and names no Coolify object.
+    const dawn = await recordOf("dawn");
+    expect(dawn).toMatchObject({ status: "refused", coolify_project_uuid: "", coolify_service_uuid: "", last_deployed: "", server_uuid: "", urls: {} });
+    expect(dawn.status_reason).toContain(`capacity: it needs 1 cpus and 2048 MiB and fits on no server (`);
+    expect(dawn.status_reason).toContain(`${medium}: 7 cpus and 0 MiB free`);
     for (const [slug, server, memoryMb] of [["acme", large, 4095], ["bolt", medium, 2048], ["chirp", small, 512]] as const) {
       const record = await recordOf(slug);
       expect(record.status).toBe("running:healthy");
@@ -85,6 +90,9 @@ describe("placement over three servers", () => {
     expect(serverOf("cf-echo")).toBe(large);
     expect(service("cf-chirp").uuid).toBe(chirp);
     expect(serverOf("cf-chirp")).toBe(small);
+    // dawn, refused and now cancelled, had only its record: gone with it, nothing else deleted.
+    await expect(recordOf("dawn")).rejects.toThrow();
+    expect(up.summary.resourceChanges?.delete).toBe(2);
   }, ENGINE_TIMEOUT);
 
   it("holds a plan upgrade that no longer fits on the tenant's server, at its last applied spec, and never moves it", async () => {
@@ -155,4 +163,24 @@ describe("placement over three servers", () => {
       await platform.program.stack.setConfig("coolifyServers", { value: servers() });
     }
   }, ENGINE_TIMEOUT);
+  it("deploys a refused tenant once a server can take it, updating its refusal record in place (nothing deleted)", async () => {
+    const pb = await platform.admin();
+    const starter = await pb.collection("plans").getFirstListItem('name = "starter"');
+    await pb.collection("tenants").create({ slug: "fox", name: "Fox", status: "active", plan: starter.id, template: "openclaw", settings: {}, ai_router_key: "sk-fox-router-key-not-real-00006" });
+    expect(await failure(platform.program.stack.up())).toContain("- fox: refused (never deployed)");
+    expect((await recordOf("fox")).status).toBe("refused");
+    const bigger = JSON.parse(servers()).map((s: { uuid: string; memoryGb: number }) => (s.uuid === medium ? { ...s, memoryGb: 4 } : s));
+    await platform.program.stack.setConfig("coolifyServers", { value: JSON.stringify(bigger) });
+    try {
+      const up = await platform.program.stack.up();
+      expect(up.summary.result).toBe("succeeded");
+      expect(up.summary.resourceChanges).not.toHaveProperty("delete");
+      expect(serverOf("cf-fox")).toBe(medium);
+      const record = await recordOf("fox");
+      expect(record).toMatchObject({ status: "running:healthy", coolify_service_uuid: service("cf-fox").uuid, server_uuid: medium, status_reason: "" });
+      expect(record.last_deployed).not.toBe("");
+    } finally {
+      await platform.program.stack.setConfig("coolifyServers", { value: servers() });
+    }
+  }, 2 * ENGINE_TIMEOUT);
 });
