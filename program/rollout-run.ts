@@ -9,6 +9,7 @@ import type { Provisioning } from "../lib/tenants/provisioning";
 import { getRollout, putRollout } from "../lib/tenants/rollouts";
 import type { Tenant } from "../lib/tenants/tenant";
 import { planTenants, type FleetPlan } from "./plan";
+import type { RolloutState } from "./rollout";
 import { planWithRollout } from "./rollout-fleet";
 
 export interface FleetPlanInput {
@@ -25,7 +26,7 @@ export interface FleetPlanInput {
 /** The fleet's plan for this run. */
 export async function planFleet({ source, stack, tenants, records, config, routed, appliedSecrets }: FleetPlanInput): Promise<FleetPlan> {
   if (!config.rollout) return planTenants(tenants, config, routed, appliedSecrets);
-  const stored = await getRollout(source, stack);
+  const stored = await getRollout<RolloutState>(source, stack);
   const { fleet, decision } = planWithRollout({ tenants, records, platform: config, routed, appliedSecrets, policy: config.rollout, ...(stored ? { state: stored.state } : {}), now: Date.now() });
   for (const event of decision.events) pulumi.log.info(`rollout: ${event}`);
   if (decision.state && !pulumi.runtime.isDryRun() && JSON.stringify(decision.state) !== JSON.stringify(stored?.state)) await putRollout(source, stack, decision.state);

@@ -7,35 +7,44 @@ import type { RecordModel } from "pocketbase";
 import { ROLLOUTS_COLLECTION } from "./collections";
 import { toSourceError, withSession, type PocketBaseSource } from "./connection";
 import { TenantSourceError } from "./errors";
-import type { RolloutState } from "../../program/rollout";
+
+/** What this module needs of program/rollout.ts's RolloutState (lib does not import program). */
+export interface StoredRolloutState {
+  release: string;
+  status: string;
+  wave: number;
+  waves: string[][];
+  outcomes: Record<string, unknown>;
+  haltReason?: string;
+}
 
 /** A stored rollout. */
-export interface RolloutRecord {
+export interface RolloutRecord<S extends StoredRolloutState = StoredRolloutState> {
   id: string;
   stack: string;
-  state: RolloutState;
+  state: S;
   /** ISO 8601 time it was last written. */
   updated: string;
 }
 
 /** The stack's rollout, or undefined when none was ever recorded. */
-export async function getRollout(source: PocketBaseSource, stack: string): Promise<RolloutRecord | undefined> {
+export async function getRollout<S extends StoredRolloutState>(source: PocketBaseSource, stack: string): Promise<RolloutRecord<S> | undefined> {
   try {
     const found = await withSession(source, (pb) => findRecord(pb, stack));
-    return found ? fromRecord(found, stack) : undefined;
+    return found ? fromRecord<S>(found, stack) : undefined;
   } catch (error) {
     throw toSourceError(error, source, { operation: `reading the rollout of stack ${stack} (${ROLLOUTS_COLLECTION}; apply pocketbase/migrations/1767225750_agent_rollouts.js if it is missing)` });
   }
 }
 
 /** Writes the stack's rollout (creates the record the first time). */
-export async function putRollout(source: PocketBaseSource, stack: string, state: RolloutState): Promise<RolloutRecord> {
+export async function putRollout<S extends StoredRolloutState>(source: PocketBaseSource, stack: string, state: S): Promise<RolloutRecord<S>> {
   const body = { stack, release: state.release, status: state.status, wave: state.wave, halt_reason: state.haltReason ?? "", state };
   try {
     return await withSession(source, async (pb) => {
       const existing = await findRecord(pb, stack);
       const saved = existing ? await pb.collection(ROLLOUTS_COLLECTION).update(existing.id, body) : await pb.collection(ROLLOUTS_COLLECTION).create(body);
-      return fromRecord(saved, stack);
+      return fromRecord<S>(saved, stack);
     });
   } catch (error) {
     throw toSourceError(error, source, { operation: `writing the rollout of stack ${stack} (${ROLLOUTS_COLLECTION})` });
@@ -47,8 +56,8 @@ async function findRecord(pb: PocketBase, stack: string): Promise<RecordModel | 
   return list.items[0] ?? null;
 }
 
-function fromRecord(record: RecordModel, stack: string): RolloutRecord {
-  const state = record.state as RolloutState | null;
+function fromRecord<S extends StoredRolloutState>(record: RecordModel, stack: string): RolloutRecord<S> {
+  const state = record.state as S | null;
   if (!state || typeof state !== "object" || typeof state.release !== "string" || !Array.isArray(state.waves) || typeof state.outcomes !== "object") {
     throw new TenantSourceError("malformed", {
       problem: `the rollout record of stack ${stack} has an invalid state.`,

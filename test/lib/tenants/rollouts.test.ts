@@ -32,7 +32,7 @@ describe("agent_rollouts", () => {
     })();
     expect([collection.listRule, collection.viewRule, collection.createRule, collection.updateRule, collection.deleteRule]).toEqual([null, null, null, null, null]);
     await expect(anonymous.collection(ROLLOUTS_COLLECTION).getList()).rejects.toMatchObject({ status: 403 });
-    expect(await getRollout(server, "org/proj/prod")).toBeUndefined();
+    expect(await getRollout<RolloutState>(server, "org/proj/prod")).toBeUndefined();
   });
 
   it("writes the state, reads it back whole and updates it in place, one record per stack", async () => {
@@ -41,9 +41,9 @@ describe("agent_rollouts", () => {
     const halted: RolloutState = { ...SOAKING, status: "halted", haltReason: "1 of 1 tenant(s) of wave 1 not healthy" };
     const second = await putRollout(server, "org/proj/prod", halted);
     expect(second.id).toBe(first.id);
-    expect((await getRollout(server, "org/proj/prod"))?.state).toEqual(halted);
+    expect((await getRollout<RolloutState>(server, "org/proj/prod"))?.state).toEqual(halted);
     await putRollout(server, "org/proj/dev", SOAKING);
-    expect((await getRollout(server, "org/proj/prod"))?.state.status).toBe("halted");
-    expect((await getRollout(server, "org/proj/dev"))?.state.status).toBe("soaking");
+    expect((await getRollout<RolloutState>(server, "org/proj/prod"))?.state.status).toBe("halted");
+    expect((await getRollout<RolloutState>(server, "org/proj/dev"))?.state.status).toBe("soaking");
   });
 });

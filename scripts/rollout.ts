@@ -1,0 +1,48 @@
+// npm run rollout -- status|pause|resume|abort [<template>@<version>] [--stack <name>] [--json]
+// The stack's progressive rollout (config rollout; program/rollout.ts), as agent_rollouts records it. `status` reads;
+// `pause` stops further waves, `resume` goes on (after a halt: with the next wave), `abort` ends it for its release.
+// Each takes effect in the next run (the reconciler's timer starts one).
+import { commandLine, UsageError } from "../lib/cli/args";
+import { fullStackName, readStackConfig } from "../lib/cli/stack-config";
+import { loadTenants } from "../lib/tenants/load";
+import { getRollout, putRollout } from "../lib/tenants/rollouts";
+import type { RolloutState } from "../program/rollout";
+import { formatRollout, ROLLOUT_ACTIONS, steerRollout, type RolloutAction } from "../program/rollout-command";
+
+const COMMAND = {
+  name: "rollout",
+  usage: "status|pause|resume|abort [<template>@<version>] [--stack <name>] [--json]",
+  options: { stack: { type: "string" }, json: { type: "boolean" } },
+  positionals: true,
+} as const;
+
+async function main(): Promise<void> {
+  const { values, action, release } = commandLine(COMMAND, process.argv.slice(2), ({ values, positionals }) => {
+    const [word, release, extra] = positionals;
+    if (!ROLLOUT_ACTIONS.includes(word as RolloutAction)) throw new UsageError(word === undefined ? "name an action: status, pause, resume or abort" : `unknown action "${word}"`);
+    if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
+    return { values, action: word as RolloutAction, release };
+  });
+  const config = readStackConfig("rollout", values.stack, "select the stack whose rollout to show");
+  if (!config.pocketbaseUrl || !config.pocketbaseEmail || !config.pocketbasePassword) {
+    throw new Error("rollout: the stack config lacks pocketbaseUrl, pocketbaseEmail or pocketbasePassword.\nFix: set them with `pulumi config set` (the password with --secret).");
+  }
+  const source = { url: config.pocketbaseUrl, email: config.pocketbaseEmail, password: config.pocketbasePassword, ...(config.tenantView ? { view: config.tenantView } : {}) };
+  const stack = fullStackName("rollout", values.stack, "select the stack whose rollout to show");
+  const stored = await getRollout<RolloutState>(source, stack);
+  const state = action === "status" ? stored?.state : (await putRollout(source, stack, steerRollout(action, stored?.state, release))).state;
+  if (values.json) {
+    console.log(JSON.stringify(state ?? null, null, 2));
+    return;
+  }
+  const slugs = new Map((await loadTenants(source)).map((t) => [t.id, t.slug]));
+  console.log(formatRollout(state, slugs, action === "status" ? stored?.updated : undefined));
+  if (!config.rollout) console.log("note: config rollout is unset, so runs do not use this rollout (pulumi config set rollout '{}')");
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  });
+}
