@@ -61,3 +61,47 @@ describe("a release rolled out in waves", () => {
     expect(await rollout()).toMatchObject({ status: "done" });
   }, 2 * ENGINE_TIMEOUT);
 });
+
+describe("a release that does not become healthy", () => {
+  let platform: Platform;
+  const refs = async () => Object.fromEntries(await Promise.all(BOTS.map(async (slug) => [slug, (await provisioningRecordOf(await platform.admin(), slug)).template_ref as string])));
+  const rollout = async () => (await (await platform.admin()).collection(ROLLOUTS_COLLECTION).getFullList())[0];
+  const service = (slug: string) => platform.coolify.store.findServices({ name: `cf-${slug}` })[0];
+
+  beforeAll(async () => {
+    platform = await startPlatform();
+    const pb = await platform.admin();
+    const starter = await pb.collection("plans").getFirstListItem('name = "starter"');
+    await pb.collection("tenants").create({
+      slug: "echo", name: "Echo", status: "active", plan: starter.id, template: "telegram-bot", template_version: "1.1.1", settings: {},
+      telegram_bot_token: "223456789:AAFakeDemoTokenForEchoTelegram00005", telegram_allow_from: ["100000005"], ai_router_key: "sk-echo-router-key-not-real-0005",
+    });
+    await updateTenant(pb, "chirp", { template_version: "1.1.1" });
+    expect((await platform.program.stack.up()).summary.result).toBe("succeeded");
+  }, ENGINE_TIMEOUT);
+  afterAll(async () => platform?.dispose());
+
+  it("halts after its first wave, returns that wave to the version it ran, and moves no one else", async () => {
+    await platform.program.stack.setConfig("rollout", { value: JSON.stringify({ fraction: 0.5, soakMinutes: 0 }) });
+    for (const slug of BOTS) await updateTenant(await platform.admin(), slug, { template_version: "" });
+    // Whichever tenant the wave moves, its restarted container reports unhealthy (the emulator's fault switch).
+    for (const slug of BOTS) platform.coolify.faults.markContainer("bot", "unhealthy", service(slug).uuid);
+    await platform.program.stack.up().catch(() => undefined);
+    const moved = Object.entries(await refs()).filter(([, ref]) => ref === "telegram-bot@1.1.0").map(([slug]) => slug);
+    expect(moved).toHaveLength(1);
+    const [canary] = moved as string[];
+    const other = BOTS.find((slug) => slug !== canary)!;
+    const otherCompose = service(other).dockerComposeRaw;
+    expect((await provisioningRecordOf(await platform.admin(), canary)).status).not.toBe("running:healthy");
+
+    for (const slug of BOTS) platform.coolify.faults.clearContainer("bot", service(slug).uuid);
+    await platform.program.stack.up();
+    expect(await refs()).toEqual({ chirp: "telegram-bot@1.1.1", echo: "telegram-bot@1.1.1" });
+    expect(await rollout()).toMatchObject({ status: "halted", halt_reason: expect.stringContaining(`not healthy (maxFailures 0): ${canary}`) });
+    expect((await provisioningRecordOf(await platform.admin(), canary)).status).toBe("running:healthy");
+    // Halted: the next runs move no one, and the other tenant was never touched.
+    await platform.program.stack.up();
+    expect(await refs()).toEqual({ chirp: "telegram-bot@1.1.1", echo: "telegram-bot@1.1.1" });
+    expect(service(other).dockerComposeRaw).toBe(otherCompose);
+  }, 3 * ENGINE_TIMEOUT);
+});
