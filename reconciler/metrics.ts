@@ -13,6 +13,17 @@ export interface Metrics {
   setTenantStatuses(statuses: Iterable<string>): void;
   /** Replaces the per-server gauges (tenants, cpus and memory reserved, allocatable and free, draining). */
   setServerCapacity(report: CapacityReport): void;
+  /** Replaces the rollout gauges (current wave, wave count, status) with the stack's rollout; none clears them. */
+  setRollout(rollout: RolloutGauges | undefined): void;
+}
+
+/** What /metrics shows of the stack's rollout (agent_rollouts, program/rollout.ts). */
+export interface RolloutGauges {
+  release: string;
+  status: string;
+  /** 0-based, as stored. */
+  wave: number;
+  waves: number;
 }
 
 export function createMetrics(queueDepth: () => number): Metrics {
@@ -39,7 +50,19 @@ export function createMetrics(queueDepth: () => number): Metrics {
     memory: new Gauge({ name: "cloudfreedom_server_memory_bytes", help: "Memory per server: reserved by its tenants' limits, allocatable, free.", labelNames: ["server", "kind"] as const, registers: [registry] }),
     draining: new Gauge({ name: "cloudfreedom_server_draining", help: "1 when the server takes no new tenants.", labelNames: ["server"] as const, registers: [registry] }),
   };
+  const rollout = {
+    wave: new Gauge({ name: "cloudfreedom_rollout_wave", help: "The current wave (1-based) of the stack's rollout.", labelNames: ["release"] as const, registers: [registry] }),
+    waves: new Gauge({ name: "cloudfreedom_rollout_waves", help: "How many waves the stack's rollout has.", labelNames: ["release"] as const, registers: [registry] }),
+    status: new Gauge({ name: "cloudfreedom_rollout_status", help: "1 for the rollout's status: running, soaking, halted, paused, aborted or done.", labelNames: ["release", "status"] as const, registers: [registry] }),
+  };
   return {
+    setRollout(state) {
+      for (const gauge of Object.values(rollout)) gauge.reset();
+      if (!state) return;
+      rollout.wave.set({ release: state.release }, Math.min(state.wave + 1, state.waves));
+      rollout.waves.set({ release: state.release }, state.waves);
+      rollout.status.set({ release: state.release, status: state.status }, 1);
+    },
     setServerCapacity(report) {
       for (const gauge of Object.values(server)) gauge.reset();
       for (const s of report.servers) {

@@ -8,6 +8,7 @@ import { recordRun, type RunRecord } from "../lib/tenants/runs";
 import type { Tenant } from "../lib/tenants/tenant";
 import { allowVariableProblems, AllowVariableError, forOperatorShell, readReconcilerConfig, scrubSecrets, type ReconcilerConfig } from "./config";
 import { observeCapacity, serverFleetOf } from "./capacity";
+import { observeRollout } from "./rollout";
 import { plainMessage, runEngine, withEnv, type EngineOutcome } from "./engine";
 import { healthProblems } from "./health";
 import { deleteLocalLock, judgeLock, parseLockHolders } from "./lock";
@@ -127,6 +128,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
     inScope.forEach((t, i) => statuses.set(t.slug, observations[i].status));
     metrics.setTenantStatuses(statuses.values());
     await observeCapacity(fleet, config.pocketbase, tenants, metrics);
+    await observeRollout(config.pocketbase, project, options.stackName, metrics);
     for (const t of inScope) {
       const since = changedAt.get(t.slug);
       if (since !== undefined && statuses.get(t.slug) === "running:healthy") {

@@ -37,6 +37,16 @@ export async function getRollout<S extends StoredRolloutState>(source: PocketBas
   }
 }
 
+/** Every stack's rollout (the reconciler picks its own by project and stack name). */
+export async function listRollouts<S extends StoredRolloutState>(source: PocketBaseSource): Promise<RolloutRecord<S>[]> {
+  try {
+    const records = await withSession(source, (pb) => pb.collection(ROLLOUTS_COLLECTION).getFullList({ batch: 200 }));
+    return records.map((record) => fromRecord<S>(record, String(record.stack ?? "")));
+  } catch (error) {
+    throw toSourceError(error, source, { operation: `listing the rollouts (${ROLLOUTS_COLLECTION})` });
+  }
+}
+
 /** Writes the stack's rollout (creates the record the first time). */
 export async function putRollout<S extends StoredRolloutState>(source: PocketBaseSource, stack: string, state: S): Promise<RolloutRecord<S>> {
   const body = { stack, release: state.release, status: state.status, wave: state.wave, halt_reason: state.haltReason ?? "", state };
