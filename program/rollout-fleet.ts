@@ -47,7 +47,8 @@ export function planWithRollout({ tenants, records, platform, routed, appliedSec
       ownChange: changedOwnInputs(tenant, applied),
       ...(applied ? { applied: { version: applied.version } } : {}),
       target: { version: versionOf(rendered.templateRef) },
-      health: healthOf(record?.status),
+      // A suspended tenant is stopped on purpose: its stopped service is no failure of the release.
+      health: tenant.status === "suspended" ? "healthy" : healthOf(record?.status),
     };
   });
   const release = [...new Set(first.plans.filter((p) => p.tenant.templateVersion === undefined && records.has(p.tenant.id)).map((p) => p.rendered.templateRef))].sort().join(",");

@@ -48,6 +48,15 @@ describe("planWithRollout", () => {
     expect(versions(planned.plans)).toMatchObject({ "dd-agent": "openclaw@1.1.0", "ff-agent": "openclaw@1.1.0", "cc-agent": "openclaw@1.0.0" });
   });
 
+  it("does not count a suspended tenant's stopped service as a failure of its wave", () => {
+    const first = planWithRollout({ ...input, tenants: fleet });
+    const stopped = new Map(records);
+    stopped.set("id-aa-agent", { ...recordAt(fleet[0], "1.1.0"), status: "exited" });
+    const suspended = fleet.map((t) => (t.slug === "aa-agent" ? { ...t, status: "suspended" as const } : t));
+    const { decision } = planWithRollout({ ...input, records: stopped, tenants: suspended, state: first.decision.state, now: 31 * 60_000 });
+    expect(decision.state).toMatchObject({ status: "soaking", wave: 1 });
+  });
+
   it("after a halt, the canary is planned back on the version it ran before", () => {
     const first = planWithRollout({ ...input, tenants: fleet });
     const moved = new Map(records);
