@@ -1,7 +1,7 @@
 // Issue 21 through the real engine, a real PocketBase and the Coolify emulator. Two telegram-bot tenants (chirp and
 // echo) deployed before config rollout on 1.1.1 (a draft, allowed in tests; the 1.0.0 versions do not start in the
-// emulator), then unpinned with config rollout set: the latest release (1.1.0) reaches them in waves (no canary ring
-// in the demo view: the fraction, then the rest), no faster than the soak; a tenant's own change meanwhile applies at
+// emulator), then unpinned with config rollout set: the latest release (1.1.0) reaches them in waves (echo in the
+// canary ring first, then chirp), no faster than the soak; a tenant's own change meanwhile applies at
 // once at the version it runs; agent_rollouts records each step. The steps share one platform and run in order.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROLLOUTS_COLLECTION } from "../../lib/tenants/collections";
@@ -23,6 +23,7 @@ describe("a release rolled out in waves", () => {
     await pb.collection("tenants").create({
       slug: "echo", name: "Echo", status: "active", plan: starter.id, template: "telegram-bot", template_version: "1.1.1", settings: {},
       telegram_bot_token: "223456789:AAFakeDemoTokenForEchoTelegram00005", telegram_allow_from: ["100000005"], ai_router_key: "sk-echo-router-key-not-real-0005",
+      rollout_ring: "canary",
     });
     await updateTenant(pb, "chirp", { template_version: "1.1.1" });
     const first = await platform.program.stack.up();
@@ -36,7 +37,7 @@ describe("a release rolled out in waves", () => {
     for (const slug of BOTS) await updateTenant(await platform.admin(), slug, { template_version: "" });
     const up = await platform.program.stack.up();
     expect(up.summary.result).toBe("succeeded");
-    expect(Object.values(await refs()).sort()).toEqual(["telegram-bot@1.1.0", "telegram-bot@1.1.1"]);
+    expect(await refs()).toEqual({ chirp: "telegram-bot@1.1.1", echo: "telegram-bot@1.1.0" });
     expect(await rollout()).toMatchObject({ status: "soaking", wave: 0, release: "llm-stack@1.1.0,openclaw@1.1.0,telegram-bot@1.1.0" });
   }, ENGINE_TIMEOUT);
 

@@ -5,7 +5,7 @@ import PocketBase, { BaseAuthStore } from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_TENANT_VIEW, PROVISIONING_COLLECTION, PROVISIONING_RUNS_COLLECTION } from "../../../lib/tenants/collections";
 import { loadTenants } from "../../../lib/tenants/load";
-import { TENANT_VIEW_FIELDS } from "../../../lib/tenants/view-fields";
+import { OPTIONAL_VIEW_FIELDS, TENANT_VIEW_FIELDS } from "../../../lib/tenants/view-fields";
 import { DEMO_BOT_TOKEN, DEMO_ROUTER_KEYS, seedDemo } from "../../../pocketbase/seed";
 import { startPocketBase, type PocketBaseInstance } from "../../../pocketbase/local-server";
 
@@ -109,7 +109,8 @@ describe("the demo's schema (pocketbase/demo-migrations) with the product's coll
   it("has a tenant view with exactly the columns the loader reads, typed as it accepts them", async () => {
     const view = await admin.collections.getOne(DEFAULT_TENANT_VIEW);
     expect(view.type).toBe("view");
-    expect(view.fields.map((field) => field.name)).toEqual(TENANT_VIEW_FIELDS.map((spec) => spec.name));
+    // Plus the optional columns the loader reads when present (rollout_ring).
+    expect(view.fields.map((field) => field.name)).toEqual([...TENANT_VIEW_FIELDS.map((spec) => spec.name), ...OPTIONAL_VIEW_FIELDS]);
     for (const spec of TENANT_VIEW_FIELDS) {
       expect(spec.types, spec.name).toContain(view.fields.find((field) => field.name === spec.name)?.type);
     }
