@@ -54,7 +54,7 @@ describe("the program's failure modes against PocketBase and Coolify", () => {
       const up = await failure(stack.up());
       for (const text of [preview, up]) {
         expect(text).toContain("Stack configuration is incomplete");
-        expect(text).toContain("coolifyServerUuid is missing: pulumi config set coolifyServerUuid ");
+        expect(text).toContain("coolifyServers is missing (or the older coolifyServerUuid): pulumi config set coolifyServers ");
         expect(text).toContain("aiRouterKey is missing: pulumi config set --secret aiRouterKey ");
         expect(text).not.toMatch(/(coolifyUrl|baseDomain|pocketbaseUrl|coolifyToken|pocketbasePassword) is missing/);
       }

@@ -76,7 +76,7 @@ describe("the product's migrations on an instance with its own tenants, subscrip
     expect(applied.code).toBe(0);
     const after = collections(dataDir);
     const added = Object.keys(after).filter((name) => !(name in before));
-    expect(added.sort()).toEqual(["agent_provisioning", "agent_provisioning_runs", "agent_tenants"]);
+    expect(added.sort()).toEqual(["agent_provisioning", "agent_provisioning_runs", "agent_rollouts", "agent_tenants"]);
     for (const [name, definition] of Object.entries(before)) expect(after[name], name).toEqual(definition);
   });
 
