@@ -26,6 +26,8 @@ async function declare() {
   const config = readConfig();
   const stackName = pulumi.getStack();
   checkPassphrase(stackName, process.env, stackSettings(stackName));
+  // The stack's full name: what its ownership markers and its rollout record name.
+  const owner = `${pulumi.getOrganization()}/${pulumi.getProject()}/${stackName}`;
   // Fails closed: an unreachable or inconsistent PocketBase stops the run before anything is declared,
   // so nothing is torn down for lack of a tenant list.
   const source = { url: config.pocketbaseUrl, email: config.pocketbaseEmail, password: await valueOf(config.pocketbasePassword), view: config.tenantView };
@@ -34,17 +36,18 @@ async function declare() {
   const lifecycle = planLifecycle(tenants, records, config.teardownGraceDays ?? DEFAULT_GRACE_DAYS, Date.now());
   // Hosts still routed to a tenant (its record's URLs) stay that tenant's until a run has moved them.
   // With config rollout, a release reaches the unpinned tenants in waves (program/rollout.ts); without it, all at once.
-  const { plans, invalid } = await planFleet({ source, stack: `${pulumi.getOrganization()}/${pulumi.getProject()}/${stackName}`, tenants: lifecycle.deploy.map((d) => d.tenant), records, config, routed: routedHosts(records), appliedSecrets: appliedSecrets(records) });
+  const { plans, invalid } = await planFleet({ source, stack: owner, tenants: lifecycle.deploy.map((d) => d.tenant), records, config, routed: routedHosts(records), appliedSecrets: appliedSecrets(records) });
   const fleet = holdOrRefuse(invalid, records, config);
   // Each tenant's server: a deployed one stays on its own; a new one that fits nowhere is refused (program/capacity.ts).
   const { plans: placed, held, refused, capacityRefused, placements } = placeFleet(plans, fleet.held, fleet.refused, records, config);
   // Declared in a fresh task to keep the SDK's frames out of every resource's recorded call stack (program/fresh-task.ts).
-  return inFreshTask(declareStacks, { config, stackName, tenants, lifecycle, plans: placed, held, refused, capacityRefused, placements, recorded: new Set(records.keys()) });
+  return inFreshTask(declareStacks, { config, owner, tenants, lifecycle, plans: placed, held, refused, capacityRefused, placements, recorded: new Set(records.keys()) });
 }
 
 interface Loaded {
   config: PlatformConfig;
-  stackName: string;
+  /** The stack's full name, `<organisation>/<project>/<stack>`. */
+  owner: string;
   tenants: Tenant[];
   lifecycle: Lifecycle;
   plans: TenantPlan[];
@@ -64,12 +67,11 @@ function movingIds(placements: Map<string, TenantPlacement>): string[] | undefin
 }
 
 /** Everything the program declares, once the tenants are loaded and planned. */
-function declareStacks({ config, stackName, tenants, lifecycle, plans, held, refused, capacityRefused, placements, recorded }: Loaded) {
+function declareStacks({ config, owner, tenants, lifecycle, plans, held, refused, capacityRefused, placements, recorded }: Loaded) {
   const declared: Array<{ tenant: Tenant; spec: TenantSpec }> = [
     ...plans.map((plan) => ({ tenant: plan.tenant, spec: { plan } })),
     ...held.map(({ invalid, hold }) => ({ tenant: invalid.tenant, spec: { hold } })),
   ];
-  const owner = `${pulumi.getOrganization()}/${pulumi.getProject()}/${stackName}`;
 
   const guard = new TeardownGuard("teardown-guard", {
     declared: Object.fromEntries(declared.map(({ tenant }) => [tenant.id, { slug: tenant.slug }])),

@@ -2,8 +2,10 @@
 // of one host (`Shop.Example.com`, `shop.example.com.`, `shop.example.com:443`, `bücher.de`); every judgement and
 // everything sent to Coolify uses the one normalised form.
 import { domainToASCII } from "node:url";
+import { isHostName } from "./templates/inputs";
 
-const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+/** The one host-name rule (lib/templates/inputs.ts): two or more DNS labels, the last not numeric, no wildcard. */
+export { isHostName };
 
 /**
  * Lower case, punycode (IDNA, as browsers and Traefik see the name), without one trailing dot and without a
@@ -16,12 +18,6 @@ export function normaliseHost(raw: string): string | null {
   if (host.endsWith(".")) host = host.slice(0, -1);
   const ascii = domainToASCII(host);
   return ascii === "" ? null : ascii;
-}
-
-/** Two or more DNS labels, the last not numeric (so no IPv4 address); no wildcard, no empty label. */
-export function isHostName(host: string): boolean {
-  const labels = host.split(".");
-  return host.length <= 253 && labels.length >= 2 && labels.every((label) => LABEL.test(label)) && !/^\d+$/.test(labels[labels.length - 1]);
 }
 
 /** The normalised host name of `raw`, or null when `raw` is not one (a scheme, path, wildcard, IP address, ...). */

@@ -4,7 +4,7 @@
 import type { Overcommit, ServerSpec } from "../lib/servers";
 import type { Provisioning } from "../lib/tenants/provisioning";
 import type { Tenant } from "../lib/tenants/tenant";
-import { estimateReservation, recordedServer } from "./capacity";
+import { appliedReservation, estimateReservation, recordedServer, ZERO_RESERVATION } from "./capacity";
 import { placeTenants, type ServerUsage } from "./placement";
 
 export interface ServerReport extends ServerUsage {
@@ -27,9 +27,7 @@ export function capacityReport(servers: ServerSpec[], overcommit: Overcommit, re
   const config = { servers, overcommitRatios: overcommit, coolifyServerUuid: legacyServer };
   const entries = [...records.values()].map((record) => {
     const tenant = byId.get(record.tenantId);
-    const reservation = record.reservation
-      ? { ...record.reservation, largest: { cpus: 0, memoryMb: 0 } }
-      : tenant ? estimateReservation(record.templateRef, tenant) : { cpus: 0, memoryMb: 0, largest: { cpus: 0, memoryMb: 0 } };
+    const reservation = appliedReservation(record) ?? (tenant ? estimateReservation(record.templateRef, tenant) : ZERO_RESERVATION);
     return { id: record.tenantId, slug: tenant?.slug ?? record.tenantId, reservation, estimated: !record.reservation, current: recordedServer(record, config) };
   });
   const unplaced = entries.filter((e) => e.current === undefined).map((e) => e.slug).sort();

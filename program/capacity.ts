@@ -41,6 +41,14 @@ export interface PlacedFleet {
   result: PlacementResult;
 }
 
+/** No reservation: an unknown template's, and the largest container of a reservation read from a record. */
+export const ZERO_RESERVATION: Reservation = { cpus: 0, memoryMb: 0, largest: { cpus: 0, memoryMb: 0 } };
+
+/** What a record says its tenant reserves (its largest container is not recorded); undefined when it says nothing. */
+export function appliedReservation(record: Provisioning | undefined): Reservation | undefined {
+  return record?.reservation ? { ...record.reservation, largest: ZERO_RESERVATION.largest } : undefined;
+}
+
 /** The server a deployed tenant is on: its record's, else the one every tenant went to before coolifyServers. */
 export function recordedServer(record: Provisioning | undefined, config: PlacementConfig): string | undefined {
   if (!record) return undefined;
@@ -56,16 +64,17 @@ export function placeFleet(plans: TenantPlan[], held: Held[], refused: InvalidTe
   for (const plan of plans) {
     const record = records.get(plan.tenant.id);
     const current = recordedServer(record, config);
+    const applied = appliedReservation(record);
     tenants.push({
       id: plan.tenant.id, slug: plan.tenant.slug, reservation: reservationOf(plan.rendered.limits),
       ...(current ? { current } : {}),
-      ...(current && record?.reservation ? { applied: { ...record.reservation, largest: { cpus: 0, memoryMb: 0 } } } : {}),
+      ...(current && applied ? { applied } : {}),
     });
   }
   for (const { invalid, hold } of held) {
     const record = hold.record;
     const current = recordedServer(record, config);
-    const applied = record?.reservation ? { ...record.reservation, largest: { cpus: 0, memoryMb: 0 } } : undefined;
+    const applied = appliedReservation(record);
     // Re-rendered with the plan's current limits (held-plan.ts): a change like any other; else frozen as applied.
     const reservation = hold.plan ? reservationOf(hold.plan.rendered.limits) : applied ?? estimateReservation(record?.templateRef ?? "", invalid.tenant);
     tenants.push({ id: invalid.tenant.id, slug: invalid.tenant.slug, reservation, frozen: !hold.plan, ...(current ? { current } : {}), ...(current && applied && hold.plan ? { applied } : {}) });
@@ -83,7 +92,7 @@ export function placeFleet(plans: TenantPlan[], held: Held[], refused: InvalidTe
   const placements = new Map<string, TenantPlacement>();
   for (const [id, placed] of result.placed) {
     const tenant = byId.get(id)!;
-    placements.set(id, placementOf(servers.get(placed.server)!, tenant, records.get(id), placed.moved, sized, config));
+    placements.set(id, placementOf(servers.get(placed.server)!, tenant, records.get(id), placed.moved, sized));
   }
   // Decisions for deployed tenants hold them; for new ones (no record) they refuse.
   const decisions = new Map([...result.held, ...result.refused].map((d) => [d.id, d]));
@@ -108,7 +117,7 @@ export function placeFleet(plans: TenantPlan[], held: Held[], refused: InvalidTe
       outHeld.push({ invalid, hold: { reason: reasonOf(invalid), hasDomain: Object.keys(record.urls).length > 0, record } });
       // Held where it runs: the placement of what was applied.
       const server = servers.get(recordedServer(record, config) ?? "");
-      if (server && !placements.has(plan.tenant.id)) placements.set(plan.tenant.id, placementOf(server, byId.get(plan.tenant.id)!, record, false, sized, config));
+      if (server && !placements.has(plan.tenant.id)) placements.set(plan.tenant.id, placementOf(server, byId.get(plan.tenant.id)!, record, false, sized));
     } else {
       outRefused.push(invalid);
       capacityRefused.push({ invalid, plan });
@@ -118,12 +127,12 @@ export function placeFleet(plans: TenantPlan[], held: Held[], refused: InvalidTe
   return { plans: outPlans, held: outHeld, refused: outRefused, capacityRefused, placements, result };
 }
 
-function placementOf(server: ServerSpec, tenant: PlacementTenant, record: Provisioning | undefined, moved: boolean, sized: boolean, config: PlacementConfig): TenantPlacement {
+function placementOf(server: ServerSpec, tenant: PlacementTenant, record: Provisioning | undefined, moved: boolean, sized: boolean): TenantPlacement {
   return {
     server: server.uuid,
     ...(server.destinationUuid ? { destinationUuid: server.destinationUuid } : {}),
     recorded: sized,
-    fromState: record !== undefined && recordedServer(record, config) === undefined,
+    fromState: record !== undefined && tenant.current === undefined,
     moved,
     reservation: { cpus: tenant.reservation.cpus, memoryMb: tenant.reservation.memoryMb },
   };
@@ -144,7 +153,7 @@ export function estimateReservation(templateRef: string, tenant: Tenant): Reserv
     const largest = { cpus: Math.max(...defaults.map((l) => l.cpus)), memoryMb: Math.max(...defaults.map((l) => l.memoryMb)) };
     return { cpus: overrides.cpus ?? sum("cpus"), memoryMb: overrides.memoryMb ?? sum("memoryMb"), largest };
   } catch (e) {
-    if (e instanceof TemplateError) return { cpus: 0, memoryMb: 0, largest: { cpus: 0, memoryMb: 0 } };
+    if (e instanceof TemplateError) return ZERO_RESERVATION;
     throw e;
   }
 }

@@ -46,8 +46,6 @@ interface Reserved {
   what: string;
 }
 
-export { isHostName, normaliseHost } from "../lib/hosts";
-
 const FIELD = "custom_domain";
 
 /** The hosts no tenant may take. Throws ConfigError for an unusable `reservedHosts` entry. */

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { getTemplate, TemplateError } from "../templates";
 import type { Provisioning } from "../lib/tenants/provisioning";
 import type { Tenant } from "../lib/tenants/tenant";
-import { reasonOf, renderTenant, usesRouterKey, type InvalidTenant, type PlatformValues, type TenantPlan } from "./plan";
+import { reasonOf, renderTenant, routerKeyOf, usesRouterKey, type InvalidTenant, type PlatformValues, type TenantPlan } from "./plan";
 import { routerKeyRefusals } from "./tenant-policy";
 
 /** The tenant's own inputs as applied; what a hold keeps. */
@@ -127,8 +127,7 @@ export function planHeld({ tenant, errors }: InvalidTenant, applied: AppliedSpec
     const rendered = renderTenant(own, getTemplate(own.template, own.templateVersion, own.slug), platform, applied.hosts);
     const usesKey = usesRouterKey(rendered);
     const keepEnv = usesKey && (errors.some((e) => e.field === "ai_router_key") || routerKeyRefusals(own, usesKey, platform).length > 0);
-    const routerKey = !usesKey ? "none" : own.routerKey !== undefined ? "tenant" : "shared";
-    return { plan: { tenant: own, rendered, hosts: applied.hosts, statusReason: "", routerKey }, keepEnv };
+    return { plan: { tenant: own, rendered, hosts: applied.hosts, statusReason: "", routerKey: routerKeyOf(own, usesKey) }, keepEnv };
   } catch (e) {
     if (!(e instanceof TemplateError)) throw e;
     return { problem: `the platform's current plan cannot be applied to it (${e.message}), so it stays as applied` };

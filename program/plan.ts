@@ -82,8 +82,12 @@ function planTenant(tenant: Tenant, platform: PlatformValues, domain: DomainDeci
   const usesKey = usesRouterKey(rendered);
   const keys = routerKeyRefusals(tenant, usesKey, platform);
   if (keys.length > 0) return keys;
-  const routerKey = !usesKey ? "none" : tenant.routerKey !== undefined ? "tenant" : "shared";
-  return { tenant, rendered, hosts, statusReason: domain?.leftOff ?? "", routerKey };
+  return { tenant, rendered, hosts, statusReason: domain?.leftOff ?? "", routerKey: routerKeyOf(tenant, usesKey) };
+}
+
+/** Whose AI Router key a rendered stack gets: none, the tenant's own, or the platform's shared one. */
+export function routerKeyOf(tenant: Tenant, usesKey: boolean): TenantPlan["routerKey"] {
+  return !usesKey ? "none" : tenant.routerKey !== undefined ? "tenant" : "shared";
 }
 
 /** Renders the tenant's stack with the router key placeholder. Throws TemplateError. */
@@ -122,7 +126,7 @@ export function planTenants(
   const invalid: InvalidTenant[] = [];
   for (const tenant of deployed) {
     // A field of the tenant's own row that does not parse (lib/tenants/tenant.ts) is judged like a render error.
-    const refused: TemplateError[] = [...fieldRefusals(tenant), ...fleet.filter((e) => e.tenant === tenant.slug)];
+    const refused: TemplateError[] = [...fieldRefusals(tenant), ...fleet.filter((e) => e.tenantId === tenant.id)];
     try {
       const planned = refused.length === 0 ? planTenant(tenant, platform, domains.decisions.get(tenant.id)) : [];
       if (Array.isArray(planned)) refused.push(...planned);

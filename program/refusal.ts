@@ -5,9 +5,13 @@ import { TemplateError } from "../templates";
 import type { Tenant } from "../lib/tenants/tenant";
 
 export class TenantRefusal extends TemplateError {
+  /** The refused tenant's PocketBase id: refusals are matched to tenants by it, never by slug. */
+  readonly tenantId: string;
+
   constructor(tenant: Tenant, field: string, problem: string, fix: string) {
     super({ tenant: tenant.slug, template: `${tenant.template}@${tenant.templateVersion ?? "latest"}`, field, problem, fix });
     this.name = "TenantRefusal";
+    this.tenantId = tenant.id;
     this.message = `tenant ${quote(tenant.slug)}: ${field}: ${problem}. Fix: ${fix}`;
   }
 }

@@ -2,7 +2,7 @@ import { ClientResponseError } from "pocketbase";
 import type PocketBase from "pocketbase";
 import { z } from "zod";
 import { checkCollectionName, DEFAULT_TENANT_VIEW } from "./collections";
-import { connect, redactUrl, toSourceError, type PocketBaseSource } from "./connection";
+import { redactUrl, toSourceError, withSession, type PocketBaseSource } from "./connection";
 import { TenantSourceError } from "./errors";
 import { parseTenant, type Tenant } from "./tenant";
 
@@ -40,17 +40,20 @@ export async function loadTenants(source: TenantSourceOptions): Promise<Tenant[]
     throw new RangeError(`loadTenants: pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${perPage}.`);
   }
   const view = checkCollectionName(source.view ?? DEFAULT_TENANT_VIEW, "tenantView");
-  const pb = await connect(source);
-  const tenants: Tenant[] = [];
-  let totalItems: number | undefined;
-  for (let page = 1; ; page++) {
-    const list = await readPage(pb, source, view, page, perPage);
-    totalItems ??= list.totalItems;
-    checkPage(list, page, perPage, totalItems);
-    tenants.push(...list.items.map((item) => parseTenant(item, view)));
-    if (page * perPage >= totalItems) break;
-  }
-  checkComplete(tenants, totalItems);
+  // The process's shared superuser session (one login per run, as the write-back records use), not a login per load.
+  const tenants = await withSession(source, async (pb) => {
+    const read: Tenant[] = [];
+    let totalItems: number | undefined;
+    for (let page = 1; ; page++) {
+      const list = await readPage(pb, source, view, page, perPage);
+      totalItems ??= list.totalItems;
+      checkPage(list, page, perPage, totalItems);
+      read.push(...list.items.map((item) => parseTenant(item, view)));
+      if (page * perPage >= totalItems) break;
+    }
+    checkComplete(read, totalItems);
+    return read;
+  });
   return tenants.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
 }
 
