@@ -55,7 +55,9 @@ export async function gatherEvidence(previous: Record<string, GuardTenant>, remo
     evidence.names.add(service.name);
     if (owner.marked && owner.tenant && !evidence.byTenant.has(owner.tenant)) evidence.byTenant.set(owner.tenant, service.uuid);
   }
-  for (const uuid of removal.map((id) => previous[id].serviceUuid).filter((u): u is string => Boolean(u))) {
+  // A tenant the list found by its marker is present (stillPresent): its uuid needs no GET.
+  const unseen = removal.filter((id) => !evidence.byTenant.has(id));
+  for (const uuid of unseen.map((id) => previous[id].serviceUuid).filter((u): u is string => Boolean(u))) {
     try {
       evidence.byUuid.set(uuid, ours(serviceOwner(await coolify.getService(conn, uuid)), stack));
     } catch (e) {

@@ -44,6 +44,11 @@ export interface TeardownGuardInputs {
 
 export type TeardownGuardArgs = { [K in keyof Omit<TeardownGuardInputs, "deployed" | "tenants">]: pulumi.Input<TeardownGuardInputs[K]> };
 
+/** Whether CLOUDFREEDOM_ALLOW_TEARDOWN (`allow`: slugs, or `*`) lets this run remove the tenant of that slug. */
+export function isAllowed(allow: string[], slug: string): boolean {
+  return allow.includes("*") || allow.includes(slug);
+}
+
 export function defaultBudget(previous: number): number {
   return Math.max(1, Math.floor(previous / 10));
 }
@@ -67,7 +72,7 @@ export function undeclared(previous: Record<string, GuardTenant>, news: Teardown
  */
 export function judgeTeardown(previous: Record<string, GuardTenant>, news: TeardownGuardInputs, removed: string[]): CheckFailure[] {
   const slugOf = (id: string) => previous[id].slug;
-  const allowed = (id: string) => news.allow.includes("*") || news.allow.includes(slugOf(id));
+  const allowed = (id: string) => isAllowed(news.allow, slugOf(id));
   const slugs = (ids: string[]) => ids.map(slugOf).sort();
   const unexplained = removed.filter((id) => !news.cancelled.includes(id) && !allowed(id));
   const failures: CheckFailure[] = [];
@@ -128,7 +133,7 @@ export const provider: pulumi.dynamic.ResourceProvider<TeardownGuardInputs, Tear
     const previous = previouslyDeployed(olds, news);
     const candidates = undeclared(previous, news);
     const evidence = await gatherEvidence(previous, candidates, news.owner);
-    const allowed = (id: string) => news.allow.includes("*") || news.allow.includes(previous[id].slug);
+    const allowed = (id: string) => isAllowed(news.allow, previous[id].slug);
     const removed = candidates.filter((id) => stillPresent(id, previous[id], evidence, allowed(id)));
     const deployed = Object.fromEntries([
       ...removed.map((id) => [id, entryOf(previous[id].slug, previous[id], evidence.byTenant.get(id))] as const),
