@@ -194,9 +194,12 @@ function allowBody(name: string, value: string): string {
  * reconciler's run records, that must not send the operator to the reconciler's environment: the command gains the
  * stack and where to run it, and the reconciler's own one-run allow is named beside it.
  */
+/** `<allow variable>=<value> pulumi up` as the guards' refusals spell it, without a `--stack` yet. */
+const ALLOW_COMMAND = new RegExp(`\\b(${ALLOW_VARIABLES.join("|")})=(['"]?)([^\\s'"]+)\\2 pulumi up\\b(?! --stack)`, "g");
+
 export function forOperatorShell(message: string, stackName: string): string {
   return message.replace(
-    /\b(CLOUDFREEDOM_ALLOW_TEARDOWN|CLOUDFREEDOM_ALLOW_REPLACE|CLOUDFREEDOM_CLAIM_FROM|CLOUDFREEDOM_DELETE_VOLUMES)=(['"]?)([^\s'"]+)\2 pulumi up\b(?! --stack)/g,
+    ALLOW_COMMAND,
     (command, name: string, _quote: string, value: string) =>
       `${command} --stack ${stackName} from an operator shell, or POST /reconcile with ${allowBody(name, value)} for one reconciler run ` +
       `(never in the reconciler's environment, which refuses it)`,

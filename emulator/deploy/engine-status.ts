@@ -32,12 +32,18 @@ export async function refreshFromEngine(store: EmulatorStore, only?: ServiceReco
   }
 }
 
-/** Refreshes every service's statuses every `intervalMs` (one refresh at a time) until stopped. */
+/**
+ * Refreshes every service's statuses every `intervalMs` until stopped. One refresh at a time, and a tick that finds
+ * one still running is skipped: a busy engine slower than the interval must not queue refreshes without end.
+ */
 export function startStatusPoller(store: EmulatorStore, intervalMs: number): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
+  let busy = false;
   let stopped = false;
   const timer = setInterval(() => {
-    running = running.then(() => (stopped ? undefined : refreshFromEngine(store).catch(() => undefined)));
+    if (busy || stopped) return;
+    busy = true;
+    running = refreshFromEngine(store).catch(() => undefined).finally(() => { busy = false; });
   }, intervalMs);
   return {
     stop: async () => {

@@ -20,9 +20,8 @@
 //   });
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
-import { loadStandinImages } from "./standin-images";
+import { loadStandinImages, toolsDir } from "./standin-images";
 
 export const ENGINE_START_TIMEOUT = 180_000;
 export const ENGINE_STOP_TIMEOUT = 90_000;
@@ -88,10 +87,6 @@ export function dockerEngineSkipReason(): string | undefined {
   return "SKIPPED: dockerd is not installed (as root: apt-get update && apt-get install -y docker.io, or npm run setup)";
 }
 
-function toolsDir(): string {
-  return process.env.CLOUDFREEDOM_TOOLS_DIR || join(homedir(), ".cache", "cloudfreedom-tools");
-}
-
 /** The docker config folder whose config.json points the CLI at the Compose plugin (scripts/setup.sh writes it). */
 function dockerConfigDir(): string {
   if (process.env.CLOUDFREEDOM_DOCKER_CONFIG) return process.env.CLOUDFREEDOM_DOCKER_CONFIG;
@@ -100,13 +95,6 @@ function dockerConfigDir(): string {
   return join(toolsDir(), `docker-config-compose${version}`);
 }
 
-/** The Traefik binary of the toolchain (TRAEFIK_BIN from scripts/env.sh, else the tool cache by version). */
-export function traefikBinary(): string {
-  if (process.env.TRAEFIK_BIN) return process.env.TRAEFIK_BIN;
-  const versions = readFileSync(join(__dirname, "..", "..", "scripts", "versions.env"), "utf8");
-  const version = /^TRAEFIK_VERSION=(.+)$/m.exec(versions)?.[1]?.trim();
-  return join(toolsDir(), `traefik-v${version}`, "bin", "traefik");
-}
 
 export function runCommand(file: string, args: string[], options: RunOptions = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {

@@ -120,7 +120,8 @@ export function profileForImage(image: string): StandinProfile {
   return found[0];
 }
 
-function toolsDir(): string {
+/** The tool cache of `npm run setup` (scripts/setup.sh). */
+export function toolsDir(): string {
   return process.env.CLOUDFREEDOM_TOOLS_DIR || join(homedir(), ".cache", "cloudfreedom-tools");
 }
 
