@@ -3,6 +3,7 @@
 // A marker written before stacks were named (no `stack=`) counts as this stack's and is rewritten on the next update;
 // one written before tenant ids (no `tenant=`) names no tenant, so no create adopts it for one (an update of the
 // resource that made it rewrites it). Names Coolify shows come from mutable slugs and decide nothing. Pure, no network.
+import { TENANT_ID_PATTERN } from "../lib/tenants/tenant";
 
 /** `<organisation>/<project>/<stack>` of the program that declares a resource (pulumi.getOrganization() etc.). */
 export type StackName = string;
@@ -10,8 +11,8 @@ export type StackName = string;
 /** What the marker in a description says about its owner: none, or a marker with the stack and tenant it names. */
 export type Owner = { marked: false } | { marked: true; stack?: StackName; tenant?: string };
 
-/** A tenant id as it may appear in a marker (PocketBase ids are 15 lower-case letters and digits). */
-export const TENANT_ID = /^[A-Za-z0-9_-]{1,40}$/;
+/** A tenant id as it may appear in a marker: the loader's one rule (PocketBase ids are 15 lower-case letters and digits). */
+export const TENANT_ID = TENANT_ID_PATTERN;
 
 export function ownerOf(description: string | null | undefined, pattern: RegExp): Owner {
   const match = pattern.exec(description ?? "");

@@ -41,8 +41,8 @@ export type ProjectArgs = { [K in keyof ProjectInputs]: pulumi.Input<ProjectInpu
 
 export const OWNERSHIP_MARKER = "(managed by cloudfreedom-agents)";
 const MARKER = /\(managed by cloudfreedom-agents(?: stack=(?<stack>[^\s)]+))?(?: tenant=(?<tenant>[^\s)]+))?\)/;
-/** Room for `stack=<organisation>/<project>/<stack>` (Pulumi names are short) and `tenant=<id>` in the marker. */
-const MARKER_ROOM = OWNERSHIP_MARKER.length + 100 + 48;
+/** Room for ` stack=<organisation>/<project>/<stack>` (80: Pulumi names are short) and ` tenant=<id>` (the longest id) in the marker. */
+const MARKER_ROOM = OWNERSHIP_MARKER.length + 80 + " tenant=".length + 64;
 const NAME_PATTERN = /^[\p{L}\p{M}\p{N}\s\-_.@/&()#,:+]{3,255}$/u;
 const DESCRIPTION_PATTERN = /^[\p{L}\p{N}\s\-_.,!?()'"+=*@/&]*$/u;
 
