@@ -49,15 +49,17 @@ export class ForeignOwnerError extends Error {
 
 /**
  * An object of this stack with the name this tenant's would get, marked for another tenant (or, from before tenant
- * ids, for none): its name came from a slug the other tenant still holds in Coolify (a held rename, say).
+ * ids, for none): its name came from a slug the other tenant still holds in Coolify (a held rename, say). The message
+ * reaches this tenant's record (last_error), so it names no other tenant: the object's uuid leads an operator to its
+ * marker, which does. `otherTenant` keeps the id for callers that decide by it.
  */
 export class TenantOwnerError extends Error {
   constructor(readonly what: string, readonly otherTenant: string | undefined, readonly tenant: string | undefined, action: string) {
     const whose = otherTenant
-      ? `belongs to tenant ${otherTenant}, not to tenant ${tenant ?? "(none)"}`
+      ? `belongs to another tenant (the tenant= of the marker in its Coolify description), not to tenant ${tenant ?? "(none)"}`
       : `carries an ownership marker from before tenant ids, so it cannot be attributed to tenant ${tenant ?? "(none)"}`;
     const fix = otherTenant
-      ? `Names come from slugs and decide nothing: let tenant ${otherTenant}'s own run move it off this name (fix its record if it is held), ` +
+      ? "Names come from slugs and decide nothing: let that tenant's own run move it off this name (fix its record if it is held), " +
         `or delete that tenant's stack, before tenant ${tenant ?? "(none)"} can use the name; or give tenant ${tenant ?? "(none)"} another slug.`
       : `If it is tenant ${tenant ?? "(none)"}'s, add tenant=${tenant ?? "<id>"} after the stack in the marker of its description in Coolify; ` +
         "otherwise rename or delete it in Coolify.";

@@ -84,7 +84,7 @@ describe("tenant identity: marker upgrade, takeover, guard", () => {
     const up = await failure(platform.program.stack.up());
     // The bot has no domain, so no policy stands between it and the providers: its project is refused by name.
     const project = platform.coolify.store.findProjects({ name: "Tenant chirp" })[0];
-    expect(up).toContain(`Coolify project "Tenant chirp" (${project.uuid}) belongs to tenant ${ids.chirp}, not to tenant ${chirp.id}; refusing to adopt it`);
+    expect(up).toContain(`Coolify project "Tenant chirp" (${project.uuid}) belongs to another tenant (the tenant= of the marker in its Coolify description), not to tenant ${chirp.id}; refusing to adopt it`);
     for (const slug of ["acme", "chirp"] as const) {
       const now = service(`cf-${slug}`);
       expect(platform.coolify.store.findServices({ name: `cf-${slug}` })).toHaveLength(1);

@@ -38,14 +38,15 @@ describe("a Service create adopts by tenant id, never by name", () => {
     expect(adoptableService([renamed], service(A, { name: "cf-acme-corp", tenant: "acme-corp" }))?.uuid).toBe("u-a");
   });
 
-  it("refuses the takeover: a service of this name marked for another tenant, naming it, that tenant and the fix", () => {
+  it("refuses the takeover: a service of this name marked for another tenant, naming this tenant and the fix but not the other tenant", () => {
     const held = listed("u-a", service(A));
     expect(() => adoptableService([held], service(C))).toThrow(TenantOwnerError);
     expect(() => adoptableService([held], service(C))).toThrow(
-      `Coolify service "cf-acme" (u-a) belongs to tenant ${A}, not to tenant ${C}; refusing to adopt or restart it. Nothing was changed. ` +
-        `Names come from slugs and decide nothing: let tenant ${A}'s own run move it off this name (fix its record if it is held), ` +
+      `Coolify service "cf-acme" (u-a) belongs to another tenant (the tenant= of the marker in its Coolify description), not to tenant ${C}; refusing to adopt or restart it. Nothing was changed. ` +
+        `Names come from slugs and decide nothing: let that tenant's own run move it off this name (fix its record if it is held), ` +
         `or delete that tenant's stack, before tenant ${C} can use the name; or give tenant ${C} another slug.`,
     );
+    expect(() => adoptableService([held], service(C))).not.toThrow(A);
   });
 
   it("refuses a service of this name whose marker is from before tenant ids: it cannot say whose it is", () => {
@@ -74,7 +75,7 @@ describe("a Service create adopts by tenant id, never by name", () => {
 describe("a Project create adopts by tenant id, never by name", () => {
   it("refuses the takeover of another tenant's project of this name", () => {
     expect(() => adoptableProject([listedProject("p-a", project(A))], project(C))).toThrow(
-      `Coolify project "Tenant acme" (p-a) belongs to tenant ${A}, not to tenant ${C}; refusing to adopt it.`,
+      `Coolify project "Tenant acme" (p-a) belongs to another tenant (the tenant= of the marker in its Coolify description), not to tenant ${C}; refusing to adopt it.`,
     );
   });
 
@@ -88,7 +89,7 @@ describe("a Project create adopts by tenant id, never by name", () => {
 
 describe("state keeps its tenant", () => {
   it("refuses to hand a resource recorded for one tenant to another, and upgrades state without a tenant", () => {
-    expect(() => assertSameTenant('Coolify service "cf-acme" (u-a)', A, C)).toThrow(`belongs to tenant ${A}, not to tenant ${C}; refusing to reuse it`);
+    expect(() => assertSameTenant('Coolify service "cf-acme" (u-a)', A, C)).toThrow(`belongs to another tenant (the tenant= of the marker in its Coolify description), not to tenant ${C}; refusing to reuse it`);
     expect(() => assertSameTenant('Coolify service "cf-acme" (u-a)', undefined, C)).not.toThrow();
     expect(() => assertSameTenant('Coolify service "cf-acme" (u-a)', A, A)).not.toThrow();
   });
