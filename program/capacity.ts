@@ -57,9 +57,10 @@ export function recordedServer(record: Provisioning | undefined, config: Placeme
 
 /**
  * Places the planned and held tenants. Throws PlacementError (a ConfigError) when tenants live on a server that is
- * no longer configured.
+ * no longer configured. `unusable` (program/server-check.ts: uuid -> why) are servers that take no new tenant in this
+ * run; their own tenants stay.
  */
-export function placeFleet(plans: TenantPlan[], held: Held[], refused: InvalidTenant[], records: Map<string, Provisioning>, config: PlacementConfig): PlacedFleet {
+export function placeFleet(plans: TenantPlan[], held: Held[], refused: InvalidTenant[], records: Map<string, Provisioning>, config: PlacementConfig, unusable?: ReadonlyMap<string, string>): PlacedFleet {
   const tenants: PlacementTenant[] = [];
   for (const plan of plans) {
     const record = records.get(plan.tenant.id);
@@ -83,7 +84,7 @@ export function placeFleet(plans: TenantPlan[], held: Held[], refused: InvalidTe
   if (config.move && !tenants.some((t) => t.slug === config.move!.slug && t.current !== undefined)) {
     throw new ConfigError([`CLOUDFREEDOM_MOVE names "${config.move.slug}", which is not a deployed tenant of this stack: name a deployed tenant's slug, or unset CLOUDFREEDOM_MOVE`]);
   }
-  const result = placeTenants({ servers: config.servers, overcommit: config.overcommitRatios, tenants, ...(config.move ? { move: config.move } : {}) });
+  const result = placeTenants({ servers: config.servers, overcommit: config.overcommitRatios, tenants, ...(config.move ? { move: config.move } : {}), ...(unusable ? { unusable } : {}) });
   assertNoOrphans(result);
 
   const sized = config.servers.some(isSized);

@@ -6,7 +6,10 @@
 // - A changed reservation (a plan up- or downgrade) is applied if the server still fits it, downgrades first; one that
 //   does not fit holds the tenant at its last applied spec, naming the numbers.
 // - CLOUDFREEDOM_MOVE=<slug>:<uuid> moves that one tenant, if it fits there; otherwise it stays, held, saying why.
-// - A new tenant, in slug order, goes to the server that is not draining, whose cores and memory can run its largest
+// - A server Coolify reports as not usable (program/server-check.ts: unreachable, no destination, ...) is treated like
+//   a draining one for this run: no new tenant and no move goes there, its own tenants stay. One bad server holds
+//   only what would go to it; the rest of the fleet converges.
+// - A new tenant, in slug order, goes to the server that is not draining nor unusable, whose cores and memory can run its largest
 //   container, where its whole reservation fits in the free cpus and memory, and which has the most free memory
 //   left after it; a tie goes to the most free cpus, then the lowest uuid. Fits nowhere: refused, with each server's
 //   free capacity.
@@ -33,6 +36,8 @@ export interface PlacementInput {
   overcommit: Overcommit;
   tenants: PlacementTenant[];
   move?: Move;
+  /** Servers that take no new tenant in this run, uuid -> why (program/server-check.ts); absent: every server is usable. */
+  unusable?: ReadonlyMap<string, string>;
 }
 
 export interface ServerUsage {
@@ -115,6 +120,9 @@ export function placeTenants(input: PlacementInput): PlacementResult {
     return runsOn(server, r) && r.cpus - already.cpus <= left.cpus + 1e-9 && r.memoryMb - already.memoryMb <= left.memoryMb;
   };
 
+  const unusable = input.unusable ?? new Map<string, string>();
+  const takesNew = (s: ServerSpec) => !s.draining && !unusable.has(s.uuid);
+
   const bySlug = [...input.tenants].sort((a, b) => compare(a.slug, b.slug) || compare(a.id, b.id));
   const deployed = bySlug.filter((t) => t.current !== undefined);
   // 1. What runs now, where it runs.
@@ -132,12 +140,13 @@ export function placeTenants(input: PlacementInput): PlacementResult {
   if (moving && !moving.frozen) {
     const target = byUuid.get(input.move!.server);
     const applied = moving.applied ?? moving.reservation;
-    if (target && !target.draining && fits(target, moving.reservation)) {
+    if (target && takesNew(target) && fits(target, moving.reservation)) {
       remove(moving.current!, moving.slug, applied);
       add(target.uuid, moving.slug, moving.reservation);
       result.placed.set(moving.id, { server: target.uuid, moved: true });
     } else {
-      const why = !target ? "is not in coolifyServers" : target.draining ? "is draining" : `cannot take it: ${shortfall(target, moving.reservation, free(target.uuid))}`;
+      const why = !target ? "is not in coolifyServers" : target.draining ? "is draining"
+        : unusable.has(target.uuid) ? `is not usable: ${unusable.get(target.uuid)}` : `cannot take it: ${shortfall(target, moving.reservation, free(target.uuid))}`;
       result.held.push({
         id: moving.id, slug: moving.slug, reason: `CLOUDFREEDOM_MOVE to server ${input.move!.server} refused: the server ${why}; it stays on ${moving.current}`,
         fix: "move it to a server with room (npm run capacity shows what is free)",
@@ -166,7 +175,7 @@ export function placeTenants(input: PlacementInput): PlacementResult {
   }
   // 4. New tenants.
   for (const tenant of bySlug.filter((t) => t.current === undefined)) {
-    const candidates = servers.filter((s) => !s.draining && fits(s, tenant.reservation));
+    const candidates = servers.filter((s) => takesNew(s) && fits(s, tenant.reservation));
     const after = (s: ServerSpec) => {
       const left = free(s.uuid);
       return { cpus: left.cpus - tenant.reservation.cpus, memoryMb: left.memoryMb - tenant.reservation.memoryMb };
@@ -178,13 +187,15 @@ export function placeTenants(input: PlacementInput): PlacementResult {
       continue;
     }
     const per = servers.map((s) => {
-      const why = [s.draining ? "draining" : "", runsOn(s, tenant.reservation) ? "" : `its largest container (${describe(tenant.reservation.largest)}) exceeds its ${s.cpus} cores or ${s.memoryGb} GiB`];
+      const why = [s.draining ? "draining" : "", unusable.has(s.uuid) ? `not usable: ${unusable.get(s.uuid)}` : "", runsOn(s, tenant.reservation) ? "" : `its largest container (${describe(tenant.reservation.largest)}) exceeds its ${s.cpus} cores or ${s.memoryGb} GiB`];
       return `${s.uuid}: ${isSized(s) ? `${describe(free(s.uuid))} free` : "size not configured"}${why.filter(Boolean).map((w) => `, ${w}`).join("")}`;
     });
     result.refused.push({
       id: tenant.id, slug: tenant.slug,
       reason: `it needs ${describe(tenant.reservation)} and fits on no server (${per.join("; ")})`,
-      fix: "add a server to coolifyServers, free capacity (npm run capacity), or give the tenant a smaller plan",
+      fix: servers.some((s) => !s.draining && unusable.has(s.uuid))
+        ? "make the unusable server(s) usable in Coolify (it is placed on the next run), add a server to coolifyServers, free capacity (npm run capacity), or give the tenant a smaller plan"
+        : "add a server to coolifyServers, free capacity (npm run capacity), or give the tenant a smaller plan",
     });
   }
 

@@ -40,6 +40,26 @@ describe("placeFleet", () => {
     expect(fleet.capacityRefused.map(({ invalid, plan }) => [invalid.tenant.slug, plan.rendered.templateRef])).toEqual([["bb", fleet.plans[0].rendered.templateRef]]);
   });
 
+  it("passes the server check's unusable servers to placement: no new tenant there, its own stay and are declared", () => {
+    const servers = [server("down", 16, 128), server("ok", 16, 64)];
+    const records = new Map([["id-old", record("id-old", { serverUuid: "down" })]]);
+    const unusable = new Map([["down", "server down (down) is not reachable"]]);
+    const fleet = placeFleet(plan(["old", "new"]), [], [], records, config(servers), unusable);
+    expect(fleet.placements.get("id-old")?.server).toBe("down");
+    expect(fleet.placements.get("id-new")?.server).toBe("ok");
+    expect(fleet.plans.map((p) => p.tenant.slug)).toEqual(["old", "new"]);
+    // Absent, the larger server takes it: the input is what changed the placement.
+    expect(placeFleet(plan(["old", "new"]), [], [], records, config(servers)).placements.get("id-new")?.server).toBe("down");
+  });
+
+  it("refuses a new tenant when its only server is unusable, naming why, and keeps the deployed ones", () => {
+    const records = new Map([["id-old", record("id-old", { serverUuid: "only" })]]);
+    const fleet = placeFleet(plan(["old", "new"]), [], [], records, config([server("only", 16, 64)]), new Map([["only", "server only (only) is not usable"]]));
+    expect(fleet.plans.map((p) => p.tenant.slug)).toEqual(["old"]);
+    expect(fleet.refused[0].errors[0].message).toMatch(/^tenant "new": capacity: .*only: .* free, not usable: server only \(only\) is not usable\)\. Fix: make the unusable server/);
+    expect(fleet.capacityRefused.map(({ invalid }) => invalid.tenant.slug)).toEqual(["new"]);
+  });
+
   it("holds a deployed tenant whose new plan does not fit, with its record and no re-rendered plan", () => {
     const servers = [server("a", 16, (OPENCLAW.memoryMb - 512) / 1024)];
     const smaller = { cpus: OPENCLAW.cpus, memoryMb: OPENCLAW.memoryMb - 1024 };

@@ -59,6 +59,28 @@ describe("placement", () => {
     expect(result.refused[0].reason).toContain("old: 7 cpus and 63488 MiB free, draining");
   });
 
+  it("gives a server Coolify reports unusable no new tenant, keeps its own there, and places the others elsewhere", () => {
+    const servers = [server("down", 8, 64), server("up", 4, 8)];
+    const unusable = new Map([["down", "server down (down) is not reachable"]]);
+    const result = placeTenants({ servers, overcommit: NO_OVERCOMMIT, tenants: [deployed("stay", "down"), fresh("n1"), fresh("n2"), fresh("n3"), fresh("n4"), fresh("n5")], unusable });
+    expect(result.placed.get("id-stay")).toEqual({ server: "down", moved: false });
+    expect(result.usage.find((u) => u.uuid === "down")?.tenants).toEqual(["stay"]);
+    expect(result.usage.find((u) => u.uuid === "up")?.tenants).toEqual(["n1", "n2", "n3", "n4"]);
+    expect(result.refused.map((r) => r.slug)).toEqual(["n5"]);
+    expect(result.refused[0].reason).toContain("down: 7 cpus and 63488 MiB free, not usable: server down (down) is not reachable");
+    expect(result.refused[0].fix).toMatch(/^make the unusable server\(s\) usable in Coolify/);
+    // Without the verdict the same tenants go to the larger server.
+    const usable = placeTenants({ servers, overcommit: NO_OVERCOMMIT, tenants: [deployed("stay", "down"), fresh("n1")] });
+    expect(usable.placed.get("id-n1")?.server).toBe("down");
+  });
+
+  it("refuses a move to an unusable server and keeps the tenant where it is", () => {
+    const servers = [server("a", 4, 8), server("b", 4, 8)];
+    const result = placeTenants({ servers, overcommit: NO_OVERCOMMIT, tenants: [deployed("m", "a")], move: { slug: "m", server: "b" }, unusable: new Map([["b", "server b (b) has no destination"]]) });
+    expect(result.placed.get("id-m")).toEqual({ server: "a", moved: false });
+    expect(result.held[0].reason).toBe("CLOUDFREEDOM_MOVE to server b refused: the server is not usable: server b (b) has no destination; it stays on a");
+  });
+
   it("keeps deployed tenants where they are before placing new ones, even on a server shrunk in config", () => {
     const result = placeTenants({ servers: [server("a", 2, 2), server("b", 8, 16)], overcommit: NO_OVERCOMMIT, tenants: [deployed("x", "a"), deployed("y", "a"), fresh("z")] });
     expect(result.placed.get("id-x")?.server).toBe("a");
