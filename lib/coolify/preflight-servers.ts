@@ -56,8 +56,18 @@ export function serverLabel(server: Pick<Server, "name" | "uuid">): string {
   return `server ${server.name} (${server.uuid})`;
 }
 
+/** The config setting that chooses a server's destination, as findings name it. */
+export interface DestinationSetting {
+  /** How a message names it, e.g. `coolifyDestinationUuid`. */
+  name: string;
+  /** The fix when it names none of the server's destinations, or is missing while the server has several. */
+  fix: string;
+}
+
+const DESTINATION_KEY: DestinationSetting = { name: "coolifyDestinationUuid", fix: "`pulumi config set coolifyDestinationUuid <uuid>` with one of them" };
+
 /** Everything the preflight says about one server and its destinations, in order. Pure. */
-export function judgeServer(server: ServerView, destinations: Destination[], destinationUuid: string | undefined): ServerFinding[] {
+export function judgeServer(server: ServerView, destinations: Destination[], destinationUuid: string | undefined, setting: DestinationSetting = DESTINATION_KEY): ServerFinding[] {
   const findings: ServerFinding[] = [];
   const add = (level: ServerFinding["level"], check: ServerFinding["check"], kind: ServerFindingKind, message: string, fix?: string) =>
     void findings.push({ level, check, kind, message, ...(fix ? { fix } : {}) });
@@ -75,24 +85,24 @@ export function judgeServer(server: ServerView, destinations: Destination[], des
     add("problem", "server", "proxy-stopped", `${label}: Traefik is ${status}, so no tenant URL is routed`, "in Coolify start the proxy (Servers, Proxy, Start)");
   }
   if (reachable !== false && usable !== false && proxy === "traefik" && status === "running") add("ok", "server", "ready", `${label} is reachable and usable; proxy Traefik running`);
-  findings.push(judgeDestinations(label, destinations, destinationUuid));
+  findings.push(judgeDestinations(label, destinations, destinationUuid, setting));
   return findings;
 }
 
-function judgeDestinations(label: string, destinations: Destination[], destinationUuid: string | undefined): ServerFinding {
+function judgeDestinations(label: string, destinations: Destination[], destinationUuid: string | undefined, setting: DestinationSetting): ServerFinding {
   const names = destinations.map((d) => `${d.name} (${d.uuid}, network ${d.network})`).join(", ");
-  const choose = "`pulumi config set coolifyDestinationUuid <uuid>` with one of them";
+  const choose = setting.fix;
   const finding = (level: ServerFinding["level"], kind: ServerFindingKind, message: string, fix?: string): ServerFinding => ({ level, check: "destination", kind, message, ...(fix ? { fix } : {}) });
   if (destinations.length === 0) {
     return finding("problem", "no-destination", `${label} has no destination: Coolify refuses every service create ("Server has no destinations.")`, "in Coolify add a destination (Docker network) to the server");
   }
   if (destinationUuid !== undefined && !destinations.some((d) => d.uuid === destinationUuid)) {
-    return finding("problem", "destination-unknown", `coolifyDestinationUuid ${destinationUuid} is not a destination of ${label}; it has ${names}`, choose);
+    return finding("problem", "destination-unknown", `${setting.name} ${destinationUuid} is not a destination of ${label}; it has ${names}`, choose);
   }
   if (destinationUuid === undefined && destinations.length > 1) {
-    return finding("problem", "destination-ambiguous", `${label} has ${destinations.length} destinations and coolifyDestinationUuid is not set: Coolify refuses the create`, choose);
+    return finding("problem", "destination-ambiguous", `${label} has ${destinations.length} destinations and ${setting.name} is not set: Coolify refuses the create`, choose);
   }
-  return finding("ok", "destinations", `${label} destinations: ${names}${destinationUuid ? `; coolifyDestinationUuid is one of them` : ""}`);
+  return finding("ok", "destinations", `${label} destinations: ${names}${destinationUuid ? `; ${setting.name} is one of them` : ""}`);
 }
 
 function describe(error: unknown): string {
