@@ -14,6 +14,8 @@ import { reasonOf, type InvalidTenant, type TenantPlan } from "./program/plan";
 import { planFleet } from "./program/rollout-run";
 import { holdOrRefuse, runFailures, TenantRunError, type Held } from "./program/report";
 import { RefusedTenant } from "./program/refused-tenant";
+import { assertMoveWithinShard, fleetOwner, readStackConfig, shardFleet, shardRole } from "./program/shard";
+import { assertFleetTeardown } from "./program/shard-teardown";
 import { TenantStack, type TenantSpec } from "./program/tenant-stack";
 import { Project } from "./providers/project";
 import { TeardownGuard } from "./providers/teardown-guard";
@@ -23,31 +25,40 @@ import type { Tenant } from "./lib/tenants/tenant";
 export = () => declare().catch((error: unknown) => Promise.reject(asOperatorError(error)));
 
 async function declare() {
-  const config = readConfig();
   const stackName = pulumi.getStack();
-  checkPassphrase(stackName, process.env, stackSettings(stackName));
-  // The stack's full name: what its ownership markers and its rollout record name.
-  const owner = `${pulumi.getOrganization()}/${pulumi.getProject()}/${stackName}`;
+  const config = readStackConfig(stackName, () => readConfig());
+  // With config shards, this stack is one shard of the fleet (program/shard.ts); it runs with the fleet's config file.
+  const role = shardRole(stackName, config.shards);
+  checkPassphrase(role.fleetStack, process.env, stackSettings(role.fleetStack));
+  // The fleet stack's full name, the same in every shard: what ownership markers and the rollout record name.
+  const owner = fleetOwner(pulumi.getOrganization(), pulumi.getProject(), role);
   // Fails closed: an unreachable or inconsistent PocketBase stops the run before anything is declared,
   // so nothing is torn down for lack of a tenant list.
   const source = { url: config.pocketbaseUrl, email: config.pocketbaseEmail, password: await valueOf(config.pocketbasePassword), view: config.tenantView };
   const tenants = await loadTenants(source);
   const records = await listProvisioning(source);
   const lifecycle = planLifecycle(tenants, records, config.teardownGraceDays ?? DEFAULT_GRACE_DAYS, Date.now());
+  // What all shards together would remove in this cycle, within the fleet-wide budget (program/shard-teardown.ts).
+  if (role.shard !== undefined) assertFleetTeardown(records, lifecycle, tenants, config);
+  assertMoveWithinShard(config, tenants, records);
   // Hosts still routed to a tenant (its record's URLs) stay that tenant's until a run has moved them.
   // With config rollout, a release reaches the unpinned tenants in waves (program/rollout.ts); without it, all at once.
   const { plans, invalid } = await planFleet({ source, stack: owner, tenants: lifecycle.deploy.map((d) => d.tenant), records, config, routed: routedHosts(records), appliedSecrets: appliedSecrets(records) });
   const fleet = holdOrRefuse(invalid, records, config);
   // Each tenant's server: a deployed one stays on its own; a new one that fits nowhere is refused (program/capacity.ts).
-  const { plans: placed, held, refused, capacityRefused, placements } = placeFleet(plans, fleet.held, fleet.refused, records, config);
+  const placed = placeFleet(plans, fleet.held, fleet.refused, records, config);
+  // A shard declares only the tenants on its servers; the home shard also what is on none (program/shard.ts).
+  const own = shardFleet(placed, role, config, records);
   // Declared in a fresh task to keep the SDK's frames out of every resource's recorded call stack (program/fresh-task.ts).
-  return inFreshTask(declareStacks, { config, owner, tenants, lifecycle, plans: placed, held, refused, capacityRefused, placements, recorded: new Set(records.keys()) });
+  return inFreshTask(declareStacks, { config, owner, shard: role.shard, tenants, lifecycle, ...own, recorded: new Set(records.keys()) });
 }
 
 interface Loaded {
   config: PlatformConfig;
-  /** The stack's full name, `<organisation>/<project>/<stack>`. */
+  /** The fleet stack's full name, `<organisation>/<project>/<fleet stack>`. */
   owner: string;
+  /** This run's shard; undefined unsharded. */
+  shard?: string;
   tenants: Tenant[];
   lifecycle: Lifecycle;
   plans: TenantPlan[];
@@ -67,7 +78,7 @@ function movingIds(placements: Map<string, TenantPlacement>): string[] | undefin
 }
 
 /** Everything the program declares, once the tenants are loaded and planned. */
-function declareStacks({ config, owner, tenants, lifecycle, plans, held, refused, capacityRefused, placements, recorded }: Loaded) {
+function declareStacks({ config, owner, shard, tenants, lifecycle, plans, held, refused, capacityRefused, placements, recorded }: Loaded) {
   const declared: Array<{ tenant: Tenant; spec: TenantSpec }> = [
     ...plans.map((plan) => ({ tenant: plan.tenant, spec: { plan } })),
     ...held.map(({ invalid, hold }) => ({ tenant: invalid.tenant, spec: { hold } })),
@@ -116,5 +127,6 @@ function declareStacks({ config, owner, tenants, lifecycle, plans, held, refused
     tenants: Object.fromEntries(stacks.map((stack, i) => [declared[i].tenant.slug, { urls: stack.urls, status: stack.status, serviceUuid: stack.serviceUuid }])),
     tenantCount: declared.length,
     outcome,
+    ...(shard !== undefined ? { shard } : {}),
   } satisfies Record<string, pulumi.Input<unknown>>;
 }

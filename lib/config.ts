@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { readMove, readServerFleet, type Move, type Overcommit, type ServerSpec } from "./servers";
 import { readRollout, type RolloutPolicy } from "./rollout-config";
+import { readShards, type ShardMap } from "./shards";
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -52,6 +53,9 @@ const PLAIN = {
   tenantSourceCollections: { schema: collectionNames, example: "tenants,subscriptions,plans", required: false },
   aiRouterUrl: { schema: url, example: "https://ai.cloudfreedom.de/v1", required: true },
   teardownBudget: { schema: z.coerce.number().int().min(0), example: "1", required: false },
+  // With config shards: what all shards together may remove in one cycle (program/shard-teardown.ts); default the
+  // teardownBudget's value, or its default over the whole fleet.
+  fleetTeardownBudget: { schema: z.coerce.number().int().min(0), example: "2", required: false },
   teardownGraceDays: { schema: z.coerce.number().min(0), example: "7", required: false },
   deleteVolumesOnTeardown: { schema: flag, example: "false", required: false },
   waitForHealthy: { schema: flag, example: "true", required: false },
@@ -100,6 +104,8 @@ export interface PlatformConfig extends PlainValues {
   warnings: string[];
   /** Config `rollout` (lib/rollout-config.ts): changes the tenants did not ask for reach them in waves; unset, all at once. */
   rollout?: RolloutPolicy;
+  /** Config `shards` (lib/shards.ts): shard name -> its servers, each shard a stack `<fleet stack>.<shard>`; unset, one stack. */
+  shards?: ShardMap;
 }
 
 /** Reads and validates the stack config; throws one `ConfigError` listing every problem and its fix. */
@@ -131,6 +137,8 @@ export function readConfig(config: pulumi.Config = new pulumi.Config(), env: Nod
   const move = readMove(env.CLOUDFREEDOM_MOVE, fleet.servers, moveProblems);
   if (!problems.some((p) => /^coolify(Servers|ServerUuid) /.test(p))) problems.push(...fleet.problems, ...moveProblems);
   const rollout = readRollout(config.get("rollout"), problems);
+  // Against the servers only once they read well: a server problem would make every shard look wrong.
+  const shards = fleet.problems.length === 0 ? readShards(config.get("shards"), fleet.servers, problems) : undefined;
   if (problems.length > 0) throw new ConfigError(problems);
   const list = (value: string | undefined) => (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const claimFrom = env.CLOUDFREEDOM_CLAIM_FROM?.trim();
@@ -140,7 +148,7 @@ export function readConfig(config: pulumi.Config = new pulumi.Config(), env: Nod
     ...(plain as unknown as PlatformConfig), ...(secrets as Pick<PlatformConfig, keyof typeof SECRET>),
     allowTeardown: list(env.CLOUDFREEDOM_ALLOW_TEARDOWN), allowReplace: list(env.CLOUDFREEDOM_ALLOW_REPLACE), ...(claimFrom ? { claimFrom } : {}),
     servers: fleet.servers, overcommitRatios: fleet.overcommit, ...(move ? { move } : {}),
-    warnings, ...(rollout ? { rollout } : {}),
+    warnings, ...(rollout ? { rollout } : {}), ...(shards ? { shards } : {}),
   };
 }
 

@@ -1,0 +1,53 @@
+// readConfig's shard keys: shards (read by lib/shards.ts against the servers) and fleetTeardownBudget.
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { ConfigError, readConfig } from "../../lib/config";
+
+const BASE: Record<string, string> = {
+  coolifyUrl: "https://coolify.example.com",
+  baseDomain: "agents.example.com",
+  pocketbaseUrl: "https://pb.example.com",
+  pocketbaseEmail: "provisioner@example.com",
+  aiRouterUrl: "https://ai.example.com/v1",
+  coolifyToken: "tok",
+  pocketbasePassword: "pw",
+  coolifyServers: JSON.stringify([{ uuid: "srv-a", cpus: 8, memoryGb: 32 }, { uuid: "srv-b", cpus: 4, memoryGb: 16 }]),
+};
+
+function configOf(values: Record<string, string>): pulumi.Config {
+  return {
+    get: (key: string) => values[key],
+    getSecret: (key: string) => (values[key] === undefined ? undefined : pulumi.secret(values[key])),
+  } as unknown as pulumi.Config;
+}
+
+function problemsOf(values: Record<string, string>): string[] {
+  try {
+    readConfig(configOf(values), {});
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("readConfig: shards", () => {
+  it("leaves shards and fleetTeardownBudget unset by default: one stack, as before", () => {
+    const config = readConfig(configOf(BASE), {});
+    expect(config.shards).toBeUndefined();
+    expect(config.fleetTeardownBudget).toBeUndefined();
+  });
+
+  it("reads shards against coolifyServers, and fleetTeardownBudget as a whole number", () => {
+    const config = readConfig(configOf({ ...BASE, shards: `{"b":["srv-b"],"a":["srv-a"]}`, fleetTeardownBudget: "0" }), {});
+    expect([...config.shards!]).toEqual([["a", ["srv-a"]], ["b", ["srv-b"]]]);
+    expect(config.fleetTeardownBudget).toBe(0);
+  });
+
+  it("reports shard problems with the others, and none while the servers themselves are wrong", () => {
+    const problems = problemsOf({ ...BASE, shards: `{"a":["srv-a"]}`, fleetTeardownBudget: "1.5", teardownBudget: "-1" });
+    expect(problems.map((p) => p.split(" ")[0]).sort()).toEqual(["fleetTeardownBudget", "server", "teardownBudget"]);
+    expect(problems).toContain("server srv-b is in coolifyServers but in no shard: add it to one (pulumi config set --path 'shards.<name>[<n>]' srv-b)");
+    expect(problemsOf({ ...BASE, coolifyServers: "[", shards: `{"a":["srv-a"]}` })).toEqual([expect.stringMatching(/^coolifyServers is not JSON/)]);
+  });
+});
