@@ -1,14 +1,25 @@
 // What a tenant runs, as its write-back record says (agent_provisioning.applied_spec: the template version and, with
-// config `rollout`, a digest of the rendered stack and one of the tenant's own inputs), and what a run compares it
-// with: whether the tenant changed something of its own (plan, settings, domain, pin, ...), which applies at once, or
-// only the platform moved under it (a new release, a platform value), which waits for its rollout wave
-// (program/rollout.ts). Pure.
+// config `rollout`, a digest of the rendered stack, one of the tenant's own inputs and the platform values its stack
+// was rendered with), and what a run compares it with: whether the tenant changed something of its own (plan,
+// settings, domain, pin, ...), which applies at once, or only the platform moved under it (a new release, a platform
+// value), which waits for its rollout wave (program/rollout.ts). Pure.
 import { createHash } from "node:crypto";
 import type { Provisioning } from "../lib/tenants/provisioning";
 import type { Tenant } from "../lib/tenants/tenant";
 import type { RenderedStack } from "../templates";
 import { parseAppliedSpec } from "./held-plan";
-import type { TenantPlan } from "./plan";
+import type { PlatformValues, TenantPlan } from "./plan";
+
+/**
+ * The platform values a tenant's stack is rendered with (program/plan.ts renderTenant), so a stack can be rendered
+ * again byte for byte with the values it was applied with. No secret: the AI Router key is swapped in at declare time
+ * with its current value, so a key rotation (like a suspension, a cancellation, a lower plan) reaches every tenant at
+ * once and never waits for a wave.
+ */
+export interface RenderValues {
+  aiRouterUrl: string;
+  baseDomain: string;
+}
 
 /** What one tenant runs. */
 export interface AppliedRun {
@@ -18,6 +29,23 @@ export interface AppliedRun {
   renderedDigest?: string;
   /** The digest of the tenant's own inputs as applied; absent on records written without config `rollout`. */
   ownDigest?: string;
+  /** The platform values its stack was rendered with; absent on records written without config `rollout`. */
+  platform?: RenderValues;
+}
+
+/** The values of `platform` a stack is rendered with. */
+export function renderValuesOf(platform: PlatformValues): RenderValues {
+  return { aiRouterUrl: platform.aiRouterUrl, baseDomain: platform.baseDomain };
+}
+
+/** Whether two sets of render values render the same stack. */
+export function sameRenderValues(a: RenderValues, b: RenderValues): boolean {
+  return a.aiRouterUrl === b.aiRouterUrl && a.baseDomain === b.baseDomain;
+}
+
+/** A short digest of the render values: what names a rollout of a platform change (program/rollout-fleet.ts). */
+export function renderValuesDigest(values: RenderValues): string {
+  return sha(canonical(values)).slice(0, "sha256:".length + 12);
 }
 
 /** JSON with keys sorted at every level, so the order values arrive in does not count. */
@@ -59,20 +87,25 @@ export function ownDigestOf(tenant: Tenant): string {
   }));
 }
 
-/** The plan with the digests its applied spec records (written by config `rollout` runs only). */
-export function withRecordedDigests(plan: TenantPlan): TenantPlan {
-  return { ...plan, recorded: { renderedDigest: renderedDigestOf(plan.rendered), ownDigest: ownDigestOf(plan.tenant) } };
+/** The plan with the digests and render values its applied spec records (written by config `rollout` runs only). */
+export function withRecordedDigests(plan: TenantPlan, values: RenderValues): TenantPlan {
+  return { ...plan, recorded: { renderedDigest: renderedDigestOf(plan.rendered), ownDigest: ownDigestOf(plan.tenant), platform: values } };
 }
 
 /**
- * What the tenant's record says it runs: the applied spec's version and digests, else the version of `template_ref`
- * (records written before applied specs); undefined without a record or a version.
+ * What the tenant's record says it runs: the applied spec's version, digests and render values, else the version of
+ * `template_ref` (records written before applied specs); undefined without a record or a version.
  */
 export function appliedRunOf(record: Provisioning | undefined): AppliedRun | undefined {
   if (!record) return undefined;
   const spec = parseAppliedSpec(record.appliedSpec);
   if (spec) {
-    return { version: spec.templateVersion, ...(spec.renderedDigest ? { renderedDigest: spec.renderedDigest } : {}), ...(spec.ownDigest ? { ownDigest: spec.ownDigest } : {}) };
+    return {
+      version: spec.templateVersion,
+      ...(spec.renderedDigest ? { renderedDigest: spec.renderedDigest } : {}),
+      ...(spec.ownDigest ? { ownDigest: spec.ownDigest } : {}),
+      ...(spec.platform ? { platform: spec.platform } : {}),
+    };
   }
   const at = record.templateRef.indexOf("@");
   return at > 0 ? { version: record.templateRef.slice(at + 1) } : undefined;

@@ -26,6 +26,8 @@ export interface AppliedSpec {
   renderedDigest?: string;
   /** With config `rollout`: a digest of the tenant's own inputs and plan, to tell a change of its own. */
   ownDigest?: string;
+  /** With config `rollout`: the platform values the stack was rendered with (no secret; program/applied-run.ts). */
+  platform?: { aiRouterUrl: string; baseDomain: string };
 }
 
 const appliedSpecSchema = z.object({
@@ -39,6 +41,7 @@ const appliedSpecSchema = z.object({
   hosts: z.array(z.string()),
   renderedDigest: z.string().optional(),
   ownDigest: z.string().optional(),
+  platform: z.object({ aiRouterUrl: z.string(), baseDomain: z.string() }).optional(),
 });
 
 /** What a planned tenant applies of its own inputs, for its write-back record. */

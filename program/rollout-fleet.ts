@@ -1,15 +1,19 @@
 // Planning with config `rollout`: every tenant is planned as today, the rollout (program/rollout.ts) decides who
-// moves this run, and a tenant that waits for its wave (or goes back after a halt) is planned again at the version it
-// runs, with its own current inputs: so its own change applies at once, at that version. Every plan records the
-// digests of what it applies (program/applied-run.ts). Pure.
+// moves this run, and a tenant that waits for its wave (or goes back after a halt) is planned again at the version
+// and with the platform values it runs (aiRouterUrl, baseDomain: program/applied-run.ts RenderValues), with its own
+// current inputs: so its own change applies at once, at that version and with those values. Every plan records the
+// digests and render values of what it applies. A tenant sent back by a halt says so in its record's status_reason.
+// Pure.
 //
-// Only template versions are held back: a change of a platform value re-renders every tenant at its version, as
-// without a rollout (the applied spec keeps no platform values to render the old stack from).
+// A change of the program itself or of a template's code under the same version cannot be held back: the old render
+// is gone with the old code, so it reaches every tenant in the next run, as without a rollout. The AI Router key is
+// never held back either (swapped in at declare time): a rotation reaches every tenant at once.
+import { getTemplate, TemplateError } from "../templates";
 import type { Provisioning } from "../lib/tenants/provisioning";
 import type { RolloutPolicy } from "../lib/rollout-config";
 import type { Tenant } from "../lib/tenants/tenant";
-import { appliedRunOf, atVersion, changedOwnInputs, ownDigestOf, renderedDigestOf } from "./applied-run";
-import { planTenants, type FleetPlan, type PlatformValues } from "./plan";
+import { appliedRunOf, atVersion, changedOwnInputs, ownDigestOf, renderedDigestOf, renderValuesDigest, renderValuesOf, sameRenderValues, type RenderValues } from "./applied-run";
+import { planTenants, renderTenant, type FleetPlan, type PlatformValues, type TenantPlan } from "./plan";
 import { decideRollout, healthOf, type RolloutDecision, type RolloutState, type RolloutTenant } from "./rollout";
 
 export interface RolloutFleetInput {
@@ -26,15 +30,41 @@ export interface RolloutFleetInput {
 export interface RolloutFleet {
   fleet: FleetPlan;
   decision: RolloutDecision;
-  /** What the fleet is rolled out to: the latest version of each template an unpinned deployed tenant runs. */
+  /**
+   * What the fleet is rolled out to: the latest version of each template an unpinned deployed tenant runs, and the
+   * digest of the platform values (`platform@sha256:...`), so a change of either starts a rollout of its own.
+   */
   release: string;
 }
 
 const versionOf = (templateRef: string) => templateRef.slice(templateRef.indexOf("@") + 1);
 
+/** The rollout's key: the released versions the unpinned deployed tenants would run, and the platform values' digest. */
+export function releaseOf(plans: TenantPlan[], records: Map<string, Provisioning>, values: RenderValues): string {
+  const versions = [...new Set(plans.filter((p) => p.tenant.templateVersion === undefined && records.has(p.tenant.id)).map((p) => p.rendered.templateRef))].sort();
+  return [...versions, `platform@${renderValuesDigest(values)}`].join(",");
+}
+
+/**
+ * The plan rendered again with the platform values `values` in place of the current ones: the stack byte for byte as
+ * it was applied with them (the host `<slug>.<baseDomain>` included). A TemplateError leaves the plan as it is.
+ */
+export function renderedWith(plan: TenantPlan, values: RenderValues, platform: PlatformValues): TenantPlan {
+  const { tenant, rendered } = plan;
+  const hosts = plan.hosts.map((host) => (host === `${tenant.slug}.${platform.baseDomain}` ? `${tenant.slug}.${values.baseDomain}` : host));
+  try {
+    const version = getTemplate(tenant.template, versionOf(rendered.templateRef), tenant.slug);
+    return { ...plan, hosts, rendered: renderTenant(tenant, version, { ...platform, ...values }, hosts) };
+  } catch (e) {
+    if (!(e instanceof TemplateError)) throw e;
+    return plan;
+  }
+}
+
 /** Plans the fleet with the rollout's decision applied. */
 export function planWithRollout({ tenants, records, platform, routed, appliedSecrets, policy, state, now }: RolloutFleetInput): RolloutFleet {
   const plan = (list: Tenant[]) => planTenants(list, platform, routed, appliedSecrets);
+  const current = renderValuesOf(platform);
   const first = plan(tenants);
   const candidates: RolloutTenant[] = first.plans.map(({ tenant, rendered }) => {
     const record = records.get(tenant.id);
@@ -45,25 +75,40 @@ export function planWithRollout({ tenants, records, platform, routed, appliedSec
       ...(tenant.rolloutRing ? { ring: tenant.rolloutRing } : {}),
       pinned: tenant.templateVersion !== undefined,
       ownChange: changedOwnInputs(tenant, applied),
-      ...(applied ? { applied: { version: applied.version } } : {}),
-      target: { version: versionOf(rendered.templateRef) },
+      // A record that names no render values (written before they were recorded) counts as applied with the current
+      // ones: a platform change reaches such a tenant in the next run, no rollout holds it back; that run records them.
+      ...(applied ? { applied: { version: applied.version, platform: applied.platform ?? current } } : {}),
+      target: { version: versionOf(rendered.templateRef), platform: current },
       // A suspended tenant is stopped on purpose: its stopped service is no failure of the release.
       health: tenant.status === "suspended" ? "healthy" : healthOf(record?.status),
     };
   });
-  const release = [...new Set(first.plans.filter((p) => p.tenant.templateVersion === undefined && records.has(p.tenant.id)).map((p) => p.rendered.templateRef))].sort().join(",");
+  const release = releaseOf(first.plans, records, current);
   const decision = decideRollout({ policy, release, tenants: candidates, ...(state ? { state } : {}), now });
 
   const targets = new Map(candidates.map((c) => [c.id, c.target.version]));
-  const kept = (t: Tenant): string | undefined => {
+  /** The version and platform values a waiting or reverted tenant keeps; a pinned tenant always runs its pin. */
+  const kept = (t: Tenant): { version?: string; values?: RenderValues } => {
     const move = decision.moves.get(t.id);
-    const version = move?.kind === "stay" ? move.version : move?.kind === "revert" ? move.to.version : undefined;
-    return version !== undefined && version !== targets.get(t.id) ? version : undefined;
+    const run = move?.kind === "stay" ? { version: move.version, platform: move.platform } : move?.kind === "revert" ? move.to : undefined;
+    if (!run) return {};
+    return {
+      ...(t.templateVersion === undefined && run.version !== targets.get(t.id) ? { version: run.version } : {}),
+      ...(run.platform && !sameRenderValues(run.platform, current) ? { values: run.platform } : {}),
+    };
   };
-  const adjusted = tenants.map((t) => (kept(t) !== undefined ? atVersion(t, kept(t)!) : t));
+  const keeps = new Map(tenants.map((t) => [t.id, kept(t)]));
+  const adjusted = tenants.map((t) => (keeps.get(t.id)!.version !== undefined ? atVersion(t, keeps.get(t.id)!.version!) : t));
   const second = adjusted.some((t, i) => t !== tenants[i]) ? plan(adjusted) : first;
   // The own digest of the tenant as it asked (the version a wait sets is no pin of its own).
   const own = new Map(tenants.map((t) => [t.id, t]));
-  const plans = second.plans.map((p) => ({ ...p, recorded: { renderedDigest: renderedDigestOf(p.rendered), ownDigest: ownDigestOf(own.get(p.tenant.id) ?? p.tenant) } }));
+  const plans = second.plans.map((planned) => {
+    const values = keeps.get(planned.tenant.id)?.values;
+    const p = values ? renderedWith(planned, values, platform) : planned;
+    const move = decision.moves.get(p.tenant.id);
+    const statusReason = move?.kind === "revert" ? [move.reason, p.statusReason].filter(Boolean).join("; ") : p.statusReason;
+    const applied = p === planned ? current : values!;
+    return { ...p, statusReason, recorded: { renderedDigest: renderedDigestOf(p.rendered), ownDigest: ownDigestOf(own.get(p.tenant.id) ?? p.tenant), platform: applied } };
+  });
   return { fleet: { plans, invalid: second.invalid }, decision, release };
 }

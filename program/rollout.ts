@@ -5,7 +5,7 @@
 // part of it: it applies at once, at the version the tenant runs. Pure and deterministic: the state comes in and goes
 // out; persisting it (agent_rollouts) and the operator's pause, resume and abort are the caller's.
 import type { RolloutPolicy } from "../lib/rollout-config";
-import type { AppliedRun } from "./applied-run";
+import { sameRenderValues, type AppliedRun, type RenderValues } from "./applied-run";
 
 /** A tenant's health as its record last observed it. */
 export type Health = "healthy" | "failed" | "pending";
@@ -16,7 +16,7 @@ export interface RolloutTenant {
   slug: string;
   /** The view's `rollout_ring`. */
   ring?: string;
-  /** It names its template version (template_version): the rollout never moves it. */
+  /** It names its template version (template_version): the rollout never moves its version, only its platform values. */
   pinned: boolean;
   /** It changed something of its own since its last applied run (program/applied-run.ts changedOwnInputs). */
   ownChange: boolean;
@@ -55,8 +55,8 @@ export interface RolloutState {
 export type Move =
   /** What it would run now (a new tenant, a pinned one, one already on the release, one in the current wave). */
   | { kind: "target"; reason: string }
-  /** Stays at the version it runs (its own change, if any, applies at that version). */
-  | { kind: "stay"; version: string; reason: string }
+  /** Stays at the version and platform values it runs (its own change, if any, applies with them). */
+  | { kind: "stay"; version: string; platform?: RenderValues; reason: string }
   /** Back to what it ran before the halted wave moved it. */
   | { kind: "revert"; to: AppliedRun; reason: string };
 
@@ -77,14 +77,19 @@ export interface RolloutInput {
   now: number;
 }
 
-/** Same version and, where both are recorded, the same rendered stack. */
-function sameRun(a: AppliedRun, b: AppliedRun): boolean {
-  return a.version === b.version && (a.renderedDigest === undefined || b.renderedDigest === undefined || a.renderedDigest === b.renderedDigest);
+/** The same platform values, where both are recorded. */
+function samePlatform(a: AppliedRun, b: AppliedRun): boolean {
+  return a.platform === undefined || b.platform === undefined || sameRenderValues(a.platform, b.platform);
 }
 
-/** Deployed, unpinned and behind what it would run now. */
+/** Same version, the same platform values and, where both are recorded, the same rendered stack. */
+function sameRun(a: AppliedRun, b: AppliedRun): boolean {
+  return a.version === b.version && samePlatform(a, b) && (a.renderedDigest === undefined || b.renderedDigest === undefined || a.renderedDigest === b.renderedDigest);
+}
+
+/** Deployed and behind what it would run now: a pinned tenant only by the platform values its stack was rendered with. */
 export function isBehind(t: RolloutTenant): t is RolloutTenant & { applied: AppliedRun } {
-  return !t.pinned && t.applied !== undefined && !sameRun(t.applied, t.target);
+  return t.applied !== undefined && (t.pinned ? !samePlatform(t.applied, t.target) : !sameRun(t.applied, t.target));
 }
 
 /** The waves of a new rollout of the tenants behind: the canary ring, then `fraction` of the others (rounded up), then the rest; by id. */
@@ -163,8 +168,8 @@ export function decideRollout({ policy, release, tenants, state, now }: RolloutI
 
   for (const [id, outcome] of Object.entries(s.outcomes)) {
     // Moved and not sent back: it keeps the release even before its record says so (an apply that did not land).
-    if (outcome.result !== "reverted" && byId.has(id) && s.release === release && !byId.get(id)!.pinned) moves.set(id, { kind: "target", reason: `moved by wave ${outcome.wave + 1} of rollout ${release}` });
-    if (outcome.result === "reverted" && byId.has(id)) moves.set(id, { kind: "revert", to: outcome.from, reason: `returned to ${outcome.from.version}: rollout ${s.release} halted` });
+    if (outcome.result !== "reverted" && byId.has(id) && s.release === release) moves.set(id, { kind: "target", reason: `moved by wave ${outcome.wave + 1} of rollout ${release}` });
+    if (outcome.result === "reverted" && byId.has(id)) moves.set(id, { kind: "revert", to: outcome.from, reason: revertReason(s, outcome) });
   }
   // After the last wave, a tenant that fell behind since the waves were fixed (none of its own) moves too.
   if (s.status === "done" && s.release === release) {
@@ -175,9 +180,14 @@ export function decideRollout({ policy, release, tenants, state, now }: RolloutI
 
 function baseMove(t: RolloutTenant): Move {
   if (!t.applied) return { kind: "target", reason: "new tenant" };
-  if (t.pinned) return { kind: "target", reason: "pinned to its own version" };
-  if (!isBehind(t)) return { kind: "target", reason: "runs the release" };
-  return { kind: "stay", version: t.applied.version, reason: t.ownChange ? "its own change applies at once, at the version it runs" : "waits for its rollout wave" };
+  if (!isBehind(t)) return { kind: "target", reason: t.pinned ? "pinned to its own version" : "runs the release" };
+  return { kind: "stay", version: t.applied.version, ...(t.applied.platform ? { platform: t.applied.platform } : {}), reason: t.ownChange ? "its own change applies at once, at the version it runs" : "waits for its rollout wave" };
+}
+
+/** What a reverted tenant's record says (its status_reason): the rollout, that it halted, why, and what it runs again. */
+function revertReason(s: RolloutState, outcome: TenantOutcome): string {
+  const why = s.status === "halted" && s.haltReason ? s.haltReason : `wave ${outcome.wave + 1} did not become healthy`;
+  return `rollout ${s.release} halted at wave ${outcome.wave + 1} (${why}); returned to the version it ran before, ${outcome.from.version}`;
 }
 
 /** The operator's `pause`: a running or soaking rollout moves no further tenant. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appliedRunOf, atVersion, changedOwnInputs, ownDigestOf, renderedDigestOf, withRecordedDigests } from "../../program/applied-run";
+import { appliedRunOf, atVersion, changedOwnInputs, ownDigestOf, renderedDigestOf, renderValuesDigest, renderValuesOf, withRecordedDigests } from "../../program/applied-run";
 import { appliedSpecOf, parseAppliedSpec } from "../../program/held-plan";
 import { planTenants, type TenantPlan } from "../../program/plan";
 import type { Provisioning } from "../../lib/tenants/provisioning";
@@ -24,11 +24,30 @@ describe("what a tenant runs, recorded", () => {
     expect(spec.templateVersion).toBe("1.1.0");
   });
 
-  it("records the applied version and both digests with config rollout, and reads them back from the record", () => {
-    const plan = withRecordedDigests(planOf(bolt));
+  it("records the applied version, both digests and the render values with config rollout, and reads them back from the record", () => {
+    const plan = withRecordedDigests(planOf(bolt), renderValuesOf(PLATFORM));
     const stored = JSON.parse(JSON.stringify(appliedSpecOf(plan)));
     expect(parseAppliedSpec(stored)).toMatchObject({ templateVersion: "1.1.0", renderedDigest: expect.stringMatching(/^sha256:/), ownDigest: ownDigestOf(bolt) });
-    expect(appliedRunOf(recordOf(stored))).toEqual({ version: "1.1.0", renderedDigest: renderedDigestOf(plan.rendered), ownDigest: ownDigestOf(bolt) });
+    expect(appliedRunOf(recordOf(stored))).toEqual({
+      version: "1.1.0", renderedDigest: renderedDigestOf(plan.rendered), ownDigest: ownDigestOf(bolt),
+      platform: { aiRouterUrl: PLATFORM.aiRouterUrl, baseDomain: PLATFORM.baseDomain },
+    });
+  });
+
+  it("records the platform values a stack is rendered with, never a secret: the AI Router key stays out", () => {
+    const values = renderValuesOf({ ...PLATFORM, aiRouterKey: "sk-platform-shared-key-0001" } as typeof PLATFORM);
+    expect(values).toEqual({ aiRouterUrl: PLATFORM.aiRouterUrl, baseDomain: PLATFORM.baseDomain });
+    const spec = JSON.stringify(appliedSpecOf(withRecordedDigests(planOf(bolt), values)));
+    expect(spec).not.toContain("sk-platform-shared-key-0001");
+    expect(spec).not.toContain(bolt.routerKey!);
+  });
+
+  it("names render values by a short digest that changes with any of them", () => {
+    const values = renderValuesOf(PLATFORM);
+    expect(renderValuesDigest(values)).toMatch(/^sha256:[0-9a-f]{12}$/);
+    expect(renderValuesDigest({ ...values })).toBe(renderValuesDigest(values));
+    expect(renderValuesDigest({ ...values, aiRouterUrl: "https://ai2.cloudfreedom.test/v1" })).not.toBe(renderValuesDigest(values));
+    expect(renderValuesDigest({ ...values, baseDomain: "agents2.cloudfreedom.test" })).not.toBe(renderValuesDigest(values));
   });
 
   it("falls back to template_ref's version for a record without an applied spec, and to nothing without a record", () => {

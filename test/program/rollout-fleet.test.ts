@@ -2,16 +2,16 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_ROLLOUT } from "../../lib/rollout-config";
 import type { Provisioning } from "../../lib/tenants/provisioning";
 import type { Tenant } from "../../lib/tenants/tenant";
-import { atVersion, ownDigestOf, renderedDigestOf } from "../../program/applied-run";
+import { atVersion, ownDigestOf, renderedDigestOf, renderValuesDigest, renderValuesOf } from "../../program/applied-run";
 import { appliedSpecOf } from "../../program/held-plan";
-import { planTenants } from "../../program/plan";
+import { planTenants, type PlatformValues } from "../../program/plan";
 import { planWithRollout } from "../../program/rollout-fleet";
 import { PLATFORM, tenant } from "./fixtures";
 
-/** The record a run that applied `version` to the tenant (unpinned) wrote, observed running:healthy. */
-function recordAt(t: Tenant, version: string): Provisioning {
-  const plan = planTenants([atVersion(t, version)], PLATFORM).plans[0];
-  const appliedSpec = appliedSpecOf({ ...plan, recorded: { renderedDigest: renderedDigestOf(plan.rendered), ownDigest: ownDigestOf(t) } });
+/** The record a run that applied `version` to the tenant (unpinned) with `platform` wrote, observed running:healthy. */
+function recordAt(t: Tenant, version: string, platform: PlatformValues = PLATFORM): Provisioning {
+  const plan = planTenants([atVersion(t, version)], platform).plans[0];
+  const appliedSpec = appliedSpecOf({ ...plan, recorded: { renderedDigest: renderedDigestOf(plan.rendered), ownDigest: ownDigestOf(t), platform: renderValuesOf(platform) } });
   return { id: `rec-${t.id}`, tenantId: t.id, templateRef: plan.rendered.templateRef, status: "running:healthy", urls: {}, appliedSpec } as unknown as Provisioning;
 }
 
@@ -23,7 +23,7 @@ const versions = (plans: { tenant: Tenant; rendered: { templateRef: string } }[]
 describe("planWithRollout", () => {
   it("moves the canary to the new release and plans everyone else at the version they run, byte for byte", () => {
     const { fleet: planned, decision, release } = planWithRollout({ ...input, tenants: fleet });
-    expect(release).toBe("openclaw@1.1.0");
+    expect(release).toBe(`openclaw@1.1.0,platform@${renderValuesDigest(renderValuesOf(PLATFORM))}`);
     expect(versions(planned.plans)).toEqual({ "aa-agent": "openclaw@1.1.0", "bb-agent": "openclaw@1.0.0", "cc-agent": "openclaw@1.0.0", "dd-agent": "openclaw@1.0.0", "ee-agent": "openclaw@1.0.0" });
     expect(decision.state).toMatchObject({ status: "soaking", wave: 0, waves: [["id-aa-agent"], ["id-bb-agent"], ["id-cc-agent", "id-dd-agent", "id-ee-agent"]] });
     const kept = planned.plans.find((p) => p.tenant.slug === "bb-agent")!;
@@ -65,5 +65,98 @@ describe("planWithRollout", () => {
     expect(decision.state).toMatchObject({ status: "halted" });
     expect(versions(planned.plans)["aa-agent"]).toBe("openclaw@1.0.0");
     expect(planned.plans.find((p) => p.tenant.slug === "aa-agent")!.rendered.composeYaml).toBe(planTenants([atVersion(fleet[0], "1.0.0")], PLATFORM).plans[0].rendered.composeYaml);
+  });
+
+  it("a halted tenant's plan names the rollout, that it halted and why, for its record's status_reason", () => {
+    const first = planWithRollout({ ...input, tenants: fleet });
+    const moved = new Map(records);
+    moved.set("id-aa-agent", { ...recordAt(fleet[0], "1.1.0"), status: "exited" });
+    const { fleet: planned } = planWithRollout({ ...input, records: moved, tenants: fleet, state: first.decision.state, now: 60_000 });
+    const reason = planned.plans.find((p) => p.tenant.slug === "aa-agent")!.statusReason;
+    expect(reason).toContain(`rollout ${first.release} halted at wave 1`);
+    expect(reason).toContain("1 of 1 tenant(s) of wave 1 not healthy (maxFailures 0): aa-agent");
+    expect(reason).toContain("returned to the version it ran before, 1.0.0");
+    expect(planned.plans.filter((p) => p.tenant.slug !== "aa-agent").every((p) => p.statusReason === "")).toBe(true);
+  });
+});
+
+describe("planWithRollout, a platform value changed (aiRouterUrl)", () => {
+  const MOVED: PlatformValues = { ...PLATFORM, aiRouterUrl: "https://ai2.cloudfreedom.test/v1" };
+  const onLatest = new Map(fleet.map((t) => [t.id, recordAt(t, "1.1.0")]));
+  const atOld = (t: Tenant) => planTenants([atVersion(t, "1.1.0")], PLATFORM).plans[0].rendered;
+  const moving = { ...input, records: onLatest, platform: MOVED, tenants: fleet };
+
+  it("moves the canary wave to the new value and renders everyone else with the value they were applied with, byte for byte", () => {
+    const { fleet: planned, decision, release } = planWithRollout(moving);
+    expect(release).toBe(`openclaw@1.1.0,platform@${renderValuesDigest(renderValuesOf(MOVED))}`);
+    expect(decision.state).toMatchObject({ status: "soaking", wave: 0, waves: [["id-aa-agent"], ["id-bb-agent"], ["id-cc-agent", "id-dd-agent", "id-ee-agent"]] });
+    const bySlug = new Map(planned.plans.map((p) => [p.tenant.slug, p]));
+    expect(JSON.stringify(bySlug.get("aa-agent")!.rendered)).toContain(MOVED.aiRouterUrl);
+    for (const slug of ["bb-agent", "cc-agent", "dd-agent", "ee-agent"]) {
+      const p = bySlug.get(slug)!;
+      expect(p.rendered.composeYaml).toBe(atOld(p.tenant).composeYaml);
+      expect(p.rendered.env).toEqual(atOld(p.tenant).env);
+      expect(p.recorded).toMatchObject({ renderedDigest: (onLatest.get(p.tenant.id)!.appliedSpec as { renderedDigest: string }).renderedDigest, platform: renderValuesOf(PLATFORM) });
+    }
+    expect(bySlug.get("aa-agent")!.recorded?.platform).toEqual(renderValuesOf(MOVED));
+  });
+
+  it("moves no further tenant before the soak is over, and the next wave after it", () => {
+    const first = planWithRollout(moving);
+    const landed = new Map(onLatest);
+    landed.set("id-aa-agent", recordAt(fleet[0], "1.1.0", MOVED));
+    const early = planWithRollout({ ...moving, records: landed, state: first.decision.state, now: 29 * 60_000 });
+    expect(early.fleet.plans.filter((p) => JSON.stringify(p.rendered).includes(MOVED.aiRouterUrl)).map((p) => p.tenant.slug)).toEqual(["aa-agent"]);
+    const later = planWithRollout({ ...moving, records: landed, state: early.decision.state, now: 30 * 60_000 });
+    expect(later.fleet.plans.filter((p) => JSON.stringify(p.rendered).includes(MOVED.aiRouterUrl)).map((p) => p.tenant.slug)).toEqual(["aa-agent", "bb-agent"]);
+  });
+
+  it("a pinned tenant's version never moves, but its platform values wait for its wave like everyone's", () => {
+    const pinned = fleet.map((t) => (t.slug === "cc-agent" ? { ...t, templateVersion: "1.0.0" } : t));
+    const records = new Map(onLatest);
+    records.set("id-cc-agent", recordAt(pinned[2], "1.0.0"));
+    const { fleet: planned, decision } = planWithRollout({ ...moving, records, tenants: pinned });
+    const cc = planned.plans.find((p) => p.tenant.slug === "cc-agent")!;
+    expect(cc.rendered.templateRef).toBe("openclaw@1.0.0");
+    expect(cc.rendered.composeYaml).toBe(planTenants([pinned[2]], PLATFORM).plans[0].rendered.composeYaml);
+    expect(decision.state?.waves.flat()).toContain("id-cc-agent");
+  });
+
+  it("after a halt, the canary is rendered again with the value it ran before", () => {
+    const first = planWithRollout(moving);
+    const failed = new Map(onLatest);
+    failed.set("id-aa-agent", { ...recordAt(fleet[0], "1.1.0", MOVED), status: "exited" });
+    const { fleet: planned, decision } = planWithRollout({ ...moving, records: failed, state: first.decision.state, now: 60_000 });
+    expect(decision.state).toMatchObject({ status: "halted" });
+    const aa = planned.plans.find((p) => p.tenant.slug === "aa-agent")!;
+    expect(aa.rendered.composeYaml).toBe(atOld(aa.tenant).composeYaml);
+    expect(aa.rendered.env).toEqual(atOld(aa.tenant).env);
+    expect(aa.recorded?.platform).toEqual(renderValuesOf(PLATFORM));
+  });
+
+  it("keeps the old host <slug>.<baseDomain> for a tenant waiting through a change of baseDomain", () => {
+    const web = ["aa", "bb"].map((s) => tenant(`${s}-chat`, "llm-stack", s === "aa" ? { rolloutRing: "canary" } : {}));
+    const records = new Map(web.map((t) => [t.id, recordAt(t, planTenants([t], PLATFORM).plans[0].rendered.templateRef.split("@")[1])]));
+    const renamed: PlatformValues = { ...PLATFORM, baseDomain: "agents2.cloudfreedom.test" };
+    const { fleet: planned } = planWithRollout({ ...input, records, platform: renamed, tenants: web });
+    expect(Object.fromEntries(planned.plans.map((p) => [p.tenant.slug, p.hosts]))).toEqual({ "aa-chat": ["aa-chat.agents2.cloudfreedom.test"], "bb-chat": ["bb-chat.agents.cloudfreedom.test"] });
+    expect(planned.plans[1].rendered.composeYaml).toBe(planTenants([web[1]], PLATFORM).plans[0].rendered.composeYaml);
+  });
+
+  it("treats a record without render values as applied with the current ones: no rollout, the change reaches it at once", () => {
+    const old = new Map([...onLatest].map(([id, r]) => {
+      const { platform: _platform, ...spec } = r.appliedSpec as Record<string, unknown>;
+      return [id, { ...r, appliedSpec: spec } as Provisioning];
+    }));
+    const { fleet: planned, decision } = planWithRollout({ ...moving, records: old });
+    expect(decision.state).toBeUndefined();
+    expect(planned.plans.every((p) => JSON.stringify(p.rendered).includes(MOVED.aiRouterUrl))).toBe(true);
+  });
+
+  it("never holds back the AI Router key: a rotated key starts no rollout", () => {
+    const rotated = fleet.map((t) => ({ ...t, routerKey: `${t.routerKey}-rotated` }));
+    const { decision } = planWithRollout({ ...input, records: onLatest, tenants: rotated });
+    expect(decision.state).toBeUndefined();
+    expect([...decision.moves.values()].every((m) => m.kind === "target")).toBe(true);
   });
 });

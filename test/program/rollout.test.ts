@@ -125,6 +125,29 @@ describe("decideRollout", () => {
     expect(d.moves.get("t01")).toMatchObject({ kind: "stay", version: "1.1.0" });
   });
 
+  it("moves a change of platform values in waves, a pinned tenant's too, and never its version", () => {
+    const was = { aiRouterUrl: "https://ai.test/v1", baseDomain: "agents.test" };
+    const now = { aiRouterUrl: "https://ai2.test/v1", baseDomain: "agents.test" };
+    const fleet = fleetOf(3, ["t00"]).map((t) => ({ ...t, applied: { ...OLD, platform: was }, target: { ...OLD, platform: now } }));
+    fleet[1] = { ...fleet[1], pinned: true, applied: { version: "1.0.0", platform: was }, target: { version: "1.0.0", platform: now } };
+    expect(planWaves(fleet, { ...DEFAULT_ROLLOUT, fraction: 0.5 })).toEqual([["t00"], ["t01"], ["t02"]]);
+    const d = decideRollout({ policy: DEFAULT_ROLLOUT, release: "platform@x", tenants: fleet, now: 0 });
+    expect(d.moves.get("t00")).toMatchObject({ kind: "target" });
+    expect(d.moves.get("t01")).toEqual({ kind: "stay", version: "1.0.0", platform: was, reason: "waits for its rollout wave" });
+    // Same values: a pinned tenant is not behind, whatever its version.
+    expect(planWaves([{ ...fleet[1], target: { version: "1.0.0", platform: was } }], DEFAULT_ROLLOUT)).toEqual([]);
+  });
+
+  it("a reverted tenant's move names the rollout, that it halted and why", () => {
+    const sim: Sim = { fleet: fleetOf(3, ["t00"]), log: [] };
+    run(sim, 0);
+    const d = decideRollout({ policy: DEFAULT_ROLLOUT, release: "openclaw@1.2.0", tenants: sim.fleet.map((t) => (t.id === "t00" ? { ...t, health: "failed" as Health } : t)), state: sim.state, now: MIN });
+    expect(d.moves.get("t00")).toEqual({
+      kind: "revert", to: OLD,
+      reason: "rollout openclaw@1.2.0 halted at wave 1 (1 of 1 tenant(s) of wave 1 not healthy (maxFailures 0): slug-t00); returned to the version it ran before, 1.1.0",
+    });
+  });
+
   it("a newer release supersedes a rollout under way; a halted one waits for the operator", () => {
     const sim: Sim = { fleet: fleetOf(4), log: [] };
     run(sim, 0);
