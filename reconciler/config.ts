@@ -2,6 +2,7 @@
 // its own keys plus the PocketBase login the program uses. Every problem is reported at once with its fix.
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { checkCollectionName, DEFAULT_TENANT_VIEW } from "../lib/tenants/collections";
+import { DEFAULTS as COOLIFY_DEFAULTS } from "../lib/coolify/client";
 import type { PocketBaseSource } from "../lib/tenants/connection";
 import { tenantSourceCollections } from "../lib/tenants/sources";
 
@@ -31,6 +32,10 @@ export interface ReconcilerConfig {
   lockBusyMinutes: number;
   /** A lock another host wrote is taken as stale (its holder dead) once it is this old. */
   staleLockMinutes: number;
+  /** With config shards: runs of different shards at once (each shard still one at a time). */
+  parallelShards: number;
+  /** Coolify's requests per minute for all runs together (config coolifyRateLimit, as the providers read it). */
+  coolifyRateLimit: number;
   pocketbase: PocketBaseSource;
   /** Every secret value of the stack config, for scrubbing messages. */
   secrets: string[];
@@ -60,6 +65,8 @@ export const NUMBER_SETTINGS = {
   reconcileUnhealthyAfterIntervals: { min: 2, max: 100, fallback: 3, unit: "intervals" },
   reconcileLockBusyMinutes: { min: 1, max: 1440, fallback: 60, unit: "minutes" },
   reconcileStaleLockMinutes: { min: 30, max: 10080, fallback: 240, unit: "minutes" },
+  // With config shards (lib/shards.ts): how many shards' runs go at once. They share coolifyRateLimit (runRateLimit).
+  reconcileParallelShards: { min: 1, max: 32, fallback: 2, unit: "runs" },
 } as const satisfies Record<string, NumberSetting>;
 
 const BOOLEAN_SETTINGS = { reconcileRefreshOnTimer: "true", reconcileTargetedRuns: "true" } as const;
@@ -92,6 +99,11 @@ export function readReconcilerConfig(config: ConfigMap, overrides: { intervalMin
     problems.push(
       `reconcileStaleLockMinutes (${numbers.reconcileStaleLockMinutes}) must be greater than reconcileMaxRunMinutes (${numbers.reconcileMaxRunMinutes}), or a live run's lock could be taken as stale: pulumi config set reconcileStaleLockMinutes ${Math.min(10080, Math.max(240, numbers.reconcileMaxRunMinutes * 4))}`,
     );
+  }
+  const rawRate = get("coolifyRateLimit");
+  const rate = rawRate === undefined ? COOLIFY_DEFAULTS.rateLimitPerMinute : Number(rawRate);
+  if (!(Number.isFinite(rate) && rate > 0)) {
+    problems.push(`coolifyRateLimit "${rawRate}" is not a positive number of requests per minute: pulumi config set coolifyRateLimit ${COOLIFY_DEFAULTS.rateLimitPerMinute}`);
   }
   const booleans: Record<string, boolean> = {};
   for (const [key, fallback] of Object.entries(BOOLEAN_SETTINGS)) {
@@ -132,10 +144,25 @@ export function readReconcilerConfig(config: ConfigMap, overrides: { intervalMin
     unhealthyAfterIntervals: numbers.reconcileUnhealthyAfterIntervals,
     lockBusyMinutes: numbers.reconcileLockBusyMinutes,
     staleLockMinutes: numbers.reconcileStaleLockMinutes,
+    parallelShards: numbers.reconcileParallelShards,
+    coolifyRateLimit: rate,
     pocketbase: { url: url!, email: email!, password: password! },
     secrets: Object.values(config).filter((entry) => entry.secret && entry.value.length >= 4).map((entry) => entry.value),
   };
 }
+
+/**
+ * How many shards' runs go at once and each one's share of Coolify's one rate limit. The providers of every run
+ * throttle on their own (one schedule per process, lib/coolify/throttle.ts), so the shares together must stay within
+ * `limit`: never more runs than shards, nor than whole requests per minute to share.
+ */
+export function shardRunPlan(limit: number, parallelShards: number, shardCount: number): { parallel: number; perRun: number } {
+  const parallel = Math.max(1, Math.min(parallelShards, shardCount, Math.floor(limit)));
+  return { parallel, perRun: parallel === 1 ? limit : Math.floor(limit / parallel) };
+}
+
+/** The variable that gives one run its share (runRateLimit); providers/connection.ts prefers it to config coolifyRateLimit. */
+export const RUN_RATE_LIMIT_VARIABLE = "COOLIFY_RUN_RATE_LIMIT";
 
 /** Replaces every secret value in a text (plain and URL-encoded) with "[secret]". */
 export function scrubSecrets(text: string, secrets: string[]): string {

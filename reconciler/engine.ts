@@ -16,6 +16,8 @@ export interface EngineRunOptions {
   log: (line: string) => void;
   /** How a tenant (a component's name: its PocketBase id) is named in messages; default as is. */
   label?: (tenant: string) => string;
+  /** A shard's stack runs with its fleet's config file (lib/shards.ts fleetConfigFile). */
+  configFile?: string;
 }
 
 export interface EngineOutcome {
@@ -128,7 +130,7 @@ function busyOutcome(error: ConcurrentUpdateError): EngineOutcome {
 
 export async function runEngine(stack: Stack, options: EngineRunOptions): Promise<EngineOutcome> {
   const scope = options.exclude.length > 0 ? { exclude: options.exclude, excludeDependents: true } : {};
-  const common = { ...scope, refresh: options.refresh, signal: options.signal };
+  const common = { ...scope, refresh: options.refresh, signal: options.signal, ...(options.configFile ? { configFile: options.configFile } : {}) };
   const abortedOutcome = (updated: boolean, failures: RunFailure[] = []): EngineOutcome => ({
     result: "cancelled", counts: EMPTY, resources: EMPTY, failures, updated, message: "stopped by a signal; the steps in flight were completed and recorded",
   });

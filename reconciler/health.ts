@@ -35,12 +35,23 @@ function ago(ms: number): string {
 
 /** Every reason the reconciler is unhealthy right now; none means healthy. */
 export function healthProblems(state: HealthState, limits: HealthLimits): string[] {
+  return [...serviceProblems(state), ...stackProblems(state, limits)];
+}
+
+/** What concerns the whole reconciler: PocketBase, its login, the state backend, the loop. */
+export function serviceProblems(state: Pick<HealthState, "pocketbase" | "login" | "backend" | "loop">): string[] {
   const problems: string[] = [];
-  const { now } = state;
   if (!state.pocketbase.ok) problems.push(`PocketBase is unreachable: ${state.pocketbase.detail ?? "no answer"}`);
   else if (!state.login.ok) problems.push(`the PocketBase superuser login fails: ${state.login.detail ?? "no answer"}`);
   if (!state.backend.ok) problems.push(`the state backend does not answer (pulumi whoami): ${state.backend.detail ?? "no answer"}`);
   if (!state.loop) problems.push("the reconciler's loop is stopped or blocked");
+  return problems;
+}
+
+/** What concerns one stack (a shard's, with config shards): its run, its last success, its lock, its pending operations. */
+export function stackProblems(state: Omit<HealthState, "pocketbase" | "login" | "backend" | "loop">, limits: HealthLimits): string[] {
+  const problems: string[] = [];
+  const { now } = state;
   if (state.running && now - state.running.since > limits.maxRunMinutes * MINUTE) {
     problems.push(`a run has been going for ${ago(now - state.running.since)}, over reconcileMaxRunMinutes (${limits.maxRunMinutes})`);
   }

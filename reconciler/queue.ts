@@ -43,6 +43,8 @@ export interface RunRequest {
   tenants: string[];
   /** A one-run allow (POST /reconcile); applies to the run that executes this request and its busy retries only. */
   allow?: RunAllow;
+  /** May place a new tenant (a change of a tenant without a record): runs under the fleet's placement lock (gate.ts). */
+  placing?: boolean;
 }
 
 export function mergeRequests(a: RunRequest | undefined, b: RunRequest): RunRequest {
@@ -53,6 +55,7 @@ export function mergeRequests(a: RunRequest | undefined, b: RunRequest): RunRequ
     changes: [...a.changes, ...b.changes],
     tenants: [...new Set([...a.tenants, ...b.tenants])],
     ...((a.allow ?? b.allow) ? { allow: a.allow ?? b.allow } : {}),
+    ...(a.placing || b.placing ? { placing: true } : {}),
   };
 }
 

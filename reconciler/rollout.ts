@@ -16,7 +16,7 @@ export function rolloutOf(records: Array<{ stack: string; state: { release: stri
  * Reads agent_rollouts and sets the rollout gauges. A PocketBase without the collection (the migration not applied,
  * config rollout never set) clears them: a missing rollout never fails a run.
  */
-export async function observeRollout(source: PocketBaseSource, project: string, stackName: string, metrics: Metrics): Promise<void> {
+export async function observeRollout(source: PocketBaseSource, project: string, stackName: string, metrics: Metrics, shard?: string): Promise<void> {
   const records = await listRollouts(source).catch(() => []);
-  metrics.setRollout(rolloutOf(records, project, stackName));
+  metrics.setRollout(rolloutOf(records, project, stackName), shard);
 }

@@ -34,6 +34,8 @@ export interface RunRecord {
   failures: RunFailure[];
   /** One line for the Admin Portal: the scope and outcome, or why the run was refused. */
   message: string;
+  /** The shard whose stack ran (config shards); absent in an unsharded fleet. */
+  shard?: string;
 }
 
 const MESSAGE_MAX = 4000;
@@ -48,6 +50,7 @@ export async function recordRun(source: PocketBaseSource, run: RunRecord): Promi
     counts: run.counts,
     failures: run.failures.map((f) => ({ tenant: f.tenant, message: cut(f.message, MESSAGE_MAX) })),
     message: cut(run.message, MESSAGE_MAX),
+    ...(run.shard !== undefined ? { shard: cut(run.shard, 20) } : {}),
   };
   try {
     return (await withSession(source, (pb) => pb.collection(RUNS_COLLECTION).create(body))).id;

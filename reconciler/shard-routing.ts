@@ -1,0 +1,105 @@
+// Which shard a change concerns. Pure. A tenant lives on one server and so in one shard: its recorded server's
+// (agent_provisioning.server_uuid). A tenant without a record (new) goes to the shard of the server the program's
+// placement would give it, computed here the same way from the same records; a new tenant that fits nowhere is
+// declared (refused) by the home shard (lib/shards.ts). What cannot be told goes to every shard, where scope
+// planning runs it in full: slower, never wrong.
+import { homeShard, shardOfServer, type ShardMap } from "../lib/shards";
+import type { Overcommit, ServerSpec } from "../lib/servers";
+import type { Provisioning } from "../lib/tenants/provisioning";
+import type { Tenant } from "../lib/tenants/tenant";
+import { appliedReservation, estimateReservation, recordedServer, ZERO_RESERVATION } from "../program/capacity";
+import { placeTenants, type PlacementTenant } from "../program/placement";
+import type { Change, RunRequest } from "./queue";
+
+export interface ShardedFleet {
+  shards: ShardMap;
+  servers: ServerSpec[];
+  overcommit: Overcommit;
+  /** Config coolifyServerUuid, the server of records from before coolifyServers. */
+  legacyServer?: string;
+}
+
+/** A tenant's shard, and whether it has no record yet (a run for it may place it). */
+export interface TenantShard {
+  /** Undefined when it cannot be told (placement failed): every shard. */
+  shard?: string;
+  placing: boolean;
+}
+
+function templateRefOf(tenant: Tenant): string {
+  return tenant.templateVersion ? `${tenant.template}@${tenant.templateVersion}` : tenant.template;
+}
+
+/**
+ * Tenant record id -> its shard, for every tenant and every record (a deleted tenant's record still names its
+ * server). New tenants are placed as the program places them: every recorded tenant frozen where it is.
+ */
+export function tenantShards(fleet: ShardedFleet, tenants: Tenant[], records: Map<string, Provisioning>): Map<string, TenantShard> {
+  const config = { servers: fleet.servers, overcommitRatios: fleet.overcommit, coolifyServerUuid: fleet.legacyServer };
+  const byId = new Map(tenants.map((t) => [t.id, t]));
+  const result = new Map<string, TenantShard>();
+  const placement: PlacementTenant[] = [];
+  for (const record of records.values()) {
+    const server = recordedServer(record, config);
+    const tenant = byId.get(record.tenantId);
+    if (server === undefined) {
+      result.set(record.tenantId, { placing: false });
+      continue;
+    }
+    result.set(record.tenantId, { shard: shardOfServer(fleet.shards, server), placing: false });
+    const reservation = appliedReservation(record) ?? (tenant ? estimateReservation(record.templateRef, tenant) : ZERO_RESERVATION);
+    placement.push({ id: record.tenantId, slug: tenant?.slug ?? record.tenantId, reservation, current: server, frozen: true });
+  }
+  const fresh = tenants.filter((t) => !records.has(t.id) && t.status !== "cancelled");
+  for (const t of tenants) if (!records.has(t.id) && t.status === "cancelled") result.set(t.id, { shard: homeShard(fleet.shards), placing: false });
+  if (fresh.length === 0) return result;
+  let placed: Map<string, { server: string }> | undefined;
+  try {
+    const tenantsToPlace = [...placement, ...fresh.map((t) => ({ id: t.id, slug: t.slug, reservation: estimateReservation(templateRefOf(t), t) }))];
+    placed = placeTenants({ servers: fleet.servers, overcommit: fleet.overcommit, tenants: tenantsToPlace }).placed;
+  } catch {
+    placed = undefined;
+  }
+  for (const t of fresh) {
+    const server = placed?.get(t.id)?.server;
+    const shard = placed === undefined ? undefined : server === undefined ? homeShard(fleet.shards) : shardOfServer(fleet.shards, server);
+    result.set(t.id, { shard, placing: true });
+  }
+  return result;
+}
+
+/** The tenant record ids a change concerns; undefined when it cannot be mapped. */
+function tenantIdsOfChange(change: Change, tenants: Tenant[]): string[] | undefined {
+  if (change.collection === "tenants") return [change.id];
+  if (change.collection === "plans") {
+    const onPlan = tenants.filter((t) => t.plan.id === change.id).map((t) => t.id);
+    return onPlan.length > 0 ? onPlan : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Splits a request into one request per shard it concerns. A full request, or a request whose tenants, records or
+ * shards could not be read, goes to every shard as it is (a full one may place, so it is marked so).
+ */
+export function routeRequest(request: RunRequest, shardNames: readonly string[], tenants: Tenant[] | undefined, shardOf: Map<string, TenantShard> | undefined): Map<string, RunRequest> {
+  const everywhere = () => new Map(shardNames.map((name) => [name, { ...request, placing: true }] as const));
+  if (request.full || tenants === undefined || shardOf === undefined) return everywhere();
+  const routed = new Map<string, RunRequest>();
+  const add = (ids: string[] | undefined, part: Pick<RunRequest, "changes" | "tenants">) => {
+    const targets = ids?.map((id) => shardOf.get(id));
+    const all = targets === undefined || targets.length === 0 || targets.some((t) => t?.shard === undefined);
+    const placing = all || targets.some((t) => t!.placing);
+    const names = all ? shardNames : [...new Set(targets.map((t) => t!.shard!))];
+    for (const name of names) {
+      const before = routed.get(name) ?? { triggers: request.triggers, full: false, changes: [], tenants: [], ...(request.allow ? { allow: request.allow } : {}) };
+      routed.set(name, { ...before, changes: [...before.changes, ...part.changes], tenants: [...before.tenants, ...part.tenants], ...(placing || before.placing ? { placing: true } : {}) });
+    }
+  };
+  for (const change of request.changes) add(tenantIdsOfChange(change, tenants), { changes: [change], tenants: [] });
+  for (const named of request.tenants) {
+    const tenant = tenants.find((t) => t.slug === named || t.id === named);
+    add(tenant && [tenant.id], { changes: [], tenants: [named] });
+  }
+  return routed;
+}
