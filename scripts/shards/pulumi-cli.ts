@@ -1,0 +1,65 @@
+// The pulumi CLI as `npm run shards` uses it, in the project folder (the current directory) with the operator's
+// backend and passphrase. A failed call throws its command and pulumi's own message (which never holds a secret:
+// no call here shows secrets).
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Deployment } from "./split-plan";
+
+export interface Export {
+  version: number;
+  deployment: Deployment;
+}
+
+export function pulumi(args: string[]): string {
+  try {
+    return execFileSync("pulumi", [...args, "--non-interactive"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
+    throw new Error(`shards: \`pulumi ${args.join(" ").slice(0, 300)}\` failed${stderr ? `: ${stderr.split("\n").slice(0, 6).join("\n")}` : ""}`);
+  }
+}
+
+/** Names of the project's stacks in the current backend. */
+export function stackNames(): Set<string> {
+  const list = JSON.parse(pulumi(["stack", "ls", "--json"])) as Array<{ name: string }>;
+  // A backend with organisations lists `org/stack` for stacks of other organisations only; names stay as given.
+  return new Set(list.map((s) => s.name));
+}
+
+export function exportStack(stack: string): Export {
+  return JSON.parse(pulumi(["stack", "export", "--stack", stack])) as Export;
+}
+
+/** Imports an edited export (secrets stay ciphertext: the file holds no plaintext). */
+export function importStack(stack: string, state: Export): void {
+  const dir = mkdtempSync(join(tmpdir(), "shards-"));
+  try {
+    const file = join(dir, "state.json");
+    writeFileSync(file, JSON.stringify(state), { mode: 0o600 });
+    pulumi(["stack", "import", "--stack", stack, "--file", file]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Moves resources (with their children) between stacks; pulumi re-encrypts their secrets for the destination. */
+export function stateMove(source: string, dest: string, urns: string[]): void {
+  if (urns.length === 0) return;
+  pulumi(["state", "move", "--source", source, "--dest", dest, "--yes", ...urns]);
+}
+
+/** The fleet stack's secrets provider as `pulumi stack init --secrets-provider` takes it (undefined: the backend's default). */
+export function secretsProviderOf(state: Export): string | undefined {
+  const provider = state.deployment.secrets_providers as { type?: string; state?: { url?: string } } | undefined;
+  if (provider?.type === "passphrase") return "passphrase";
+  if (provider?.type === "cloud" && provider.state?.url) return provider.state.url;
+  return undefined;
+}
+
+/** Runs a pulumi command with its output on this terminal; true when it succeeded. */
+export function pulumiInteractive(args: string[]): boolean {
+  const result = spawnSync("pulumi", args, { stdio: "inherit" });
+  return result.status === 0;
+}

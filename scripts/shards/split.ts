@@ -1,0 +1,47 @@
+// `npm run shards -- split`: moves a deployed single-stack fleet into its shard stacks. State only: no Coolify
+// request, no engine run, so nothing is replaced. Every refusal is decided before the first state changes.
+import { checkShard, fleetRecords, shardStack, type Fleet } from "./fleet";
+import { exportStack, importStack, stackNames, stateMove } from "./pulumi-cli";
+import { planSplit, strippedFleet, tenantCount, withShardResources, type StateResource } from "./split-plan";
+
+/** Slugs by tenant id, as the guard's state knows them (no PocketBase needed to name a tenant). */
+function slugsOf(guard: StateResource | undefined): Map<string, string> {
+  const deployed = (guard?.outputs?.deployed ?? guard?.inputs?.declared ?? {}) as Record<string, { slug?: string }>;
+  return new Map(Object.entries(deployed).flatMap(([id, t]) => (typeof t?.slug === "string" ? [[id, t.slug] as [string, string]] : [])));
+}
+
+export async function split(fleet: Fleet): Promise<string> {
+  const existing = stackNames();
+  const missing = [...fleet.shards.keys()].filter((shard) => !existing.has(shardStack(fleet, shard)));
+  if (missing.length > 0) throw new Error(`shards: split: no stack for shard(s) ${missing.join(", ")}: create them first with npm run shards -- init --stack ${fleet.stack}`);
+  const occupied = [...fleet.shards.keys()].map((shard) => [shard, tenantCount(exportStack(shardStack(fleet, shard)).deployment)] as const).filter(([, n]) => n > 0);
+  if (occupied.length > 0) {
+    throw new Error(
+      `shards: split: shard stack(s) ${occupied.map(([s, n]) => `${shardStack(fleet, s)} (${n} tenant(s))`).join(", ")} already hold tenants: split moves a single-stack fleet into empty shard stacks. ` +
+        `If an earlier split stopped half-way, move the rest by hand (pulumi state move --source ${fleet.stack} --dest <shard stack> <urn>...); otherwise the fleet is split already (npm run shards -- list --stack ${fleet.stack})`,
+    );
+  }
+  const fleetState = exportStack(fleet.stack);
+  const records = await fleetRecords(fleet);
+  const recorded = new Map([...(records ?? new Map()).values()].flatMap((r) => (r.serverUuid ? [[r.tenantId, r.serverUuid] as [string, string]] : [])));
+  const guard = (fleetState.deployment.resources ?? []).find((r) => /cloudfreedom:TeardownGuard$/.test(r.type));
+  const plan = planSplit(fleetState.deployment, fleet.shards, recorded, slugsOf(guard));
+  if ("problems" in plan) throw new Error(`shards: split refused, nothing was moved:\n${plan.problems.map((p) => `  - ${p}`).join("\n")}`);
+  for (const move of plan.moves) stateMove(fleet.stack, shardStack(fleet, checkShard(fleet, move.shard)), move.urns);
+  // The guard and the shared project: each shard's program declares its own, so each shard's state gets them as the
+  // program would find them (the guard knowing the shard's tenants only). Neither holds a secret.
+  const after = exportStack(fleet.stack);
+  for (const move of plan.moves) {
+    const stack = shardStack(fleet, move.shard);
+    const state = exportStack(stack);
+    importStack(stack, { ...state, deployment: withShardResources(state.deployment, fleetState.deployment, plan, move, fleet.stack) });
+  }
+  importStack(fleet.stack, { ...after, deployment: strippedFleet(after.deployment) });
+  const lines = plan.moves.map((m) => `  ${m.shard} (${shardStack(fleet, m.shard)}): ${m.tenants.length} tenant(s)`);
+  return [
+    `split ${plan.moves.reduce((n, m) => n + m.tenants.length, 0)} tenant(s) of ${fleet.stack} into its shards, with no Coolify request:`,
+    ...lines,
+    `the fleet stack ${fleet.stack} keeps no tenant, guard or shared project.`,
+    `Check: npm run shards -- preview --all --stack ${fleet.stack} (every shard should show no change).`,
+  ].join("\n");
+}
