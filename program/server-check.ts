@@ -54,6 +54,9 @@ const CONFIG_ERRORS = new Set<ServerFinding["kind"]>(["destination-unknown"]);
 const WARNINGS = new Set<ServerFinding["kind"]>(["proxy-stopped"]);
 const MAX_NAMED = 10;
 
+/** What one check asks Coolify, whatever the number of servers and tenants (the program bench holds runs to it). */
+export const SERVER_CHECK_REQUESTS = ["GET /api/v1/servers", "GET /api/v1/destinations"] as const;
+
 /**
  * Asks Coolify once for its servers and its destinations and judges every configured server (see the header).
  * @throws ServerCheckError on a config error or when Coolify cannot be asked.
