@@ -10,6 +10,7 @@ import telegramBot100 from "./telegram-bot/1.0.0/manifest";
 import telegramBot101 from "./telegram-bot/1.0.1/manifest";
 import telegramBot110 from "./telegram-bot/1.1.0/manifest";
 import telegramBot111 from "./telegram-bot/1.1.1/manifest";
+import { LOCAL_RELEASES_VARIABLE, readLocalReleases } from "./local-releases";
 
 export * from "../lib/templates";
 
@@ -41,6 +42,13 @@ for (const manifest of MANIFESTS) {
   const versions = registry.get(manifest.id) ?? new Map<string, TemplateVersion>();
   versions.set(manifest.version, { manifest, composePath: path.join(TEMPLATES_DIR, manifest.id, manifest.version, "compose.yaml") });
   registry.set(manifest.id, versions);
+}
+// Test and demo only: versions released outside templates/ (local-releases.ts); unset in production.
+const localReleases = process.env[LOCAL_RELEASES_VARIABLE];
+if (localReleases) {
+  for (const entry of readLocalReleases(localReleases, (id, version) => registry.get(id)?.get(version)?.manifest)) {
+    registry.get(entry.manifest.id)?.set(entry.manifest.version, entry);
+  }
 }
 
 /** Template ids, sorted. */
