@@ -14,7 +14,7 @@ import type { RolloutPolicy } from "../lib/rollout-config";
 import type { Tenant } from "../lib/tenants/tenant";
 import { appliedRunOf, atVersion, changedOwnInputs, ownDigestOf, renderedDigestOf, renderValuesDigest, renderValuesOf, sameRenderValues, type RenderValues } from "./applied-run";
 import { planTenants, renderTenant, type FleetPlan, type PlatformValues, type TenantPlan } from "./plan";
-import { decideRollout, healthOf, type RolloutDecision, type RolloutState, type RolloutTenant } from "./rollout";
+import { decideRollout, healthOf, settleWave, type Health, type RolloutDecision, type RolloutState, type RolloutTenant } from "./rollout";
 
 export interface RolloutFleetInput {
   tenants: Tenant[];
@@ -61,6 +61,21 @@ export function renderedWith(plan: TenantPlan, values: RenderValues, platform: P
   }
 }
 
+/** A tenant's health from its status; a suspended tenant is stopped on purpose: its stopped service is no failure of the release. */
+function healthIn(tenant: Tenant, status: string | undefined): Health {
+  return tenant.status === "suspended" ? "healthy" : healthOf(status);
+}
+
+/**
+ * The rollout once the up is over (program/rollout.ts settleWave), from the status each tenant's stack reported in it
+ * (by tenant id; a tenant the up did not report is left out).
+ */
+export function settleFleet(state: RolloutState, tenants: Tenant[], statuses: Map<string, string>, policy: RolloutPolicy, now: number): RolloutState {
+  const reported = tenants.filter((t) => statuses.has(t.id));
+  const health = new Map(reported.map((t) => [t.id, healthIn(t, statuses.get(t.id))]));
+  return settleWave(state, health, new Map(tenants.map((t) => [t.id, t.slug])), policy, now);
+}
+
 /** Plans the fleet with the rollout's decision applied. */
 export function planWithRollout({ tenants, records, platform, routed, appliedSecrets, policy, state, now }: RolloutFleetInput): RolloutFleet {
   const plan = (list: Tenant[]) => planTenants(list, platform, routed, appliedSecrets);
@@ -79,8 +94,7 @@ export function planWithRollout({ tenants, records, platform, routed, appliedSec
       // ones: a platform change reaches such a tenant in the next run, no rollout holds it back; that run records them.
       ...(applied ? { applied: { version: applied.version, platform: applied.platform ?? current } } : {}),
       target: { version: versionOf(rendered.templateRef), platform: current },
-      // A suspended tenant is stopped on purpose: its stopped service is no failure of the release.
-      health: tenant.status === "suspended" ? "healthy" : healthOf(record?.status),
+      health: healthIn(tenant, record?.status),
     };
   });
   const release = releaseOf(first.plans, records, current);

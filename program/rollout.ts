@@ -45,8 +45,14 @@ export interface RolloutState {
   wave: number;
   /** Tenant ids per wave, fixed when the rollout starts. */
   waves: string[][];
-  /** ISO time the current wave was applied. */
+  /** ISO time the current wave's outcome was known (the end of the up that moved it), else the up's start. */
   soakStartedAt?: string;
+  /**
+   * false from the decision that moves the current wave until the end of that up records its outcome (settleWave);
+   * a wave found landed while still false (the run was killed in between) starts its soak at that next run.
+   * Absent in states written before it was kept: judged as before.
+   */
+  settled?: boolean;
   outcomes: Record<string, TenantOutcome>;
   haltReason?: string;
 }
@@ -132,6 +138,7 @@ export function decideRollout({ policy, release, tenants, state, now }: RolloutI
     }
     s!.status = "soaking";
     s!.soakStartedAt = new Date(now).toISOString();
+    s!.settled = false;
     events.push(`wave ${s!.wave + 1}/${s!.waves.length} moves: ${wave().map((id) => byId.get(id)?.slug ?? id).join(", ")}`);
   };
 
@@ -140,7 +147,15 @@ export function decideRollout({ policy, release, tenants, state, now }: RolloutI
     // A member whose record does not show the move yet (the up that moved it failed or was refused) is moved again,
     // and the soak counts from now.
     const landed = members.every((id) => !isBehind(byId.get(id)!));
-    if (!landed) s.soakStartedAt = new Date(now).toISOString();
+    if (!landed) {
+      s.soakStartedAt = new Date(now).toISOString();
+      s.settled = false;
+    } else if (s.settled === false) {
+      // Landed, yet the up that moved it never recorded its outcome (killed in between): the soak counts from now.
+      s.soakStartedAt = new Date(now).toISOString();
+      s.settled = true;
+      events.push(`wave ${s.wave + 1}'s outcome was not recorded by the run that moved it: its soak starts now`);
+    }
     const soaked = now - Date.parse(s.soakStartedAt ?? new Date(now).toISOString()) >= policy.soakMinutes * 60_000;
     const failed = members.filter((id) => byId.get(id)!.health === "failed");
     const unhealthy = members.filter((id) => byId.get(id)!.health !== "healthy");
@@ -188,6 +203,26 @@ function baseMove(t: RolloutTenant): Move {
 function revertReason(s: RolloutState, outcome: TenantOutcome): string {
   const why = s.status === "halted" && s.haltReason ? s.haltReason : `wave ${outcome.wave + 1} did not become healthy`;
   return `rollout ${s.release} halted at wave ${outcome.wave + 1} (${why}); returned to the version it ran before, ${outcome.from.version}`;
+}
+
+/**
+ * The rollout once the up that moved its current wave is over, from each member's health as that up left it: the soak
+ * counts from now, when the wave's outcome is known (not from the up's start), and more than maxFailures failed
+ * members halt it at once, recorded before the next run sends them back. Unchanged when this up moved no wave.
+ */
+export function settleWave(state: RolloutState, health: Map<string, Health>, slugs: Map<string, string>, policy: RolloutPolicy, now: number): RolloutState {
+  if (state.status !== "soaking" || state.settled !== false) return state;
+  const s = structuredClone(state);
+  const members = (s.waves[s.wave] ?? []).filter((id) => s.outcomes[id]?.wave === s.wave && s.outcomes[id].result === "moved" && health.has(id));
+  const failed = members.filter((id) => health.get(id) === "failed");
+  s.settled = true;
+  s.soakStartedAt = new Date(now).toISOString();
+  if (failed.length > policy.maxFailures) {
+    for (const id of failed) s.outcomes[id].result = "reverted";
+    s.status = "halted";
+    s.haltReason = `${failed.length} of ${members.length} tenant(s) of wave ${s.wave + 1} not healthy (maxFailures ${policy.maxFailures}): ${failed.map((id) => slugs.get(id) ?? id).join(", ")}`;
+  }
+  return s;
 }
 
 /** The operator's `pause`: a running or soaking rollout moves no further tenant. */

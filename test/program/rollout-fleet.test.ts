@@ -5,7 +5,7 @@ import type { Tenant } from "../../lib/tenants/tenant";
 import { atVersion, ownDigestOf, renderedDigestOf, renderValuesDigest, renderValuesOf } from "../../program/applied-run";
 import { appliedSpecOf } from "../../program/held-plan";
 import { planTenants, type PlatformValues } from "../../program/plan";
-import { planWithRollout } from "../../program/rollout-fleet";
+import { planWithRollout, settleFleet } from "../../program/rollout-fleet";
 import { PLATFORM, tenant } from "./fixtures";
 
 /** The record a run that applied `version` to the tenant (unpinned) with `platform` wrote, observed running:healthy. */
@@ -49,12 +49,20 @@ describe("planWithRollout", () => {
   });
 
   it("does not count a suspended tenant's stopped service as a failure of its wave", () => {
-    const first = planWithRollout({ ...input, tenants: fleet });
+    const suspended = fleet.map((t) => (t.slug === "aa-agent" ? { ...t, status: "suspended" as const } : t));
+    const first = planWithRollout({ ...input, tenants: suspended });
+    const settled = settleFleet(first.decision.state!, suspended, new Map([["id-aa-agent", "exited"]]), DEFAULT_ROLLOUT, 0);
+    expect(settled).toMatchObject({ status: "soaking", settled: true });
     const stopped = new Map(records);
     stopped.set("id-aa-agent", { ...recordAt(fleet[0], "1.1.0"), status: "exited" });
-    const suspended = fleet.map((t) => (t.slug === "aa-agent" ? { ...t, status: "suspended" as const } : t));
-    const { decision } = planWithRollout({ ...input, records: stopped, tenants: suspended, state: first.decision.state, now: 31 * 60_000 });
+    const { decision } = planWithRollout({ ...input, records: stopped, tenants: suspended, state: settled, now: 31 * 60_000 });
     expect(decision.state).toMatchObject({ status: "soaking", wave: 1 });
+  });
+
+  it("records the halt when the up that moved the wave ends with a failed tenant", () => {
+    const first = planWithRollout({ ...input, tenants: fleet });
+    const settled = settleFleet(first.decision.state!, fleet, new Map([["id-aa-agent", "running:unhealthy"], ["id-bb-agent", "running:healthy"]]), DEFAULT_ROLLOUT, 60_000);
+    expect(settled).toMatchObject({ status: "halted", haltReason: expect.stringContaining("aa-agent"), outcomes: { "id-aa-agent": { result: "reverted" } } });
   });
 
   it("after a halt, the canary is planned back on the version it ran before", () => {
@@ -103,9 +111,10 @@ describe("planWithRollout, a platform value changed (aiRouterUrl)", () => {
 
   it("moves no further tenant before the soak is over, and the next wave after it", () => {
     const first = planWithRollout(moving);
+    const settled = settleFleet(first.decision.state!, fleet, new Map([["id-aa-agent", "running:healthy"]]), DEFAULT_ROLLOUT, 0);
     const landed = new Map(onLatest);
     landed.set("id-aa-agent", recordAt(fleet[0], "1.1.0", MOVED));
-    const early = planWithRollout({ ...moving, records: landed, state: first.decision.state, now: 29 * 60_000 });
+    const early = planWithRollout({ ...moving, records: landed, state: settled, now: 29 * 60_000 });
     expect(early.fleet.plans.filter((p) => JSON.stringify(p.rendered).includes(MOVED.aiRouterUrl)).map((p) => p.tenant.slug)).toEqual(["aa-agent"]);
     const later = planWithRollout({ ...moving, records: landed, state: early.decision.state, now: 30 * 60_000 });
     expect(later.fleet.plans.filter((p) => JSON.stringify(p.rendered).includes(MOVED.aiRouterUrl)).map((p) => p.tenant.slug)).toEqual(["aa-agent", "bb-agent"]);

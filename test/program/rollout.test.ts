@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_ROLLOUT, type RolloutPolicy } from "../../lib/rollout-config";
 import type { AppliedRun } from "../../program/applied-run";
-import { abortRollout, decideRollout, healthOf, pauseRollout, planWaves, resumeRollout, type Health, type RolloutState, type RolloutTenant } from "../../program/rollout";
+import { abortRollout, decideRollout, healthOf, pauseRollout, planWaves, resumeRollout, settleWave, type Health, type RolloutState, type RolloutTenant } from "../../program/rollout";
 
 const OLD: AppliedRun = { version: "1.1.0", renderedDigest: "sha256:old" };
 const NEW: AppliedRun = { version: "1.2.0", renderedDigest: "sha256:new" };
@@ -21,7 +21,10 @@ function fleetOf(n: number, canaries: string[] = ["t00"], extra: Partial<Rollout
   });
 }
 
-/** One run at `minute`: decides, then applies what it decided; `healthOfRun` says how a tenant on the release runs. */
+/**
+ * One run at `minute`: decides, applies what it decided and, at the up's end, records the wave's outcome (settleWave);
+ * `healthOn` says how a tenant on the release runs.
+ */
 function run(sim: Sim, minute: number, healthOn: (id: string, run: AppliedRun) => Health = () => "healthy", policy: RolloutPolicy = DEFAULT_ROLLOUT) {
   const decision = decideRollout({ policy, release: "openclaw@1.2.0", tenants: sim.fleet, state: sim.state, now: minute * MIN });
   const moved: string[] = [];
@@ -32,7 +35,7 @@ function run(sim: Sim, minute: number, healthOn: (id: string, run: AppliedRun) =
     if (next.version !== t.applied?.version) (move.kind === "revert" ? reverted : moved).push(t.id);
     return { ...t, applied: next, health: healthOn(t.id, next) };
   });
-  sim.state = decision.state;
+  sim.state = decision.state && settleWave(decision.state, new Map(sim.fleet.map((t) => [t.id, t.health])), new Map(sim.fleet.map((t) => [t.id, t.slug])), policy, minute * MIN);
   sim.log.push({ at: minute, moved, reverted });
   return decision;
 }
@@ -90,6 +93,44 @@ describe("decideRollout", () => {
     expect(again.moves.get("t00")).toMatchObject({ kind: "target" });
     expect(again.moves.get("t01")).toMatchObject({ kind: "stay" });
     expect(again.state).toMatchObject({ status: "soaking", wave: 0, soakStartedAt: new Date(40 * MIN).toISOString() });
+  });
+
+  it("counts the soak from the end of the up that moved the wave, when its outcome is known, not from its start", () => {
+    const fleet = fleetOf(4);
+    const moved = decideRollout({ policy: DEFAULT_ROLLOUT, release: "r", tenants: fleet, now: 0 });
+    expect(moved.state).toMatchObject({ status: "soaking", settled: false });
+    const landed = fleet.map((t) => (t.id === "t00" ? { ...t, applied: NEW } : t));
+    const settled = settleWave(moved.state!, new Map([["t00", "healthy"]]), new Map(), DEFAULT_ROLLOUT, 10 * MIN);
+    expect(settled).toMatchObject({ status: "soaking", settled: true, soakStartedAt: new Date(10 * MIN).toISOString() });
+    const at = (minute: number) => decideRollout({ policy: DEFAULT_ROLLOUT, release: "r", tenants: landed, state: settled, now: minute * MIN });
+    expect(at(30).state).toMatchObject({ status: "soaking", wave: 0 });
+    expect(at(40).state).toMatchObject({ status: "soaking", wave: 1 });
+  });
+
+  it("halts a wave whose tenants failed when its up ends, and the next run sends them back", () => {
+    const fleet = fleetOf(4);
+    const moved = decideRollout({ policy: DEFAULT_ROLLOUT, release: "r", tenants: fleet, now: 0 });
+    const halted = settleWave(moved.state!, new Map([["t00", "failed"]]), new Map([["t00", "slug-t00"]]), DEFAULT_ROLLOUT, 5 * MIN);
+    expect(halted).toMatchObject({ status: "halted", haltReason: "1 of 1 tenant(s) of wave 1 not healthy (maxFailures 0): slug-t00", outcomes: { t00: { result: "reverted" } } });
+    const next = decideRollout({ policy: DEFAULT_ROLLOUT, release: "r", tenants: fleet.map((t) => (t.id === "t00" ? { ...t, applied: NEW, health: "failed" as Health } : t)), state: halted, now: 6 * MIN });
+    expect(next.moves.get("t00")).toMatchObject({ kind: "revert", to: OLD });
+    expect([...next.moves.values()].filter((m) => m.kind === "target")).toEqual([]);
+  });
+
+  it("a run killed between moving a wave and recording its outcome: the next run finds it landed and starts the soak then", () => {
+    const fleet = fleetOf(4);
+    const moved = decideRollout({ policy: DEFAULT_ROLLOUT, release: "r", tenants: fleet, now: 0 });
+    const landed = fleet.map((t) => (t.id === "t00" ? { ...t, applied: NEW } : t));
+    const next = decideRollout({ policy: DEFAULT_ROLLOUT, release: "r", tenants: landed, state: moved.state, now: 20 * MIN });
+    expect(next.state).toMatchObject({ status: "soaking", wave: 0, settled: true, soakStartedAt: new Date(20 * MIN).toISOString() });
+    expect(next.events.join("\n")).toContain("outcome was not recorded");
+    expect(decideRollout({ policy: DEFAULT_ROLLOUT, release: "r", tenants: landed, state: next.state, now: 45 * MIN }).state).toMatchObject({ wave: 0 });
+    expect(decideRollout({ policy: DEFAULT_ROLLOUT, release: "r", tenants: landed, state: next.state, now: 50 * MIN }).state).toMatchObject({ wave: 1 });
+  });
+
+  it("a run that moved no wave leaves the recorded soak as it is", () => {
+    const state: RolloutState = { release: "r", status: "soaking", wave: 0, waves: [["t00"]], soakStartedAt: new Date(0).toISOString(), settled: true, outcomes: { t00: { wave: 0, from: OLD, result: "moved" } } };
+    expect(settleWave(state, new Map([["t00", "failed"]]), new Map(), DEFAULT_ROLLOUT, 20 * MIN)).toBe(state);
   });
 
   it("never moves a pinned tenant", () => {
