@@ -9,7 +9,9 @@
 //   plan_id, plan_name, plan_tier (starter | pro | business), plan_allowed_templates, plan_models, plan_limits,
 //   template, template_version, custom_domain, custom_domain_verified, custom_domain_verified_host,
 //   owner_email, cancelled_at,
-//   settings, telegram_allow_from, and the secrets telegram_bot_token and ai_router_key.
+//   settings, telegram_allow_from, and the secrets telegram_bot_token and ai_router_key;
+// and optionally rollout_ring (text): the tenant's rollout ring, e.g. "canary" for the first wave of config
+// `rollout` (README, "Progressive rollouts"); empty or absent means no ring. Drop the column if you keep no ring.
 // `npm run pocketbase:check` checks a live instance against that list, without changing anything.
 //
 // How PocketBase types a view's columns (its source, core/view.go, parseQueryToFields):
@@ -40,6 +42,7 @@ const MARKER = "/* cloudfreedom-agents:tenant-view */"; // keep it: it marks the
 // cancelled_at only extends it.
 // custom_domain_verified_host: the host the Admin Portal's DNS check verified; the program attaches the custom
 // domain only while custom_domain is that host, so keep the verified host next to the flag.
+// rollout_ring: a plain text column of the tenant (the operator's choice of canaries), copied as is.
 // Keep comments out of the SQL itself: PocketBase wraps it in a subquery when it creates the view.
 const VIEW_QUERY = `${MARKER}
 SELECT
@@ -68,7 +71,8 @@ SELECT
   t.agent_settings AS settings,
   t.telegram_users AS telegram_allow_from,
   t.telegram_bot_token AS telegram_bot_token,
-  s.router_key AS ai_router_key
+  s.router_key AS ai_router_key,
+  t.agent_rollout_ring AS rollout_ring
 FROM tenants t
 LEFT JOIN subscriptions s ON s.tenant = t.id
 LEFT JOIN plans p ON p.id = s.plan`;

@@ -55,6 +55,17 @@ describe("loadTenants through the operator's view over tenants + subscriptions +
     }
   });
 
+  it("reads the tenant's rollout ring (config rollout's canary wave) through the view's optional rollout_ring", async () => {
+    expect((await loadTenants(pocketbase)).every((t) => t.rolloutRing === undefined)).toBe(true);
+    await admin.collection("tenants").update(tenantIds.bolt, { agent_rollout_ring: "canary" });
+    try {
+      const tenants = await loadTenants(pocketbase);
+      expect(tenants.filter((t) => t.rolloutRing !== undefined).map((t) => [t.slug, t.rolloutRing])).toEqual([["bolt", "canary"]]);
+    } finally {
+      await admin.collection("tenants").update(tenantIds.bolt, { agent_rollout_ring: "" });
+    }
+  });
+
   it("follows the subscription: paused is suspended, canceled is cancelled", async () => {
     await setSubscriptionStatus(admin, "acme", "paused");
     await setSubscriptionStatus(admin, "bolt", "canceled");

@@ -16,6 +16,7 @@ migrate((app) => {
       { name: "agent_settings", type: "json", maxSize: 65536 },
       { name: "telegram_bot_token", type: "text", hidden: true, max: 128 },
       { name: "telegram_users", type: "json", maxSize: 65536 },
+      { name: "agent_rollout_ring", type: "text", max: 64 },
       { name: "created", type: "autodate", onCreate: true, onUpdate: false },
       { name: "updated", type: "autodate", onCreate: true, onUpdate: true },
     ],
