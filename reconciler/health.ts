@@ -71,3 +71,20 @@ export function stackProblems(state: Omit<HealthState, "pocketbase" | "login" | 
   }
   return problems;
 }
+
+/** One stack's run state, as a lane reports it (lane.ts). */
+export interface StackRunState {
+  running?: { since: number };
+  lastSucceededAt?: number;
+  lock?: { since: number };
+  pendingOperations: number;
+}
+
+/** stackProblems of every stack; with shards, each problem names its shard and stack, so a stuck shard is found. */
+export function shardProblems(stacks: Array<{ shard?: string; stackName: string; state: StackRunState }>, clock: { now: number; startedAt: number }, limits: HealthLimits): string[] {
+  return stacks.flatMap(({ shard, stackName, state }) =>
+    stackProblems({ ...clock, running: state.running, lastSucceededAt: state.lastSucceededAt, lockBusySince: state.lock?.since, pendingOperations: state.pendingOperations }, limits).map((problem) =>
+      shard === undefined ? problem : `shard ${shard} (stack ${stackName}): ${problem}`,
+    ),
+  );
+}

@@ -11,7 +11,7 @@ import type { Tenant } from "../lib/tenants/tenant";
 import { serverFleetOf } from "./capacity";
 import { allowVariableProblems, AllowVariableError, readReconcilerConfig, ReconcilerConfigError, RUN_RATE_LIMIT_VARIABLE, scrubSecrets, shardRunPlan, type ReconcilerConfig } from "./config";
 import { RunGate } from "./gate";
-import { serviceProblems, stackProblems } from "./health";
+import { serviceProblems, shardProblems } from "./health";
 import { createLane, type Lane, type LaneHealth, type RunSummary } from "./lane";
 import { createMetrics } from "./metrics";
 import { cachedProbe } from "./probe";
@@ -200,11 +200,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
         const states = lanes.map((lane) => ({ lane, health: lane.health() }));
         const problems = [
           ...serviceProblems({ pocketbase, login, backend, loop }),
-          ...states.flatMap(({ lane, health }) =>
-            stackProblems({ now, startedAt, running: health.running, lastSucceededAt: health.lastSucceededAt, lockBusySince: health.lock?.since, pendingOperations: health.pendingOperations }, config).map((p) =>
-              lane.shard === undefined ? p : `shard ${lane.shard} (stack ${lane.stackName}): ${p}`,
-            ),
-          ),
+          ...shardProblems(states.map(({ lane, health }) => ({ shard: lane.shard, stackName: lane.stackName, state: health })), { now, startedAt }, config),
         ].map(scrubbed);
         const service = { problems, pocketbase: pocketbase.ok, login: login.ok, backend: backend.ok, loop, realtime: watcher.connected() };
         if (sharded === undefined) return { healthy: problems.length === 0, body: { ...service, ...laneBody(states[0].health, scrubbed) } };

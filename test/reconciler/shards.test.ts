@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { configure, coolifyConnection } from "../../providers/connection";
 import { NUMBER_SETTINGS, readReconcilerConfig, ReconcilerConfigError, RUN_RATE_LIMIT_VARIABLE, shardRunPlan } from "../../reconciler/config";
 import { RunGate, type Pass } from "../../reconciler/gate";
+import { shardProblems } from "../../reconciler/health";
 import { mayPlace } from "../../reconciler/lane";
 import { createMetrics } from "../../reconciler/metrics";
 import type { Tenant } from "../../lib/tenants/tenant";
@@ -166,5 +167,29 @@ describe("/metrics of a sharded fleet", () => {
     expect(plain).toMatch(/cloudfreedom_reconciler_queue_depth 1\b/);
     expect(plain).toMatch(/cloudfreedom_reconciler_tenants\{status="running:healthy"\} 1\b/);
     expect(plain).not.toMatch(/shard=/);
+  });
+});
+
+describe("/healthz of a sharded fleet", () => {
+  const limits = { intervalMinutes: 15, maxRunMinutes: 60, unhealthyAfterIntervals: 3, lockBusyMinutes: 60 };
+  const now = Date.parse("2026-12-05T12:00:00Z");
+  it("names the stuck shard and its stack, and only that one", () => {
+    const problems = shardProblems(
+      [
+        { shard: "eu1", stackName: "prod.eu1", state: { lastSucceededAt: now - 60_000, pendingOperations: 0 } },
+        { shard: "eu2", stackName: "prod.eu2", state: { running: { since: now - 61 * 60_000 }, lastSucceededAt: now - 62 * 60_000, pendingOperations: 0 } },
+      ],
+      { now, startedAt: now - 120 * 60_000 },
+      limits,
+    );
+    expect(problems).toEqual([
+      "shard eu2 (stack prod.eu2): a run has been going for 61 min, over reconcileMaxRunMinutes (60)",
+      "shard eu2 (stack prod.eu2): no run has succeeded for 62 min (last at 2026-12-05T10:58:00.000Z), over reconcileUnhealthyAfterIntervals (3) x reconcileIntervalMinutes (15); see the run records",
+    ]);
+  });
+  it("words an unsharded stack's problems as before, without a shard", () => {
+    expect(shardProblems([{ stackName: "prod", state: { pendingOperations: 2, lastSucceededAt: now } }], { now, startedAt: now }, limits)).toEqual([
+      "2 pending operation(s) from an interrupted run could not be cleared; see the last run record",
+    ]);
   });
 });
