@@ -83,7 +83,7 @@ describe("planWithRollout", () => {
     const reason = planned.plans.find((p) => p.tenant.slug === "aa-agent")!.statusReason;
     expect(reason).toContain(`rollout ${first.release} halted at wave 1`);
     expect(reason).toContain("1 of 1 tenant(s) of wave 1 not healthy (maxFailures 0): aa-agent");
-    expect(reason).toContain("returned to the version it ran before, 1.0.0");
+    expect(reason).toContain("returned to what it ran before: version 1.0.0, with the platform values it ran with");
     expect(planned.plans.filter((p) => p.tenant.slug !== "aa-agent").every((p) => p.statusReason === "")).toBe(true);
   });
 });

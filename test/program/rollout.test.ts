@@ -185,7 +185,7 @@ describe("decideRollout", () => {
     const d = decideRollout({ policy: DEFAULT_ROLLOUT, release: "openclaw@1.2.0", tenants: sim.fleet.map((t) => (t.id === "t00" ? { ...t, health: "failed" as Health } : t)), state: sim.state, now: MIN });
     expect(d.moves.get("t00")).toEqual({
       kind: "revert", to: OLD,
-      reason: "rollout openclaw@1.2.0 halted at wave 1 (1 of 1 tenant(s) of wave 1 not healthy (maxFailures 0): slug-t00); returned to the version it ran before, 1.1.0",
+      reason: "rollout openclaw@1.2.0 halted at wave 1 (1 of 1 tenant(s) of wave 1 not healthy (maxFailures 0): slug-t00); returned to what it ran before: version 1.1.0",
     });
   });
 
