@@ -58,6 +58,34 @@ export function secretsProviderOf(state: Export): string | undefined {
   return undefined;
 }
 
+const CHECK_KEY = "shardsSecretsCheck";
+
+/**
+ * Whether this process can act as the shard: encrypt with the shard's own secrets manager (a secret set and removed
+ * again in its stack file; pulumi checks a passphrase only when encrypting) and read the fleet's config file with its
+ * secrets. A shard created under another passphrase fails the first; `pulumi state move` into it would fail too.
+ * Undefined when it can, else which part failed.
+ */
+export function shardSecretsProblem(stack: string, fleetConfigFile: string): string | undefined {
+  try {
+    pulumi(["config", "set", "--secret", "--stack", stack, CHECK_KEY, "x"]);
+  } catch {
+    return `stack ${stack} cannot encrypt with its own secrets provider (for a passphrase: PULUMI_CONFIG_PASSPHRASE is not the one it was created with)`;
+  } finally {
+    try {
+      pulumi(["config", "rm", "--stack", stack, CHECK_KEY]);
+    } catch {
+      // Absent when the set failed.
+    }
+  }
+  try {
+    pulumi(["config", "--stack", stack, "--config-file", fleetConfigFile, "--show-secrets", "--json"]);
+  } catch {
+    return `stack ${stack} cannot decrypt the secrets in ${fleetConfigFile}`;
+  }
+  return undefined;
+}
+
 /** Runs a pulumi command with its output on this terminal; true when it succeeded. */
 export function pulumiInteractive(args: string[]): boolean {
   const result = spawnSync("pulumi", args, { stdio: "inherit" });

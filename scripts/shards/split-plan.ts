@@ -84,8 +84,11 @@ export function planSplit(deployment: Deployment, shards: ShardMap, recorded: Re
   }
   const byShard = new Map<string, ShardMove>([...shards.keys()].map((shard) => [shard, { shard, urns: [], tenants: [] }]));
   for (const component of tenantComponents(resources)) {
-    const id = urnName(component.urn);
-    const service = resources.find((r) => r.parent === component.urn && SERVICE_TYPE.test(r.type));
+    const children = resources.filter((r) => r.parent === component.urn);
+    const service = children.find((r) => SERVICE_TYPE.test(r.type));
+    // A component is named by its tenant's id, or by its slug in a state no run has renamed since: the children know the id.
+    const stated = children.map((r) => r.inputs?.tenantId).find((v): v is string => typeof v === "string" && v !== "");
+    const id = stated ?? urnName(component.urn);
     const fromState = service?.inputs?.serverUuid;
     const server = recorded.get(id) || (typeof fromState === "string" && fromState !== "" ? fromState : undefined);
     const name = slugs.has(id) ? `${slugs.get(id)} (${id})` : id;

@@ -1,7 +1,8 @@
 // `npm run shards -- split`: moves a deployed single-stack fleet into its shard stacks. State only: no Coolify
 // request, no engine run, so nothing is replaced. Every refusal is decided before the first state changes.
 import { checkShard, fleetRecords, shardStack, type Fleet } from "./fleet";
-import { exportStack, importStack, stackNames, stateMove } from "./pulumi-cli";
+import { exportStack, importStack, shardSecretsProblem, stackNames, stateMove } from "./pulumi-cli";
+import { SECRETS_FIX } from "./stacks";
 import { planSplit, strippedFleet, tenantCount, withShardResources, type StateResource } from "./split-plan";
 
 /** Slugs by tenant id, as the guard's state knows them (no PocketBase needed to name a tenant). */
@@ -20,6 +21,10 @@ export async function split(fleet: Fleet): Promise<string> {
       `shards: split: shard stack(s) ${occupied.map(([s, n]) => `${shardStack(fleet, s)} (${n} tenant(s))`).join(", ")} already hold tenants: split moves a single-stack fleet into empty shard stacks. ` +
         `If an earlier split stopped half-way, move the rest by hand (pulumi state move --source ${fleet.stack} --dest <shard stack> <urn>...); otherwise the fleet is split already (npm run shards -- list --stack ${fleet.stack})`,
     );
+  }
+  for (const shard of fleet.shards.keys()) {
+    const problem = shardSecretsProblem(shardStack(fleet, shard), fleet.configFile);
+    if (problem) throw new Error(`shards: split refused, nothing was moved: ${problem}: ${SECRETS_FIX(fleet, shardStack(fleet, shard))}`);
   }
   const fleetState = exportStack(fleet.stack);
   const records = await fleetRecords(fleet);

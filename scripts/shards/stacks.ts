@@ -3,7 +3,7 @@
 import { shardOfServer } from "../../lib/shards";
 import type { Provisioning } from "../../lib/tenants/provisioning";
 import { fleetRecords, shardStack, type Fleet } from "./fleet";
-import { exportStack, pulumi, secretsProviderOf, stackNames } from "./pulumi-cli";
+import { exportStack, pulumi, secretsProviderOf, shardSecretsProblem, stackNames } from "./pulumi-cli";
 import { tenantCount } from "./split-plan";
 
 export interface ShardListing {
@@ -60,6 +60,11 @@ export function formatListing(listing: FleetListing): string {
   return lines.join("\n");
 }
 
+/** The fix when a shard cannot use the fleet's secrets. */
+export const SECRETS_FIX = (fleet: Pick<Fleet, "stack">, stack: string) =>
+  `a shard needs the fleet's secrets provider (for a passphrase: the same PULUMI_CONFIG_PASSPHRASE as ${fleet.stack}); ` +
+  `if ${stack} holds nothing yet, remove it (pulumi stack rm ${stack}) and run npm run shards -- init --stack ${fleet.stack} with the fleet's passphrase set`;
+
 /** Creates the missing shard stacks; each must then read the fleet's config file, secrets included. */
 export function initShards(fleet: Fleet): string {
   const existing = stackNames();
@@ -73,15 +78,8 @@ export function initShards(fleet: Fleet): string {
       pulumi(["stack", "init", stack, "--no-select", ...(provider ? ["--secrets-provider", provider] : [])]);
       lines.push(`${stack}: created${provider ? ` (secrets provider ${provider === "passphrase" ? "passphrase" : provider.replace(/\?.*$/, "")})` : ""}`);
     }
-    // Decrypting the fleet's secrets as this shard proves the shard can run with the fleet's config file.
-    try {
-      pulumi(["config", "--stack", stack, "--config-file", fleet.configFile, "--show-secrets", "--json"]);
-    } catch {
-      throw new Error(
-        `shards: init: stack ${stack} cannot decrypt the secrets in ${fleet.configFile}: a shard needs the fleet's secrets provider ` +
-          `(for a passphrase: the same PULUMI_CONFIG_PASSPHRASE as ${fleet.stack}). Remove it (pulumi stack rm ${stack}) and run init again with the fleet's passphrase set`,
-      );
-    }
+    const problem = shardSecretsProblem(stack, fleet.configFile);
+    if (problem) throw new Error(`shards: init: ${problem}: ${SECRETS_FIX(fleet, stack)}`);
   }
   return lines.join("\n");
 }

@@ -3,7 +3,7 @@
 // makes no Coolify request, each shard's state holds exactly its servers' tenants, the guard and shared project are
 // in every shard as its program declares them (a preview of every shard shows no change), and a tenant's change in
 // PocketBase is applied by an up of its shard only. The steps share one platform and run in order.
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -51,14 +51,27 @@ describe("npm run shards -- split", () => {
     expect(code).toBe(1);
   }, ENGINE_TIMEOUT);
 
-  it("init creates each shard's stack, which decrypts the fleet's config file", async () => {
+  it("init creates each shard's stack with the fleet's passphrase, and refuses one made under another passphrase", async () => {
+    const env = { ...process.env, ...workspace().envVars };
+    const pulumi = (args: string[], passphrase: string) => execFileSync("pulumi", [...args, "--non-interactive"], { cwd: platform.program.workDir, env: { ...env, PULUMI_CONFIG_PASSPHRASE: passphrase }, stdio: "pipe" });
+    pulumi(["stack", "init", "test.small", "--no-select"], "another-passphrase");
+    const refused = await shardsCommand(["init"]);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toBe(
+      "shards: init: stack test.small cannot encrypt with its own secrets provider (for a passphrase: PULUMI_CONFIG_PASSPHRASE is not the one it was created with): " +
+        "a shard needs the fleet's secrets provider (for a passphrase: the same PULUMI_CONFIG_PASSPHRASE as test); if test.small holds nothing yet, remove it (pulumi stack rm test.small) " +
+        "and run npm run shards -- init --stack test with the fleet's passphrase set\n",
+    );
+    expect(refused.code).toBe(1);
+    pulumi(["stack", "rm", "test.small", "--yes"], "another-passphrase");
     const { code, stdout, stderr } = await shardsCommand(["init"]);
     expect(stderr).toBe("");
-    expect(stdout).toBe("test.big: created (secrets provider passphrase)\ntest.small: created (secrets provider passphrase)\n");
+    expect(stdout).toBe("test.big: exists\ntest.small: created (secrets provider passphrase)\n");
     expect(code).toBe(0);
-    const [big] = await shards();
-    const config = await big.workspace.getAllConfig(big.name);
-    expect(Object.keys(config)).toEqual([]);
+    // No key is copied into a shard's own stack file.
+    const [big, small] = await shards();
+    expect(await big.workspace.getAllConfig(big.name)).toEqual({});
+    expect(await small.workspace.getAllConfig(small.name)).toEqual({});
     expect((await shardsCommand(["init"])).stdout).toBe("test.big: exists\ntest.small: exists\n");
   }, ENGINE_TIMEOUT);
 
@@ -93,6 +106,8 @@ describe("npm run shards -- split", () => {
       const preview = await stack.preview({ configFile: configFile() });
       expect({ stack: stack.name, changes: preview.changeSummary }).toEqual({ stack: stack.name, changes: { same: expect.any(Number) } });
     }
+    // The fleet stack itself no longer runs: its program refuses a stack that is no shard of the fleet.
+    await expect(platform.program.stack.preview()).rejects.toThrow(/stack test is not a shard of this fleet \(config shards: big, small\)/);
     expect(await shardsCommand(["split"])).toMatchObject({ code: 1, stderr: expect.stringContaining("test.big (2 tenant(s)), test.small (1 tenant(s)) already hold tenants") });
   }, 2 * ENGINE_TIMEOUT);
 

@@ -91,6 +91,14 @@ describe("split plan", () => {
     expect(plan.sharedProject?.urn).toBe(SHARED.urn);
   });
 
+  it("knows a tenant by the id its children record when its component still has a slug's name", () => {
+    const state = fleet();
+    const slugNamed = (r: StateResource) => ({ ...r, urn: r.urn.replace("::t2", "::bolt"), parent: r.parent?.replace("::t2", "::bolt"), ...(r.inputs ? { inputs: { ...r.inputs, tenantId: "t2" } } : {}) });
+    state.resources = state.resources!.map((r) => (r.urn.includes("::t2") ? slugNamed(r) : r));
+    const plan = planSplit(state, SHARDS, new Map([["t2", "srv-a"]])) as SplitPlan;
+    expect(plan.moves[0]).toMatchObject({ shard: "eu1", tenants: ["t1", "t2", "t3", "t4"], urns: expect.arrayContaining([`${STACK}::cloudfreedom:tenant:Stack::bolt`]) });
+  });
+
   it("refuses a tenant on a server in no shard, naming it by slug and the fix", () => {
     const result = planSplit(fleet(), new Map([["eu1", ["srv-a"]]]), new Map(), new Map([["t2", "bolt"]]));
     expect(result).toEqual({ problems: ["tenant bolt (t2) lives on server srv-b, which is in no shard: add the server to a shard (pulumi config set --path 'shards.<name>[<n>]' srv-b), then split again"] });
