@@ -9,10 +9,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as coolify from "../lib/coolify";
 import { configure, coolifyConnection, providerTimings, runDeleteVolumes } from "./connection";
 import { changedKeys, composeDigest, isUnknown, sameCompose, sameValue } from "./diff";
-import { assertDeletable, assertSameTenant } from "./ownership";
+import { assertDeletable, assertSameTenant, isClaimable, isOwnedBy } from "./ownership";
 import { hosted } from "./runtime";
 import { readGenerated, syncEnvs } from "./service-envs";
-import { adoptable, checkService, coolifyDescription, envItems, initialUrlItems, planUpdate, serviceOwner, stateOf, withDefaults, type ServiceArgs, type ServiceInputs, type ServiceOutputs } from "./service-model";
+import { adoptable, checkService, isCandidate, coolifyDescription, envItems, initialUrlItems, planUpdate, serviceOwner, stateOf, withDefaults, type ServiceArgs, type ServiceInputs, type ServiceOutputs } from "./service-model";
 import { ServiceStatusError, waitForDeleted, waitForState } from "./service-status";
 
 const REPLACES = ["serverUuid", "projectUuid", "environmentName", "destinationUuid"] as const;
@@ -72,11 +72,39 @@ function urlsRefused(e: unknown): boolean {
   return e instanceof coolify.CoolifyApiError && (e.status === 409 || (e.status === 422 && coolify.GENERAL_ERRORS_KEY in e.errors));
 }
 
+export class ServiceElsewhereError extends Error {
+  constructor(readonly tenant: string, service: coolify.ServiceSummary, server: string) {
+    super(
+      `tenant ${tenant}: Coolify service "${service.name}" (${service.uuid}) is already marked for this tenant by this fleet, at another placement ` +
+        `(server, project or environment) than this run's, on server ${server}; refusing to create a second service (nothing was created). Most likely the tenant's state is in ` +
+        `another stack (a shard whose servers changed, or a move between shards not finished): move its state to the stack of the shard that ` +
+        `declares it. If the tenant is to move, CLOUDFREEDOM_MOVE=${tenant}:${server} (or CLOUDFREEDOM_ALLOW_REPLACE=${tenant}) replaces that service.`,
+    );
+    this.name = "ServiceElsewhereError";
+  }
+}
+
+/**
+ * A service of ours (or of the stack the run claims from) marked for this tenant at another placement. A create that
+ * is not a replacement the run allows must not add a second service beside it: in a sharded fleet every shard writes
+ * the fleet's owner, so this is another shard's, or an older stack's, service of the same tenant.
+ */
+export function markedElsewhere(services: coolify.ServiceSummary[], inputs: ServiceInputs): coolify.ServiceSummary | undefined {
+  if (!inputs.tenantId || inputs.allowReplace) return undefined;
+  return services.find((service) => {
+    const owner = serviceOwner(service);
+    return owner.marked && owner.tenant === inputs.tenantId && (isOwnedBy(owner, inputs.owner) || isClaimable(owner, inputs.claimFrom)) && !isCandidate(service, inputs);
+  });
+}
+
 async function adoptOrCreate(conn: coolify.CoolifyConnection, inputs: ServiceInputs): Promise<{ uuid: string; adopted: boolean }> {
   // The list is fetched once per run (lib/coolify/list-cache.ts); after a lost answer it is fetched again.
   const find = async (fresh = false) => adoptable(await coolify.listServicesCached(conn, { fresh }), inputs);
-  const existing = await find();
+  const services = await coolify.listServicesCached(conn);
+  const existing = adoptable(services, inputs);
   if (existing) return { uuid: existing.uuid, adopted: true };
+  const elsewhere = markedElsewhere(services, inputs);
+  if (elsewhere) throw new ServiceElsewhereError(inputs.tenant ?? inputs.name, elsewhere, inputs.serverUuid);
   const post = (urls: coolify.ServiceUrl[]) => coolify.createService(conn, {
     project_uuid: inputs.projectUuid, environment_name: inputs.environmentName ?? "production", server_uuid: inputs.serverUuid,
     ...(inputs.destinationUuid ? { destination_uuid: inputs.destinationUuid } : {}),
