@@ -80,7 +80,13 @@ export const provider: pulumi.dynamic.ResourceProvider<ProvisioningRecordInputs,
     return { outs: outputsOf(news, lastDeployed) };
   },
 
-  async delete(id) {
+  async delete(id, props) {
+    // A refusal record's delete (its tenant now placed, or gone) spares a record another stack has written since: in a
+    // sharded fleet the home shard holds the refusal, and the shard that deploys the tenant takes the record over.
+    if (props?.status === provisioning.REFUSED_STATUS) {
+      const current = await provisioning.getProvisioning(pocketbaseSource(), id);
+      if (current !== null && !provisioning.isRefusal(current)) return;
+    }
     await provisioning.deleteProvisioning(pocketbaseSource(), id);
   },
 };
