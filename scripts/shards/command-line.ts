@@ -37,6 +37,7 @@ export function shardsRequest({ values, positionals }: CommandLine<typeof COMMAN
   if (runs && shard !== undefined && values.all) throw new UsageError(`${command} takes a shard or --all, not both`);
   if (shard !== undefined && !SHARD_NAME.test(shard)) throw new UsageError(`"${shard.slice(0, 40)}" is not a shard name (1-20 of a-z, 0-9 and -)`);
   if (values.stack === undefined || values.stack.trim() === "") throw new UsageError("--stack <fleet stack> is required (the stack whose config sets shards)");
+  if (values.stack.includes("/")) throw new UsageError(`--stack takes the fleet stack's short name, as in its config file Pulumi.<name>.yaml, not "${values.stack}"`);
   if (values.stack.includes(".")) throw new UsageError(`--stack names the fleet stack, not a shard's ("${values.stack}"): e.g. --stack ${values.stack.slice(0, values.stack.lastIndexOf("."))}`);
   return { command, stack: values.stack, ...(shard !== undefined ? { shard } : {}), all: values.all === true, json: values.json === true };
 }

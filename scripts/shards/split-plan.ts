@@ -43,6 +43,8 @@ export interface ShardMove {
 
 export interface SplitPlan {
   moves: ShardMove[];
+  /** The home shard: its guard also keeps the guard's entries of no moved tenant (removals still under way). */
+  home: string;
   /** The fleet's teardown guard and shared project, to be cut and copied into every shard. */
   guard?: StateResource;
   sharedProject?: StateResource;
@@ -106,7 +108,7 @@ export function planSplit(deployment: Deployment, shards: ShardMap, recorded: Re
   }
   if (problems.length > 0) return { problems };
   const moves = [...byShard.values()].map((m) => ({ ...m, tenants: [...m.tenants].sort() }));
-  return { moves, ...(guard ? { guard } : {}), ...(sharedProject ? { sharedProject } : {}) };
+  return { moves, home: homeShard(shards), ...(guard ? { guard } : {}), ...(sharedProject ? { sharedProject } : {}) };
 }
 
 /** The stack part of a URN: `urn:pulumi:<stack>::<project>::...`. */
@@ -150,6 +152,17 @@ export function cutGuard(guard: StateResource, tenants: readonly string[]): Stat
 }
 
 /**
+ * The tenants a shard's guard keeps: its own; in the home shard also the guard's entries no shard took (a tenant whose
+ * component is gone but whose service the guard still counts as present), so no removal leaves the budget's count.
+ */
+export function guardTenants(plan: SplitPlan, move: ShardMove): string[] {
+  if (move.shard !== plan.home || !plan.guard) return move.tenants;
+  const moved = new Set(plan.moves.flatMap((m) => m.tenants));
+  const entries = Object.keys({ ...(plan.guard.inputs?.deployed as object | undefined), ...(plan.guard.outputs?.deployed as object | undefined) });
+  return [...move.tenants, ...entries.filter((id) => !moved.has(id))];
+}
+
+/**
  * A shard's state after its tenants moved in: the guard (its tenants only) and the shared project added after the
  * root and providers, replacing any copy of them already there; the root and default provider added if the shard
  * had none (a shard whose servers hold no tenant yet).
@@ -164,7 +177,7 @@ export function withShardResources(shard: Deployment, fleet: Deployment, plan: S
   // Providers first, then the root before them: unshift reverses.
   for (const provider of fleetResources.filter((r) => r.type.startsWith("pulumi:providers:")).reverse()) ensure(provider);
   ensure(fleetResources.find((r) => r.type === "pulumi:pulumi:Stack"));
-  const added = [plan.guard && cutGuard(plan.guard, move.tenants), plan.sharedProject].filter((r): r is StateResource => r !== undefined).map((r) => renameToStack(r, stack));
+  const added = [plan.guard && cutGuard(plan.guard, guardTenants(plan, move)), plan.sharedProject].filter((r): r is StateResource => r !== undefined).map((r) => renameToStack(r, stack));
   const addedUrns = new Set(added.map((r) => r.urn));
   const rest = own.filter((r) => !addedUrns.has(r.urn));
   const head = rest.filter((r) => r.type === "pulumi:pulumi:Stack" || r.type.startsWith("pulumi:providers:"));

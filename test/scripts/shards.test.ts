@@ -30,6 +30,7 @@ describe("shards command line", () => {
     [["up", "eu1", "eu2", "--stack", "prod"], 'unexpected argument "eu2"'],
     [["preview", "EU_1", "--stack", "prod"], '"EU_1" is not a shard name (1-20 of a-z, 0-9 and -)'],
     [["split", "--json", "--stack", "prod"], "--json is for list, not split"],
+    [["list", "--stack", "org/cf/prod"], '--stack takes the fleet stack\'s short name, as in its config file Pulumi.<name>.yaml, not "org/cf/prod"'],
     [["up", "eu1", "--stack", "prod.eu1"], '--stack names the fleet stack, not a shard\'s ("prod.eu1"): e.g. --stack prod'],
   ])("refuses %j: %s", (argv, message) => {
     expect(() => request(...argv)).toThrow(new UsageError(message));
@@ -159,6 +160,15 @@ describe("split plan", () => {
     expect(Object.keys(eu1.resources![2].inputs!.declared as object)).toEqual(["t1", "t2", "t3"]);
     // Run again (a retried import): no second guard.
     expect(withShardResources(eu1, fleet(), plan, plan.moves[0], "prod").resources).toHaveLength(5);
+  });
+
+  it("keeps in the home shard's guard the entries of tenants no shard took (a removal still counted), in no other", () => {
+    const guard = { ...GUARD, outputs: { ...guardState, deployed: { ...guardState.deployed, t7: { slug: "gone" } } } };
+    const plan = planSplit({ resources: fleet().resources!.map((r) => (r.urn === GUARD.urn ? guard : r)) }, SHARDS, new Map()) as SplitPlan;
+    expect(plan.home).toBe("eu1");
+    const guardIn = (i: number) => withShardResources({ resources: [] }, fleet(), plan, plan.moves[i], "prod").resources!.find((r) => r.type === GUARD.type)!;
+    expect(Object.keys(guardIn(0).outputs!.deployed as object).sort()).toEqual(["t1", "t3", "t7"]);
+    expect(Object.keys(guardIn(1).outputs!.deployed as object)).toEqual(["t2"]);
   });
 
   it("strips the fleet stack to its root, without outputs, and providers", () => {
