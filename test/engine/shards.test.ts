@@ -50,7 +50,11 @@ describe("shards: one fleet in two shard stacks", () => {
     const onA = servicesOn(servers.a);
     expect(onA).toContain("acme");
     expect(servicesOn(servers.b)).toEqual([]);
+    const uuidsOfA = platform.coolify.store.findServices().map((s) => s.uuid);
+    platform.coolify.requests.length = 0;
     const upB = await shards.b.up();
+    // Shard b's run wrote nothing to shard a's services.
+    expect(platform.writes().filter((w) => uuidsOfA.some((uuid) => w.path.includes(uuid)))).toEqual([]);
     expect(upB.summary.result).toBe("succeeded");
     const onB = servicesOn(servers.b);
     expect(onB).toContain("bolt");
@@ -99,6 +103,10 @@ describe("shards: one fleet in two shard stacks", () => {
     expect(platform.writes().length).toBe(before);
     expect(servicesOn(servers.a)).toContain("acme");
     expect(servicesOn(servers.b)).toContain("bolt");
+    // The control: with the fleet-wide budget at 2, each shard's own guard lets its one removal through (a preview).
+    await fleetStack().setConfig("fleetTeardownBudget", { value: "2" });
+    for (const shard of [shards.a, shards.b]) expect((await shard.preview()).changeSummary.delete).toBeGreaterThan(0);
+    expect(platform.writes().length).toBe(before);
     await updateTenant(pb, "acme", { status: "active" });
     await updateTenant(pb, "bolt", { status: "active" });
   }, ENGINE_TIMEOUT);
