@@ -15,6 +15,7 @@ const MODULES: Array<{ name: string; load: () => Promise<{ run: Bench }> }> = [
   { name: "providers", load: () => import("./providers") },
   { name: "program", load: () => import("./program") },
   { name: "reconciler", load: () => import("./reconciler") },
+  { name: "shards", load: () => import("./shards") },
 ];
 
 function format(value: number | null, unit = ""): string {

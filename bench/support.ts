@@ -308,3 +308,62 @@ export function describeTypes(figures: StateFigures, types: string[]): string {
     })
     .join("; ");
 }
+
+/** Peak RSS per pulumi process tree (one tree per CLI this process started), for runs that go in parallel. */
+export interface TreePeaks {
+  /** Highest RSS of any one tree at one sample, MB (its CLI, language host, program and providers together). */
+  maxTree: number;
+  /** Highest sum over all trees at one sample, MB. */
+  total: number;
+  /** How many distinct trees were seen. */
+  trees: number;
+  samples: number;
+}
+
+/**
+ * Samples the RSS of each tree of pulumi processes this process started (a direct child and its descendants, with
+ * sampleRss's roles: PocketBase and unclassified helpers not counted) every `intervalMs` until stop().
+ */
+export function sampleRssTrees(intervalMs = 150): { stop(): TreePeaks } {
+  const peaks: TreePeaks = { maxTree: 0, total: 0, trees: 0, samples: 0 };
+  const roots = new Set<number>();
+  const roles = new Map<number, ProcessRole>();
+  const sample = () => {
+    const procs = readProcs();
+    const children = new Map<number, ProcInfo[]>();
+    for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+    let total = 0;
+    for (const root of children.get(process.pid) ?? []) {
+      if (root.comm === "pocketbase" || root.comm === "sh") continue;
+      let tree = 0;
+      const queue: Array<[ProcInfo, ProcessRole | undefined]> = [[root, undefined]];
+      while (queue.length > 0) {
+        const [p, parentRole] = queue.pop()!;
+        let role = roles.get(p.pid);
+        if (role === undefined) {
+          role = roleOf(p);
+          if (role === "other" && parentRole !== undefined && parentRole !== "cli" && parentRole !== "langhost") role = parentRole;
+          roles.set(p.pid, role);
+        }
+        queue.push(...(children.get(p.pid) ?? []).map((c): [ProcInfo, ProcessRole] => [c, role]));
+        if (role !== "other") tree += rssMb(p.pid);
+      }
+      if (tree > 0) roots.add(root.pid);
+      peaks.maxTree = Math.max(peaks.maxTree, tree);
+      total += tree;
+    }
+    peaks.total = Math.max(peaks.total, total);
+    peaks.samples += 1;
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      peaks.trees = roots.size;
+      if (process.env.BENCH_DEBUG) log(`rss trees: ${peaks.samples} samples, ${peaks.trees} trees, largest ${peaks.maxTree.toFixed(0)} MB`);
+      return peaks;
+    },
+  };
+}
