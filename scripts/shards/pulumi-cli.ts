@@ -1,10 +1,7 @@
 // The pulumi CLI as `npm run shards` uses it, in the project folder (the current directory) with the operator's
-// backend and passphrase. A failed call throws its command and pulumi's own message (which never holds a secret:
-// no call here shows secrets).
+// backend and passphrase. A failed call throws its command and pulumi's own message (never a secret: no output of a
+// call is put into an error, only pulumi's stderr).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Deployment } from "./split-plan";
 
 export interface Export {
@@ -28,19 +25,18 @@ export function stackNames(): Set<string> {
   return new Set(list.map((s) => s.name));
 }
 
-export function exportStack(stack: string): Export {
-  return JSON.parse(pulumi(["stack", "export", "--stack", stack])) as Export;
+/** A stack's state; `showSecrets` decrypts its secrets, which then exist only in this process's memory. */
+export function exportStack(stack: string, showSecrets = false): Export {
+  return JSON.parse(pulumi(["stack", "export", "--stack", stack, ...(showSecrets ? ["--show-secrets"] : [])])) as Export;
 }
 
-/** Imports an edited export (secrets stay ciphertext: the file holds no plaintext). */
+/** Imports an edited export through stdin (no file on disk); plaintext secrets in it are encrypted for the stack. */
 export function importStack(stack: string, state: Export): void {
-  const dir = mkdtempSync(join(tmpdir(), "shards-"));
   try {
-    const file = join(dir, "state.json");
-    writeFileSync(file, JSON.stringify(state), { mode: 0o600 });
-    pulumi(["stack", "import", "--stack", stack, "--file", file]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    execFileSync("pulumi", ["stack", "import", "--stack", stack, "--non-interactive"], { input: JSON.stringify(state), encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], maxBuffer: 1 << 30 });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
+    throw new Error(`shards: \`pulumi stack import --stack ${stack}\` failed${stderr ? `: ${stderr.split("\n").slice(0, 6).join("\n")}` : ""}`);
   }
 }
 

@@ -163,16 +163,18 @@ export function guardTenants(plan: SplitPlan, move: ShardMove): string[] {
 }
 
 /**
- * A shard's state after its tenants moved in: the guard (its tenants only) and the shared project added after the
- * root and providers, replacing any copy of them already there; the root and default provider added if the shard
- * had none (a shard whose servers hold no tenant yet).
+ * A shard's state with what its program declares besides tenants: the guard (its tenants only) and the shared
+ * project after the root and providers, replacing any copy of them already there; the root (without outputs) and the
+ * providers added if the shard has none. Written before the tenants move in, so a shard never holds tenants without them.
  */
 export function withShardResources(shard: Deployment, fleet: Deployment, plan: SplitPlan, move: ShardMove, fleetStack: string): Deployment {
   const stack = shardStackName(fleetStack, move.shard);
   const fleetResources = fleet.resources ?? [];
   const own = [...(shard.resources ?? [])];
   const ensure = (resource: StateResource | undefined) => {
-    if (resource && !own.some((r) => r.urn === renameToStack(resource, stack).urn)) own.unshift(renameToStack(resource, stack));
+    if (!resource || own.some((r) => r.urn === renameToStack(resource, stack).urn)) return;
+    // The fleet root's outputs name every tenant; the shard's program writes its own.
+    own.unshift(resource.type === "pulumi:pulumi:Stack" ? { ...renameToStack(resource, stack), outputs: {} } : renameToStack(resource, stack));
   };
   // Providers first, then the root before them: unshift reverses.
   for (const provider of fleetResources.filter((r) => r.type.startsWith("pulumi:providers:")).reverse()) ensure(provider);

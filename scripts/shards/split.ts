@@ -32,15 +32,19 @@ export async function split(fleet: Fleet): Promise<string> {
   const guard = (fleetState.deployment.resources ?? []).find((r) => /cloudfreedom:TeardownGuard$/.test(r.type));
   const plan = planSplit(fleetState.deployment, fleet.shards, recorded, slugsOf(guard));
   if ("problems" in plan) throw new Error(`shards: split refused, nothing was moved:\n${plan.problems.map((p) => `  - ${p}`).join("\n")}`);
-  for (const move of plan.moves) stateMove(fleet.stack, shardStack(fleet, checkShard(fleet, move.shard)), move.urns);
-  // The guard and the shared project: each shard's program declares its own, so each shard's state gets them as the
-  // program would find them (the guard knowing the shard's tenants only). Neither holds a secret.
-  const after = exportStack(fleet.stack);
+  // First what each shard's program declares besides tenants (the guard knowing the shard's tenants only, the shared
+  // project): a shard never holds tenants without its guard. Neither holds a secret. Then the tenants, one
+  // `pulumi state move` per shard (pulumi re-encrypts their secrets); last the fleet stack is stripped.
+  // The providers' state holds the program's config, secrets included: read in plaintext (in memory only) and
+  // encrypted again by the import for the shard.
+  const fleetPlain = exportStack(fleet.stack, true);
   for (const move of plan.moves) {
-    const stack = shardStack(fleet, move.shard);
+    const stack = shardStack(fleet, checkShard(fleet, move.shard));
     const state = exportStack(stack);
-    importStack(stack, { ...state, deployment: withShardResources(state.deployment, fleetState.deployment, plan, move, fleet.stack) });
+    importStack(stack, { ...state, deployment: withShardResources(state.deployment, fleetPlain.deployment, plan, move, fleet.stack) });
   }
+  for (const move of plan.moves) stateMove(fleet.stack, shardStack(fleet, move.shard), move.urns);
+  const after = exportStack(fleet.stack);
   importStack(fleet.stack, { ...after, deployment: strippedFleet(after.deployment) });
   const lines = plan.moves.map((m) => `  ${m.shard} (${shardStack(fleet, m.shard)}): ${m.tenants.length} tenant(s)`);
   return [

@@ -147,7 +147,9 @@ describe("split plan", () => {
       "urn:pulumi:prod.eu2::cf::pulumi-nodejs:dynamic/coolify:Project::shared-project",
     ]);
     expect(empty.resources![2].outputs?.deployed).toEqual({});
-    // After pulumi state move: the shard's own root (no outputs) and provider, then its tenants.
+    // The fleet root's outputs (which name every tenant) are not copied.
+    expect(empty.resources![0].outputs).toEqual({});
+    // A shard holding a root, provider and tenant already (written by pulumi state move) keeps them.
     const moved = { resources: [
       { urn: "urn:pulumi:prod.eu1::cf::pulumi:pulumi:Stack::cf-prod.eu1", type: "pulumi:pulumi:Stack" },
       { ...renameToStack(fleet().resources![1], "prod.eu1") },
