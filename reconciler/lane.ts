@@ -16,7 +16,7 @@ import { shardLabel, type Metrics } from "./metrics";
 import { allowEnv, RunQueue, type Change, type RunRequest } from "./queue";
 import { observeRollout } from "./rollout";
 import { planScope, readDeployed, slugOf, withSlugs, type Deployed, type Scope } from "./scope";
-import { tenantShards, type ShardedFleet } from "./shard-routing";
+import { splitForeign, tenantShards, type ShardedFleet, type TenantShard } from "./shard-routing";
 
 export interface RunSummary extends RunRecord {
   scope: string;
@@ -35,6 +35,8 @@ export interface LaneContext {
   changedAt: Map<string, number>;
   /** Runs finished since start, every lane's (the last 100). */
   finished: RunSummary[];
+  /** Routes a request again (shard-routing.ts): what a lane found, with fresh records, to be another shard's. */
+  reroute(request: RunRequest): void;
   stopping(): boolean;
   log(line: string): void;
 }
@@ -111,15 +113,11 @@ export function createLane(ctx: LaneContext, options: LaneOptions): Lane {
     }
   };
 
-  /** This lane's tenants: every tenant unsharded; with shards, those of its shard and those whose shard is not known. */
-  const ownTenants = async (tenants: Tenant[]): Promise<Tenant[] | undefined> => {
-    if (ctx.sharded === undefined) return tenants;
+  /** Tenant id -> shard with the records as they are now; undefined unsharded (or when they cannot be read). */
+  const shardsNow = async (tenants: Tenant[]): Promise<Map<string, TenantShard> | undefined> => {
+    if (ctx.sharded === undefined) return undefined;
     try {
-      const shardOf = tenantShards(ctx.sharded, tenants, await listProvisioning(config.pocketbase));
-      return tenants.filter((t) => {
-        const found = shardOf.get(t.id)?.shard;
-        return found === undefined || found === shard;
-      });
+      return tenantShards(ctx.sharded, tenants, await listProvisioning(config.pocketbase));
     } catch (error) {
       say(`reading the write-back records failed (${error instanceof Error ? error.message : String(error)}); running in full`);
       return undefined;
@@ -237,7 +235,8 @@ export function createLane(ctx: LaneContext, options: LaneOptions): Lane {
     };
   };
 
-  async function reconcile(request: RunRequest, controller: AbortController, pass: Pass): Promise<void> {
+  async function reconcile(asked: RunRequest, controller: AbortController, pass: Pass): Promise<void> {
+    let request = asked;
     const started = new Date();
     const notes: string[] = [];
     const end = metrics.duration.startTimer();
@@ -247,7 +246,18 @@ export function createLane(ctx: LaneContext, options: LaneOptions): Lane {
     try {
       all = await loadTenants({ ...config.pocketbase, view: config.tenantView });
       noteChanges(request.changes, all);
-      tenants = await ownTenants(all);
+      const shardOf = await shardsNow(all);
+      if (ctx.sharded === undefined) tenants = all;
+      else if (shardOf !== undefined) {
+        // This lane's tenants: those of its shard, and those whose shard cannot be told (they make the run full).
+        tenants = all.filter((t) => [undefined, shard].includes(shardOf.get(t.id)?.shard));
+        const split = splitForeign(request, shard!, all, shardOf);
+        if (split.foreign) {
+          say(`${[...split.foreign.changes.map((c) => `${c.collection}/${c.id}`), ...split.foreign.tenants].join(", ")} now belong(s) to another shard; routing there`);
+          ctx.reroute(split.foreign);
+          request = split.own;
+        }
+      }
     } catch (error) {
       say(`reading tenants failed (${error instanceof Error ? error.message : String(error)}); running in full, where the program reports it`);
     }

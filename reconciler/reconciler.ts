@@ -122,7 +122,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
 
   const lanes: Lane[] = [];
   const metrics = createMetrics(() => (sharded ? new Map(lanes.map((lane) => [lane.shard!, lane.queue.depth])) : (lanes[0]?.queue.depth ?? 0)));
-  const context = { config, project, fleet, metrics, gate: new RunGate(plan.parallel), sharded, changedAt: new Map<string, number>(), finished: [] as RunSummary[], stopping: () => stopping, log: say };
+  const context = { config, project, fleet, metrics, gate: new RunGate(plan.parallel), sharded, changedAt: new Map<string, number>(), finished: [] as RunSummary[], stopping: () => stopping, log: say, reroute: (request: RunRequest) => submit(request, false) };
   if (sharded === undefined) {
     lanes.push(createLane(context, { stack, stackName: options.stackName }));
   } else {

@@ -103,3 +103,22 @@ export function routeRequest(request: RunRequest, shardNames: readonly string[],
   }
   return routed;
 }
+
+/**
+ * The part of a shard's request that, by the records as they are when its run starts, concerns another shard: a new
+ * tenant routed here by a placement that another shard's run has since changed (it placed its own new tenant first)
+ * goes there instead of waiting for the next full run.
+ */
+export function splitForeign(request: RunRequest, shard: string, tenants: Tenant[], shardOf: Map<string, TenantShard>): { own: RunRequest; foreign?: RunRequest } {
+  const elsewhere = (id: string | undefined) => {
+    const found = id === undefined ? undefined : shardOf.get(id)?.shard;
+    return found !== undefined && found !== shard;
+  };
+  const changes = request.changes.filter((c) => c.collection === "tenants" && elsewhere(c.id));
+  const named = request.tenants.filter((name) => elsewhere(tenants.find((t) => t.slug === name || t.id === name)?.id));
+  if (request.full || changes.length + named.length === 0) return { own: request };
+  return {
+    own: { ...request, changes: request.changes.filter((c) => !changes.includes(c)), tenants: request.tenants.filter((t) => !named.includes(t)) },
+    foreign: { triggers: request.triggers, full: false, changes, tenants: named, ...(request.allow ? { allow: request.allow } : {}) },
+  };
+}

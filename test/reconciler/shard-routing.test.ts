@@ -5,7 +5,7 @@ import type { ServerSpec } from "../../lib/servers";
 import type { Provisioning } from "../../lib/tenants/provisioning";
 import type { Tenant } from "../../lib/tenants/tenant";
 import type { RunRequest } from "../../reconciler/queue";
-import { routeRequest, tenantShards, type ShardedFleet } from "../../reconciler/shard-routing";
+import { routeRequest, splitForeign, tenantShards, type ShardedFleet } from "../../reconciler/shard-routing";
 
 function tenant(slug: string, fields: Partial<Tenant> = {}): Tenant {
   return {
@@ -91,5 +91,19 @@ describe("routing a change to its shard", () => {
     const full: RunRequest = { triggers: ["timer"], full: true, changes: [], tenants: [] };
     expect([...routeRequest(full, SHARDS, [], new Map())]).toEqual(SHARDS.map((s) => [s, { ...full, placing: true }]));
     expect([...routeRequest(change("tenants", "idacme"), SHARDS, undefined, undefined).keys()]).toEqual(SHARDS);
+  });
+
+  it("hands a new tenant back when, by the records at its run's start, another shard's placement now takes it", () => {
+    // Routed to eu2 while srv-b had the most room; since then srv-b filled up (a record now reserves 15,000 MiB there).
+    const big = { ...record("bolt", "srv-b"), reservation: { cpus: 1, memoryMb: 15_000 } };
+    const delta = tenant("delta");
+    const shardOf = tenantShards(fleet(servers), [...tenants, delta], new Map([records[0], big, records[2]].map((r) => [r.tenantId, r])));
+    const request: RunRequest = { triggers: ["realtime"], full: false, changes: [change("tenants", "iddelta").changes[0], change("tenants", "idbolt").changes[0]], tenants: [], placing: true };
+    const split = splitForeign(request, "eu2", [...tenants, delta], shardOf);
+    expect(split.foreign).toMatchObject({ full: false, changes: [{ id: "iddelta" }], tenants: [] });
+    expect(split.own.changes.map((c) => c.id)).toEqual(["idbolt"]);
+    expect(splitForeign(request, "eu1", [...tenants, delta], shardOf).foreign?.changes.map((c) => c.id)).toEqual(["idbolt"]);
+    const full: RunRequest = { triggers: ["timer"], full: true, changes: [], tenants: [] };
+    expect(splitForeign(full, "eu2", tenants, shardOf)).toEqual({ own: full });
   });
 });
