@@ -47,17 +47,18 @@ export function releaseOf(plans: TenantPlan[], records: Map<string, Provisioning
 
 /**
  * The plan rendered again with the platform values `values` in place of the current ones: the stack byte for byte as
- * it was applied with them (the host `<slug>.<baseDomain>` included). A TemplateError leaves the plan as it is.
+ * it was applied with them (the host `<slug>.<baseDomain>` included). A TemplateError leaves the plan as it is and
+ * comes back as `problem`.
  */
-export function renderedWith(plan: TenantPlan, values: RenderValues, platform: PlatformValues): TenantPlan {
+export function renderedWith(plan: TenantPlan, values: RenderValues, platform: PlatformValues): { plan: TenantPlan; problem?: string } {
   const { tenant, rendered } = plan;
   const hosts = plan.hosts.map((host) => (host === `${tenant.slug}.${platform.baseDomain}` ? `${tenant.slug}.${values.baseDomain}` : host));
   try {
     const version = getTemplate(tenant.template, versionOf(rendered.templateRef), tenant.slug);
-    return { ...plan, hosts, rendered: renderTenant(tenant, version, { ...platform, ...values }, hosts) };
+    return { plan: { ...plan, hosts, rendered: renderTenant(tenant, version, { ...platform, ...values }, hosts) } };
   } catch (e) {
     if (!(e instanceof TemplateError)) throw e;
-    return plan;
+    return { plan, problem: e.message };
   }
 }
 
@@ -118,7 +119,9 @@ export function planWithRollout({ tenants, records, platform, routed, appliedSec
   const own = new Map(tenants.map((t) => [t.id, t]));
   const plans = second.plans.map((planned) => {
     const values = keeps.get(planned.tenant.id)?.values;
-    const p = values ? renderedWith(planned, values, platform) : planned;
+    const again = values ? renderedWith(planned, values, platform) : { plan: planned };
+    if (again.problem) decision.events.push(`${planned.tenant.slug} does not render with the platform values it ran with (${again.problem}): it takes the current ones now`);
+    const p = again.plan;
     const move = decision.moves.get(p.tenant.id);
     const statusReason = move?.kind === "revert" ? [move.reason, p.statusReason].filter(Boolean).join("; ") : p.statusReason;
     const applied = p === planned ? current : values!;

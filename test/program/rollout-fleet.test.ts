@@ -5,7 +5,7 @@ import type { Tenant } from "../../lib/tenants/tenant";
 import { atVersion, ownDigestOf, renderedDigestOf, renderValuesDigest, renderValuesOf } from "../../program/applied-run";
 import { appliedSpecOf } from "../../program/held-plan";
 import { planTenants, type PlatformValues } from "../../program/plan";
-import { planWithRollout, settleFleet } from "../../program/rollout-fleet";
+import { planWithRollout, renderedWith, settleFleet } from "../../program/rollout-fleet";
 import { PLATFORM, tenant } from "./fixtures";
 
 /** The record a run that applied `version` to the tenant (unpinned) with `platform` wrote, observed running:healthy. */
@@ -167,5 +167,13 @@ describe("planWithRollout, a platform value changed (aiRouterUrl)", () => {
     const { decision } = planWithRollout({ ...input, records: onLatest, tenants: rotated });
     expect(decision.state).toBeUndefined();
     expect([...decision.moves.values()].every((m) => m.kind === "target")).toBe(true);
+  });
+
+  it("a stack that no longer renders with the values it ran with keeps its current plan, and says why", () => {
+    const p = planTenants([fleet[1]], MOVED).plans[0];
+    const gone = { ...p, rendered: { ...p.rendered, templateRef: "openclaw@9.9.9" } };
+    const again = renderedWith(gone, renderValuesOf(PLATFORM), MOVED);
+    expect(again.plan).toBe(gone);
+    expect(again.problem).toContain("9.9.9");
   });
 });
