@@ -6,6 +6,7 @@ import { NUMBER_SETTINGS, readReconcilerConfig, ReconcilerConfigError, RUN_RATE_
 import { RunGate, type Pass } from "../../reconciler/gate";
 import { shardProblems } from "../../reconciler/health";
 import { mayPlace } from "../../reconciler/lane";
+import { mergeRequests, type RunRequest } from "../../reconciler/queue";
 import { createMetrics } from "../../reconciler/metrics";
 import type { Tenant } from "../../lib/tenants/tenant";
 
@@ -92,6 +93,16 @@ describe("a run that may place a new tenant", () => {
     expect(mayPlace({ kind: "targeted", tenants: ["delta"], exclude: ["urn:acme"] }, deployed, [tenant("acme"), tenant("delta")])).toBe(true);
     expect(mayPlace({ kind: "targeted", tenants: ["acme"], exclude: [] }, deployed, [tenant("acme"), tenant("delta")])).toBe(false);
     expect(mayPlace({ kind: "none", reason: "nothing" }, deployed, [])).toBe(false);
+  });
+});
+
+describe("a request waiting in a shard's queue", () => {
+  it("stays placing once any request merged into it may place a new tenant", () => {
+    const recorded: RunRequest = { triggers: ["realtime"], full: false, changes: [], tenants: ["acme"] };
+    const fresh: RunRequest = { ...recorded, tenants: ["delta"], placing: true };
+    expect(mergeRequests(mergeRequests(undefined, recorded), recorded).placing).toBeUndefined();
+    expect(mergeRequests(mergeRequests(undefined, fresh), recorded)).toMatchObject({ tenants: ["delta", "acme"], placing: true });
+    expect(mergeRequests(recorded, fresh).placing).toBe(true);
   });
 });
 
