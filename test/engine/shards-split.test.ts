@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENGINE_TIMEOUT } from "../support/engine";
-import { startPlatform, updateTenant, type Platform } from "../support/platform";
+import { AI_ROUTER_KEY, startPlatform, updateTenant, type Platform } from "../support/platform";
 import { repoRoot } from "../support/pulumi";
 import { tenantComponents, urnName, type Deployment } from "../../scripts/shards/split-plan";
 
@@ -88,6 +88,13 @@ describe("npm run shards -- split", () => {
     expect(await tenantsIn(small)).toEqual([ids.get("bolt")]);
     const fleet = (await platform.program.stack.exportStack()).deployment as Deployment;
     expect(fleet.resources?.map((r) => r.type).sort()).toEqual(["pulumi:providers:pulumi-nodejs", "pulumi:pulumi:Stack"]);
+    // Secrets stay encrypted in every state the split wrote (the providers' state holds the program's config).
+    // (The CLI's export, not the Automation API's, which shows secrets.)
+    for (const stack of ["test.big", "test.small", "test"]) {
+      const text = execFileSync("pulumi", ["stack", "export", "--stack", stack, "--non-interactive"], { cwd: platform.program.workDir, env: { ...process.env, ...workspace().envVars }, encoding: "utf8" });
+      const leaked = [platform.coolify.token, platform.pocketbase.password, AI_ROUTER_KEY, '"plaintext"'].filter((secret) => text.includes(secret));
+      expect({ stack, leaked: leaked.length }).toEqual({ stack, leaked: 0 });
+    }
     // The guard of each shard knows its tenants only.
     const guardOf = async (stack: Stack) => ((await stack.exportStack()).deployment as Deployment).resources!.find((r) => r.type.endsWith("TeardownGuard"))!;
     expect(Object.keys((await guardOf(small)).outputs!.deployed as object)).toEqual([ids.get("bolt")]);
