@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parseCommandLine, UsageError } from "../../lib/cli/args";
 import { COMMAND, shardsRequest } from "../../scripts/shards/command-line";
 import { cutGuard, planSplit, renameToStack, strippedFleet, tenantComponents, withShardResources, type Deployment, type SplitPlan, type StateResource } from "../../scripts/shards/split-plan";
-import { statusesByShard } from "../../scripts/shards/stacks";
+import { formatListing, statusesByShard } from "../../scripts/shards/stacks";
 import type { Provisioning } from "../../lib/tenants/provisioning";
 
 const ROOT = resolve(__dirname, "../..");
@@ -185,5 +185,22 @@ describe("shards list", () => {
     const record = (tenantId: string, serverUuid: string | undefined, status: string) => ({ tenantId, serverUuid, status }) as Provisioning;
     const records = new Map([record("t1", "srv-a", "running:healthy"), record("t2", "srv-b", "held"), record("t3", "srv-c", "running:healthy"), record("t4", undefined, "refused")].map((r) => [r.tenantId, r]));
     expect(statusesByShard({ shards: SHARDS }, records)).toEqual(new Map([["eu1", { "running:healthy": 1 }], ["eu2", { held: 1, "running:healthy": 1 }]]));
+  });
+
+  it("prints the fleet stack's own tenants, then per shard its stack, whether it exists, its tenants, records and servers", () => {
+    const text = formatListing({
+      stack: "prod", configFile: "Pulumi.prod.yaml", fleetTenants: 3,
+      shards: [
+        { shard: "eu1", servers: ["srv-a"], stack: "prod.eu1", exists: true, tenants: 0, statuses: { "running:healthy": 2, held: 1 } },
+        { shard: "eu2", servers: ["srv-b", "srv-c"], stack: "prod.eu2", exists: false, tenants: 0, statuses: {} },
+      ],
+    });
+    expect(text).toBe([
+      "fleet stack prod (config file Pulumi.prod.yaml): 3 tenant(s) in its own state (npm run shards -- split moves them)",
+      "shard eu1: stack prod.eu1 exists, 0 tenant(s) in its state; records: held 1, running:healthy 2",
+      "  servers: srv-a",
+      "shard eu2: stack prod.eu2 missing (npm run shards -- init), 0 tenant(s) in its state; records: none",
+      "  servers: srv-b, srv-c",
+    ].join("\n"));
   });
 });
