@@ -11,7 +11,8 @@ import { routedHosts } from "./program/domain-policy";
 import { appliedSecrets } from "./program/held-plan";
 import { placeFleet, type PlacedFleet, type TenantPlacement } from "./program/capacity";
 import { reasonOf, type InvalidTenant, type TenantPlan } from "./program/plan";
-import { planFleet } from "./program/rollout-run";
+import { planFleet, recordWaveOutcome, type RolloutRun } from "./program/rollout-run";
+import { checkServers, serverCheckConnection } from "./program/server-check";
 import { holdOrRefuse, runFailures, TenantRunError, type Held } from "./program/report";
 import { RefusedTenant } from "./program/refused-tenant";
 import { assertMoveWithinShard, fleetOwner, readStackConfig, shardFleet, shardRole } from "./program/shard";
@@ -32,6 +33,10 @@ async function declare() {
   checkPassphrase(role.fleetStack, process.env, stackSettings(role.fleetStack));
   // The fleet stack's full name, the same in every shard: what ownership markers and the rollout record name.
   const owner = fleetOwner(pulumi.getOrganization(), pulumi.getProject(), role);
+  // Every configured server against Coolify, two requests whatever the fleet's size: an unknown server stops the run;
+  // one Coolify cannot use takes no new tenant this run, its own stay (program/server-check.ts).
+  const servers = await checkServers(config.servers, await serverCheckConnection(config));
+  for (const warning of servers.warnings) pulumi.log.warn(warning);
   // Fails closed: an unreachable or inconsistent PocketBase stops the run before anything is declared,
   // so nothing is torn down for lack of a tenant list.
   const source = { url: config.pocketbaseUrl, email: config.pocketbaseEmail, password: await valueOf(config.pocketbasePassword), view: config.tenantView };
@@ -43,14 +48,14 @@ async function declare() {
   assertMoveWithinShard(config, tenants, records);
   // Hosts still routed to a tenant (its record's URLs) stay that tenant's until a run has moved them.
   // With config rollout, a release reaches the unpinned tenants in waves (program/rollout.ts); without it, all at once.
-  const { plans, invalid } = await planFleet({ source, stack: owner, tenants: lifecycle.deploy.map((d) => d.tenant), records, config, routed: routedHosts(records), appliedSecrets: appliedSecrets(records) });
+  const { plans, invalid, rollout } = await planFleet({ source, stack: owner, tenants: lifecycle.deploy.map((d) => d.tenant), records, config, routed: routedHosts(records), appliedSecrets: appliedSecrets(records) });
   const fleet = holdOrRefuse(invalid, records, config);
   // Each tenant's server: a deployed one stays on its own; a new one that fits nowhere is refused (program/capacity.ts).
-  const placed = placeFleet(plans, fleet.held, fleet.refused, records, config);
+  const placed = placeFleet(plans, fleet.held, fleet.refused, records, config, servers.unusable);
   // A shard declares only the tenants on its servers; the home shard also what is on none (program/shard.ts).
   const own = shardFleet(placed, role, config, records);
   // Declared in a fresh task to keep the SDK's frames out of every resource's recorded call stack (program/fresh-task.ts).
-  return inFreshTask(declareStacks, { config, owner, shard: role.shard, tenants, lifecycle, ...own, recorded: new Set(records.keys()) });
+  return inFreshTask(declareStacks, { config, owner, shard: role.shard, tenants, lifecycle, ...own, recorded: new Set(records.keys()), rollout });
 }
 
 interface Loaded {
@@ -69,6 +74,8 @@ interface Loaded {
   placements: Map<string, TenantPlacement>;
   /** Ids of the tenants with a write-back record (deployed by an earlier run). */
   recorded: Set<string>;
+  /** The rollout whose wave this up moves; its outcome is recorded once the tenant steps are over. */
+  rollout?: RolloutRun;
 }
 
 /** The tenants this run moves to another server; undefined when none, so the guard's inputs stay as they were. */
@@ -78,7 +85,7 @@ function movingIds(placements: Map<string, TenantPlacement>): string[] | undefin
 }
 
 /** Everything the program declares, once the tenants are loaded and planned. */
-function declareStacks({ config, owner, shard, tenants, lifecycle, plans, held, refused, capacityRefused, placements, recorded }: Loaded) {
+function declareStacks({ config, owner, shard, tenants, lifecycle, plans, held, refused, capacityRefused, placements, recorded, rollout }: Loaded) {
   const declared: Array<{ tenant: Tenant; spec: TenantSpec }> = [
     ...plans.map((plan) => ({ tenant: plan.tenant, spec: { plan } })),
     ...held.map(({ invalid, hold }) => ({ tenant: invalid.tenant, spec: { hold } })),
@@ -113,8 +120,10 @@ function declareStacks({ config, owner, shard, tenants, lifecycle, plans, held, 
   // Fails an up at its end, once every tenant step has run, if any tenant did not converge (see program/report.ts).
   // Once the refusal records are written too.
   const written = pulumi.all(refusals.map((r) => r.done));
-  const stackOutcomes = pulumi.all(stacks.map((stack, i) => pulumi.all([stack.done, stack.problem]).apply(([, problem]) => ({ slug: declared[i].tenant.slug, problem }))));
-  const outcome = pulumi.all([stackOutcomes, written])
+  const stackOutcomes = pulumi.all(stacks.map((stack, i) => pulumi.all([stack.done, stack.problem, stack.status]).apply(([, problem, status]) => ({ id: declared[i].tenant.id, slug: declared[i].tenant.slug, problem, status }))));
+  // The moved wave's outcome, from the status each tenant's stack reported (program/rollout-run.ts); never throws.
+  const waveRecorded = stackOutcomes.apply((outcomes) => recordWaveOutcome(rollout, new Map(outcomes.map((o) => [o.id, o.status ?? ""]))));
+  const outcome = pulumi.all([stackOutcomes, written, waveRecorded])
     .apply(([outcomes]) => {
       const failures = runFailures(outcomes, refused);
       if (failures.length === 0 || pulumi.runtime.isDryRun()) return failures.length === 0 ? "converged" : `${failures.length} tenant(s) did not converge`;

@@ -50,4 +50,11 @@ describe("readConfig: shards", () => {
     expect(problems).toContain("server srv-b is in coolifyServers but in no shard: add it to one (pulumi config set --path 'shards.<name>[<n>]' srv-b)");
     expect(problemsOf({ ...BASE, coolifyServers: "[", shards: `{"a":["srv-a"]}` })).toEqual([expect.stringMatching(/^coolifyServers is not JSON/)]);
   });
+
+  it("refuses rollout together with shards, naming both ways out, and takes each alone", () => {
+    const shards = `{"a":["srv-a"],"b":["srv-b"]}`;
+    expect(problemsOf({ ...BASE, shards, rollout: "{}" })).toEqual([expect.stringMatching(/^rollout and shards are set together, which is not supported yet .*pulumi config rm rollout.*pulumi config rm shards$/)]);
+    expect(readConfig(configOf({ ...BASE, rollout: "{}" }), {}).rollout).toBeDefined();
+    expect(readConfig(configOf({ ...BASE, shards }), {}).shards).toBeDefined();
+  });
 });
