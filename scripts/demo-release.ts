@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from "node:path";
 import { dump, load } from "js-yaml";
 import { commandLine, UsageError } from "../lib/cli/args";
+import { listRollouts } from "../lib/tenants/rollouts";
 import { compareSemver, getTemplate, latestVersion, listTemplates, listVersions } from "../templates";
 
 export type ReleaseKind = "good" | "broken";
@@ -71,14 +72,18 @@ async function main(): Promise<void> {
   const demoDir = resolve(__dirname, "..", ".local", "demo");
   const endpointsFile = join(demoDir, "endpoints.json");
   if (!existsSync(endpointsFile)) throw new Error(`demo:release: ${endpointsFile} is missing.\nFix: start the demo first (npm start) and wait until it prints the reconciler's address.`);
-  const endpoints = JSON.parse(readFileSync(endpointsFile, "utf8")) as { reconcilerUrl: string; reconcilerToken: string };
+  const endpoints = JSON.parse(readFileSync(endpointsFile, "utf8")) as { reconcilerUrl: string; reconcilerToken: string; pocketbaseUrl: string; superuserEmail: string; superuserPassword: string };
   const folder = join(demoDir, "releases");
+  const status = `PULUMI_BACKEND_URL=file://${join(demoDir, "state")} PULUMI_CONFIG_PASSPHRASE=demo npm run rollout -- status --stack dev`;
   for (const id of templates) console.log(`released ${writeLocalRelease(folder, id, nextVersion(knownVersions(folder, id)), kind)} (${kind}) in ${join(folder, id)}`);
+  // A halted or paused rollout holds every newer release until the operator acts (program/rollout.ts).
+  const held = (await listRollouts({ url: endpoints.pocketbaseUrl, email: endpoints.superuserEmail, password: endpoints.superuserPassword })).find((r) => r.state.status === "halted" || r.state.status === "paused");
+  if (held) console.log(`note: the rollout ${held.state.release} is ${held.state.status}; this release waits until it is aborted: ${status.replace(" status ", " abort ")}`);
   if (!reconcile) return;
   const res = await fetch(`${endpoints.reconcilerUrl}/reconcile`, { method: "POST", headers: { Authorization: `Bearer ${endpoints.reconcilerToken}` } });
   if (!res.ok) throw new Error(`demo:release: the reconciler answered POST /reconcile with ${res.status}: ${(await res.text()).trim()}`);
   console.log(`asked the reconciler for a run (${endpoints.reconcilerUrl}); watch the rollout with:`);
-  console.log(`  PULUMI_BACKEND_URL=file://${join(demoDir, "state")} PULUMI_CONFIG_PASSPHRASE=demo npm run rollout -- status --stack dev`);
+  console.log(`  ${status}`);
 }
 
 if (require.main === module) {

@@ -12,7 +12,9 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startCoolifyEmulator, type CoolifyEmulator, type DockerModeInfo } from "../emulator/server";
 import { commandLine } from "../lib/cli/args";
+import { connect } from "../lib/tenants/connection";
 import { startPocketBase } from "../pocketbase/local-server";
+import { LOCAL_RELEASES_VARIABLE } from "../templates/local-releases";
 import { dockerEngineSkipReason, startDockerEngine, type DockerEngine } from "../test/support/docker-engine";
 
 const root = resolve(__dirname, "..");
@@ -23,7 +25,12 @@ const once = commandLine(COMMAND).values.once === true;
 async function main(): Promise<number> {
   rmSync(demoDir, { recursive: true, force: true });
   mkdirSync(join(demoDir, "state"), { recursive: true });
+  // Template versions released into the running demo by `npm run demo:release` (templates/local-releases.ts); the
+  // program of every run, the first up's and the reconciler's, reads them from here.
+  mkdirSync(join(demoDir, "releases"));
+  process.env[LOCAL_RELEASES_VARIABLE] = join(demoDir, "releases");
   const pocketbase = await startPocketBase({ seed: true });
+  await canaryRing(pocketbase, "bolt");
   const engine = await demoEngine();
   let coolify: CoolifyEmulator;
   try {
@@ -66,6 +73,10 @@ async function main(): Promise<number> {
     healthTimeoutSeconds: { value: coolify.docker ? "300" : "60" },
     // The demo starts afresh every time: a cancelled demo tenant goes at once.
     teardownGraceDays: { value: "0" },
+    // A release reaches the canary ring first (bolt: canaryRing below), the rest after a three-minute soak. A wave is
+    // judged by its tenants' records, which each run refreshes: the soak must outlast a run after the bot's first
+    // health probe (60 s after start), or a healthy bot still starting is judged a failure.
+    rollout: { value: JSON.stringify({ fraction: 0.5, soakMinutes: 3, maxFailures: 0 }) },
   });
   let healthy = false;
   try {
@@ -104,6 +115,8 @@ async function startLiveReconciler(
   const token = randomBytes(24).toString("hex");
   await stack.setConfig("reconcilerToken", { value: token, secret: true });
   await stack.setConfig("reconcileDebounceSeconds", { value: "2" });
+  // Every minute, so a soaking rollout's next wave follows soon after its soak (config rollout above).
+  await stack.setConfig("reconcileIntervalMinutes", { value: "1" });
   const child: ChildProcess = spawn("tsx", [join(root, "reconciler", "main.ts"), "--stack", "dev", "--port", "0"], {
     env: { ...process.env, PULUMI_BACKEND_URL: `file://${join(demoDir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "demo" },
     stdio: ["ignore", "pipe", "inherit"],
@@ -123,12 +136,24 @@ async function startLiveReconciler(
   writeFileSync(endpoints, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
   console.log(`\nReconciler     ${url}  (GET /healthz, GET /metrics, POST /reconcile; token and every URL in ${endpoints})`);
   console.log("Create or cancel a tenant in the PocketBase dashboard: the reconciler deploys or tears it down.");
+  console.log("Release a template version and watch its rollout (canary bolt first): npm run demo:release -- good|broken, then");
+  console.log(`  PULUMI_BACKEND_URL=file://${join(demoDir, "state")} PULUMI_CONFIG_PASSPHRASE=demo npm run rollout -- status --stack dev`);
   return {
     stop: async () => {
       if (child.exitCode === null) child.kill("SIGTERM");
       await exited;
     },
   };
+}
+
+/**
+ * Puts a demo tenant in the canary ring, so a release (`npm run demo:release`) moves it first. Here, not in the seed:
+ * the tests that seed the demo tenants plan their own rings.
+ */
+async function canaryRing(pocketbase: { url: string; email: string; password: string }, slug: string): Promise<void> {
+  const pb = await connect(pocketbase);
+  const tenant = await pb.collection("tenants").getFirstListItem(pb.filter("slug = {:slug}", { slug }));
+  await pb.collection("tenants").update(tenant.id, { rollout_ring: "canary" });
 }
 
 /**
