@@ -57,6 +57,8 @@ describe("a change of aiRouterUrl rolled out in waves", () => {
     expect(onNewUrl()).toEqual(["echo"]);
     for (const slug of ["acme", "bolt", "chirp"]) expect({ compose: service(slug).dockerComposeRaw, envs: JSON.stringify(service(slug).envs) }).toEqual(before[slug]);
     expect(await rollout()).toMatchObject({ status: "soaking", wave: 0, release: expect.stringMatching(/,platform@sha256:[0-9a-f]{12}$/) });
+    // Recorded again once the up's tenant steps were over: the soak counts from the wave's outcome.
+    expect((await rollout()).state).toMatchObject({ settled: true });
     expect((await record("echo")).applied_spec).toMatchObject({ platform: { aiRouterUrl: NEW_URL } });
     expect((await record("acme")).applied_spec).toMatchObject({ platform: { aiRouterUrl: OLD_URL } });
   }, ENGINE_TIMEOUT);
@@ -95,6 +97,8 @@ describe("a change of aiRouterUrl whose canary does not become healthy", () => {
     await platform.program.stack.up().catch(() => undefined);
     expect(onNewUrl()).toEqual(["echo"]);
     expect((await record("echo")).status).not.toBe("running:healthy");
+    // The halt is recorded at the end of the up that moved the wave, before the next run sends the canary back.
+    expect(await rollout()).toMatchObject({ status: "halted", halt_reason: expect.stringContaining("not healthy (maxFailures 0): echo") });
 
     platform.coolify.faults.clearContainer("bot", service("echo").uuid);
     await platform.program.stack.up();
