@@ -100,7 +100,7 @@ describe.skipIf(skip)(`a rollout on a real engine: a broken release halts after 
     expect(await starts(["chirp", "dove", "fern", "bolt"])).toEqual(others);
   }, UP_TIMEOUT);
 
-  it("halts the next run, returns the canary to 1.1.0 healthy, and restarts no other container", async () => {
+  it("the next run returns the canary to 1.1.0 healthy, the rollout stays halted, and no other container restarts", async () => {
     const others = await starts(["chirp", "dove", "fern", "bolt"]);
     const broken = await container("echo");
     await up();
