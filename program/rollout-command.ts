@@ -13,18 +13,38 @@ export class RolloutCommandError extends Error {
   }
 }
 
+/** The parts of a rollout's key: each `<template>@<version>` it moves, and the platform values' digest. */
+export function releaseParts(release: string): string[] {
+  return release.split(",").filter(Boolean);
+}
+
 /**
- * The state after the operator's action. `release`, when given, must be the rollout's own (`<template>@<version>`, as
- * `status` shows it), so a command typed for one rollout never steers the next.
+ * The state after the operator's action at `now` (milliseconds since the epoch; a resume soaks from then). `release`,
+ * when given, must name the rollout: its whole key, or one `<template>@<version>` of it (as `status` shows it), so a
+ * command typed for one rollout never steers the next.
  */
-export function steerRollout(action: Exclude<RolloutAction, "status">, state: RolloutState | undefined, release?: string): RolloutState {
+export function steerRollout(action: Exclude<RolloutAction, "status">, state: RolloutState | undefined, release?: string, now: number = Date.now()): RolloutState {
   if (!state) throw new RolloutCommandError(`rollout ${action}: this stack has no rollout (none was recorded in agent_rollouts); nothing to ${action}`);
-  if (release !== undefined && release !== state.release) {
-    throw new RolloutCommandError(`rollout ${action}: the stack's rollout is ${state.release}, not ${release}; run \`npm run rollout -- status\` and name that one, or none`);
+  if (release !== undefined && release !== state.release && !releaseParts(state.release).includes(release)) {
+    const parts = releaseParts(state.release).filter((part) => !part.startsWith("platform@"));
+    throw new RolloutCommandError(
+      `rollout ${action}: ${release} is not part of the stack's rollout ${state.release} (${state.status}); name ${parts.length > 0 ? `one of ${parts.join(", ")}` : "its key"}, or none`,
+    );
   }
-  const next = action === "pause" ? pauseRollout(state) : action === "resume" ? resumeRollout(state) : abortRollout(state);
+  const next = action === "pause" ? pauseRollout(state) : action === "resume" ? resumeRollout(state, now) : abortRollout(state);
   if (next === state) throw new RolloutCommandError(`rollout ${action}: the rollout ${state.release} is ${state.status}, which ${action} does not change`);
   return next;
+}
+
+/**
+ * The rollout as `status --json` prints it: the state, with a halt reason that is history (the rollout was halted,
+ * then aborted) as `wasHaltedReason`, so `haltReason` is there only while the rollout is halted.
+ */
+export function rolloutJson(state: RolloutState | undefined): Record<string, unknown> | null {
+  if (!state) return null;
+  if (state.status === "halted" || state.haltReason === undefined) return { ...state };
+  const { haltReason, ...rest } = state;
+  return { ...rest, wasHaltedReason: haltReason };
 }
 
 /** The rollout in a few lines: release, status, wave, halt reason, and each wave's tenants with their outcome. */
@@ -33,7 +53,7 @@ export function formatRollout(state: RolloutState | undefined, slugs: Map<string
   const lines = [
     `rollout ${state.release}: ${state.status}, wave ${Math.min(state.wave + 1, state.waves.length)} of ${state.waves.length}${updated ? ` (updated ${updated})` : ""}`,
     ...(state.soakStartedAt && state.status === "soaking" ? [`  soaking since ${state.soakStartedAt}`] : []),
-    ...(state.haltReason ? [`  halted: ${state.haltReason}`] : []),
+    ...(state.haltReason ? [`  ${state.status === "halted" ? "halted" : "was halted"}: ${state.haltReason}`] : []),
   ];
   state.waves.forEach((wave, i) => {
     const tenants = wave.map((id) => `${slugs.get(id) ?? id}${state.outcomes[id] ? ` (${state.outcomes[id].result}${state.outcomes[id].result === "reverted" ? ` to ${state.outcomes[id].from.version}` : ""})` : ""}`);

@@ -25,6 +25,8 @@ export interface RolloutFleetInput {
   policy: RolloutPolicy;
   state?: RolloutState;
   now: number;
+  /** Config healthTimeoutSeconds: how long past its soak a wave waits for a member still pending (program/rollout.ts). */
+  healthTimeoutSeconds?: number;
 }
 
 export interface RolloutFleet {
@@ -78,7 +80,7 @@ export function settleFleet(state: RolloutState, tenants: Tenant[], statuses: Ma
 }
 
 /** Plans the fleet with the rollout's decision applied. */
-export function planWithRollout({ tenants, records, platform, routed, appliedSecrets, policy, state, now }: RolloutFleetInput): RolloutFleet {
+export function planWithRollout({ tenants, records, platform, routed, appliedSecrets, policy, state, now, healthTimeoutSeconds }: RolloutFleetInput): RolloutFleet {
   const plan = (list: Tenant[]) => planTenants(list, platform, routed, appliedSecrets);
   const current = renderValuesOf(platform);
   const first = plan(tenants);
@@ -99,7 +101,7 @@ export function planWithRollout({ tenants, records, platform, routed, appliedSec
     };
   });
   const release = releaseOf(first.plans, records, current);
-  const decision = decideRollout({ policy, release, tenants: candidates, ...(state ? { state } : {}), now });
+  const decision = decideRollout({ policy, release, tenants: candidates, ...(state ? { state } : {}), now, ...(healthTimeoutSeconds !== undefined ? { healthTimeoutSeconds } : {}) });
 
   const targets = new Map(candidates.map((c) => [c.id, c.target.version]));
   /** The version and platform values a waiting or reverted tenant keeps; a pinned tenant always runs its pin. */

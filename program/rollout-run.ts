@@ -40,7 +40,7 @@ export interface RolloutRun {
 export async function planFleet({ source, stack, tenants, records, config, routed, appliedSecrets }: FleetPlanInput): Promise<FleetPlan & { rollout?: RolloutRun }> {
   if (!config.rollout) return planTenants(tenants, config, routed, appliedSecrets);
   const stored = await getRollout<RolloutState>(source, stack);
-  const { fleet, decision } = planWithRollout({ tenants, records, platform: config, routed, appliedSecrets, policy: config.rollout, ...(stored ? { state: stored.state } : {}), now: Date.now() });
+  const { fleet, decision } = planWithRollout({ tenants, records, platform: config, routed, appliedSecrets, policy: config.rollout, ...(stored ? { state: stored.state } : {}), now: Date.now(), ...(config.healthTimeoutSeconds !== undefined ? { healthTimeoutSeconds: config.healthTimeoutSeconds } : {}) });
   for (const event of decision.events) pulumi.log.info(`rollout: ${event}`);
   if (!decision.state || pulumi.runtime.isDryRun()) return fleet;
   if (JSON.stringify(decision.state) !== JSON.stringify(stored?.state)) await putRollout(source, stack, decision.state);

@@ -81,7 +81,11 @@ export interface RolloutInput {
   state?: RolloutState;
   /** Milliseconds since the epoch. */
   now: number;
+  /** The up's health wait (config healthTimeoutSeconds, default 300): bounds how long a wave waits for a pending member. */
+  healthTimeoutSeconds?: number;
 }
+
+const DEFAULT_HEALTH_TIMEOUT_SECONDS = 300;
 
 /** The same platform values, where both are recorded. */
 function samePlatform(a: AppliedRun, b: AppliedRun): boolean {
@@ -109,7 +113,7 @@ export function planWaves(tenants: RolloutTenant[], policy: RolloutPolicy): stri
 }
 
 /** Decides which tenants move this run, and the rollout's next state. */
-export function decideRollout({ policy, release, tenants, state, now }: RolloutInput): RolloutDecision {
+export function decideRollout({ policy, release, tenants, state, now, healthTimeoutSeconds = DEFAULT_HEALTH_TIMEOUT_SECONDS }: RolloutInput): RolloutDecision {
   const events: string[] = [];
   const moves = new Map<string, Move>();
   const byId = new Map(tenants.map((t) => [t.id, t]));
@@ -156,17 +160,26 @@ export function decideRollout({ policy, release, tenants, state, now }: RolloutI
       s.settled = true;
       events.push(`wave ${s.wave + 1}'s outcome was not recorded by the run that moved it: its soak starts now`);
     }
-    const soaked = now - Date.parse(s.soakStartedAt ?? new Date(now).toISOString()) >= policy.soakMinutes * 60_000;
-    const failed = members.filter((id) => byId.get(id)!.health === "failed");
-    const unhealthy = members.filter((id) => byId.get(id)!.health !== "healthy");
+    const soakedFor = now - Date.parse(s.soakStartedAt ?? new Date(now).toISOString());
+    const soaked = soakedFor >= policy.soakMinutes * 60_000;
+    // A member still pending (its record says "starting", say) when the soak ends is waited for, not counted as failed:
+    // a short soak must not halt a healthy release. The wait is bounded: when the up's health wait gives up it records
+    // the service's own status (record mode keeps "starting"), which stays pending for ever, so a member pending past
+    // the soak plus the health timeout never came up and counts as failed.
+    const overdue = soakedFor >= policy.soakMinutes * 60_000 + healthTimeoutSeconds * 1000;
+    const healthOfMember = (id: string): Health => (byId.get(id)!.health === "pending" && overdue ? "failed" : byId.get(id)!.health);
+    const failed = members.filter((id) => healthOfMember(id) === "failed");
+    const pending = members.filter((id) => healthOfMember(id) === "pending");
     if (!landed) {
       events.push(`wave ${s.wave + 1} has not landed on every tenant yet: moved again, soak restarts`);
-    } else if (failed.length > policy.maxFailures || (soaked && unhealthy.length > policy.maxFailures)) {
-      const back = soaked ? unhealthy : failed;
-      for (const id of back) s.outcomes[id].result = "reverted";
+    } else if (failed.length > policy.maxFailures) {
+      for (const id of failed) s.outcomes[id].result = "reverted";
       s.status = "halted";
-      s.haltReason = `${back.length} of ${members.length} tenant(s) of wave ${s.wave + 1} not healthy (maxFailures ${policy.maxFailures}): ${back.map((id) => byId.get(id)!.slug).join(", ")}`;
+      const late = failed.filter((id) => byId.get(id)!.health === "pending");
+      s.haltReason = `${failed.length} of ${members.length} tenant(s) of wave ${s.wave + 1} not healthy (maxFailures ${policy.maxFailures}): ${failed.map((id) => byId.get(id)!.slug).join(", ")}${late.length > 0 ? ` (${late.map((id) => byId.get(id)!.slug).join(", ")} still not healthy ${policy.soakMinutes} min soak + ${healthTimeoutSeconds} s health timeout after the wave landed)` : ""}`;
       events.push(`rollout ${s.release} halted: ${s.haltReason}`);
+    } else if (soaked && pending.length > 0) {
+      events.push(`wave ${s.wave + 1} soaked; waiting for ${pending.map((id) => byId.get(id)!.slug).join(", ")} to become healthy before the next wave`);
     } else if (soaked) {
       for (const id of members) s.outcomes[id].result = "healthy";
       s.wave += 1;
@@ -230,9 +243,17 @@ export function pauseRollout(state: RolloutState): RolloutState {
   return ["running", "soaking"].includes(state.status) ? { ...state, status: "paused" } : state;
 }
 
-/** The operator's `resume`: a paused or halted rollout goes on with its next wave in the next run. */
-export function resumeRollout(state: RolloutState): RolloutState {
-  if (state.status === "paused") return { ...state, status: "running" };
+/**
+ * The operator's `resume`: a halted rollout goes on with its next wave in the next run; a paused one whose current wave
+ * was moved soaks that wave again, from the resume (or from its recorded soak start, if later) before the next moves.
+ */
+export function resumeRollout(state: RolloutState, now: number): RolloutState {
+  if (state.status === "paused") {
+    const moved = Object.values(state.outcomes).some((o) => o.wave === state.wave);
+    if (!moved) return { ...state, status: "running" };
+    const recorded = state.soakStartedAt ? Date.parse(state.soakStartedAt) : now;
+    return { ...state, status: "soaking", soakStartedAt: new Date(Math.max(now, recorded)).toISOString() };
+  }
   if (state.status !== "halted") return state;
   const { haltReason: _reason, ...rest } = state;
   return { ...rest, status: "running", wave: state.wave + 1 };

@@ -1,13 +1,15 @@
 // npm run rollout -- status|pause|resume|abort [<template>@<version>] [--stack <name>] [--json]
 // The stack's progressive rollout (config rollout; program/rollout.ts), as agent_rollouts records it. `status` reads;
-// `pause` stops further waves, `resume` goes on (after a halt: with the next wave), `abort` ends it for its release.
+// `pause` stops further waves, `resume` goes on (after a halt: with the next wave; after a pause: the current wave
+// soaks again before the next moves), `abort` ends it for its release. A release named is the whole key or one
+// `<template>@<version>` of it.
 // Each takes effect in the next run (the reconciler's timer starts one).
 import { commandLine, UsageError } from "../lib/cli/args";
 import { fullStackName, readStackConfig } from "../lib/cli/stack-config";
 import { loadTenants } from "../lib/tenants/load";
 import { getRollout, putRollout } from "../lib/tenants/rollouts";
 import type { RolloutState } from "../program/rollout";
-import { formatRollout, ROLLOUT_ACTIONS, steerRollout, type RolloutAction } from "../program/rollout-command";
+import { formatRollout, ROLLOUT_ACTIONS, rolloutJson, steerRollout, type RolloutAction } from "../program/rollout-command";
 
 const COMMAND = {
   name: "rollout",
@@ -30,9 +32,9 @@ async function main(): Promise<void> {
   const source = { url: config.pocketbaseUrl, email: config.pocketbaseEmail, password: config.pocketbasePassword, ...(config.tenantView ? { view: config.tenantView } : {}) };
   const stack = fullStackName("rollout", values.stack, "select the stack whose rollout to show");
   const stored = await getRollout<RolloutState>(source, stack);
-  const state = action === "status" ? stored?.state : (await putRollout(source, stack, steerRollout(action, stored?.state, release))).state;
+  const state = action === "status" ? stored?.state : (await putRollout(source, stack, steerRollout(action, stored?.state, release, Date.now()))).state;
   if (values.json) {
-    console.log(JSON.stringify(state ?? null, null, 2));
+    console.log(JSON.stringify(rolloutJson(state), null, 2));
     return;
   }
   const slugs = new Map((await loadTenants(source)).map((t) => [t.id, t.slug]));

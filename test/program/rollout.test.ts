@@ -73,16 +73,41 @@ describe("decideRollout", () => {
     expect(sim.fleet.map((t) => [t.applied, t.health])).toEqual(sim.fleet.map(() => [OLD, "healthy"]));
   });
 
-  it("halts at the end of the soak when a wave tenant never became healthy, and tolerates maxFailures", () => {
+  it("keeps a wave soaking past its soak while a member is still pending, and moves the next once it is healthy", () => {
+    // The demo: a 1 min soak, a canary whose record still says "starting" when it ends.
+    const short = { ...DEFAULT_ROLLOUT, soakMinutes: 1 };
+    const sim: Sim = { fleet: fleetOf(4, ["t00"]), log: [] };
+    // Its record says "starting" after the up that moved it and after the next; the one after says healthy.
+    const slow = (minute: number) => (id: string, on: AppliedRun): Health => (id === "t00" && on.version === "1.2.0" && minute < 2 ? "pending" : "healthy");
+    run(sim, 0, slow(0), short);
+    const soaked = run(sim, 1, slow(1), short);
+    expect(soaked.events).toEqual(["wave 1 soaked; waiting for slug-t00 to become healthy before the next wave"]);
+    run(sim, 2, slow(2), short);
+    expect(sim.state).toMatchObject({ status: "soaking", wave: 0 });
+    expect(sim.log.flatMap((r) => [...r.moved, ...r.reverted])).toEqual(["t00"]);
+    run(sim, 3, slow(3), short);
+    expect(sim.log[3]).toEqual({ at: 3, moved: ["t01"], reverted: [] });
+    expect(sim.state).toMatchObject({ status: "soaking", wave: 1, outcomes: { t00: { result: "healthy" } } });
+  });
+
+  it("counts a member still pending after the soak plus the health timeout as failed, and tolerates maxFailures", () => {
     const pending = (id: string, on: AppliedRun): Health => (id === "t00" && on.version === "1.2.0" ? "pending" : "healthy");
     const strict: Sim = { fleet: fleetOf(4, ["t00", "t01"]), log: [] };
-    for (const minute of [0, 15, 30]) run(strict, minute, pending);
-    expect(strict.state).toMatchObject({ status: "halted" });
-    expect(strict.log[2].reverted).toEqual(["t00"]);
+    // Soak 30 min, health timeout 300 s: waited for at 30 and 34, failed at 35.
+    for (const minute of [0, 15, 30, 34]) run(strict, minute, pending);
+    expect(strict.state).toMatchObject({ status: "soaking", wave: 0 });
+    run(strict, 35, pending);
+    expect(strict.state).toMatchObject({ status: "halted", wave: 0, outcomes: { t00: { result: "reverted" }, t01: { result: "moved" } } });
+    expect(strict.state!.haltReason).toBe("1 of 2 tenant(s) of wave 1 not healthy (maxFailures 0): slug-t00 (slug-t00 still not healthy 30 min soak + 300 s health timeout after the wave landed)");
+    expect(strict.log[4].reverted).toEqual(["t00"]);
+    const quick: Sim = { fleet: fleetOf(4, ["t00", "t01"]), log: [] };
+    run(quick, 0, pending);
+    const late = decideRollout({ policy: DEFAULT_ROLLOUT, release: "openclaw@1.2.0", tenants: quick.fleet, state: quick.state, now: 31 * MIN, healthTimeoutSeconds: 60 });
+    expect(late.state).toMatchObject({ status: "halted" });
     const lenient: Sim = { fleet: fleetOf(4, ["t00", "t01"]), log: [] };
-    for (const minute of [0, 15, 30]) run(lenient, minute, pending, { ...DEFAULT_ROLLOUT, maxFailures: 1 });
+    for (const minute of [0, 15, 30, 35]) run(lenient, minute, pending, { ...DEFAULT_ROLLOUT, maxFailures: 1 });
     expect(lenient.state).toMatchObject({ status: "soaking", wave: 1 });
-    expect(lenient.log[2].moved).toEqual(["t02"]);
+    expect(lenient.log[3].moved).toEqual(["t02"]);
   });
 
   it("moves a wave again, and restarts its soak, when the up that moved it did not land", () => {
@@ -200,19 +225,30 @@ describe("decideRollout", () => {
     expect([...waiting.moves.values()].filter((m) => m.kind === "target").length).toBe(1);
   });
 
-  it("pause and abort hold every tenant not yet moved; resume goes on with the next wave", () => {
+  it("pause and abort hold every tenant not yet moved; resume soaks the current wave again, then goes on", () => {
     const sim: Sim = { fleet: fleetOf(9), log: [] };
     run(sim, 0);
     sim.state = pauseRollout(sim.state!);
     run(sim, 60);
     expect(sim.log[1].moved).toEqual([]);
-    sim.state = resumeRollout(sim.state!);
-    run(sim, 61);
-    expect(sim.log[2].moved).toEqual(["t01", "t02"]);
+    sim.state = resumeRollout(sim.state!, 61 * MIN);
+    expect(sim.state).toMatchObject({ status: "soaking", wave: 0, soakStartedAt: new Date(61 * MIN).toISOString() });
+    run(sim, 62);
+    run(sim, 90);
+    expect(sim.log.slice(2).map((r) => r.moved)).toEqual([[], []]);
+    run(sim, 91);
+    expect(sim.log[4].moved).toEqual(["t01", "t02"]);
     sim.state = abortRollout(sim.state!);
     run(sim, 200);
-    expect(sim.log[3].moved).toEqual([]);
+    expect(sim.log[5].moved).toEqual([]);
     expect(sim.state).toMatchObject({ status: "aborted" });
+  });
+
+  it("resume keeps a recorded soak start later than the resume; a pause before its wave moved resumes running", () => {
+    const soaking: RolloutState = { release: "r", status: "paused", wave: 1, waves: [["t00"], ["t01"]], soakStartedAt: new Date(50 * MIN).toISOString(), settled: true, outcomes: { t00: { wave: 0, from: OLD, result: "healthy" }, t01: { wave: 1, from: OLD, result: "moved" } } };
+    expect(resumeRollout(soaking, 40 * MIN)).toMatchObject({ status: "soaking", soakStartedAt: new Date(50 * MIN).toISOString() });
+    const notMoved: RolloutState = { ...soaking, outcomes: { t00: soaking.outcomes.t00 } };
+    expect(resumeRollout(notMoved, 40 * MIN)).toMatchObject({ status: "running", wave: 1 });
   });
 
   it("is deterministic: the same input decides the same, and the input state is not changed", () => {
