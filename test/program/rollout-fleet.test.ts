@@ -59,6 +59,17 @@ describe("planWithRollout", () => {
     expect(decision.state).toMatchObject({ status: "soaking", wave: 1 });
   });
 
+  it("waits for a canary whose record still says starting after the soak, and halts it only past the soak plus the config's health timeout", () => {
+    const first = planWithRollout({ ...input, tenants: fleet });
+    const settled = settleFleet(first.decision.state!, fleet, new Map([["id-aa-agent", "starting"]]), DEFAULT_ROLLOUT, 0);
+    expect(settled).toMatchObject({ status: "soaking", settled: true });
+    const starting = new Map(records);
+    starting.set("id-aa-agent", { ...recordAt(fleet[0], "1.1.0"), status: "starting" });
+    const at = (minute: number) => planWithRollout({ ...input, records: starting, tenants: fleet, state: settled, now: minute * 60_000, healthTimeoutSeconds: 120 }).decision.state;
+    expect(at(31)).toMatchObject({ status: "soaking", wave: 0 });
+    expect(at(32)).toMatchObject({ status: "halted", wave: 0, outcomes: { "id-aa-agent": { result: "reverted" } } });
+  });
+
   it("records the halt when the up that moved the wave ends with a failed tenant", () => {
     const first = planWithRollout({ ...input, tenants: fleet });
     const settled = settleFleet(first.decision.state!, fleet, new Map([["id-aa-agent", "running:unhealthy"], ["id-bb-agent", "running:healthy"]]), DEFAULT_ROLLOUT, 60_000);

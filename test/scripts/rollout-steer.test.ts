@@ -61,14 +61,14 @@ describe("npm run rollout steers the next run", () => {
 
   it("refuses a second pause and another release's name, and changes nothing", async () => {
     expect(await command(["pause"])).toMatchObject({ code: 1, stderr: expect.stringContaining("is paused, which pause does not change") });
-    expect(await command(["resume", "openclaw@9.9.9"])).toMatchObject({ code: 1, stderr: expect.stringContaining("not openclaw@9.9.9") });
+    expect(await command(["resume", "openclaw@9.9.9"])).toMatchObject({ code: 1, stderr: expect.stringContaining("openclaw@9.9.9 is not part of the stack's rollout") });
     expect(await rollout()).toMatchObject({ status: "paused" });
   }, 2 * ENGINE_TIMEOUT);
 
-  it("resume: the record says running and the next run moves the next wave", async () => {
-    const resumed = await command(["resume"]);
-    expect(resumed.stdout).toMatch(/: running, wave 1 of 2\n/);
-    expect(await rollout()).toMatchObject({ status: "running" });
+  it("resume, naming the release by its template and version: the wave soaks again (0 min here), then the next run moves the next wave", async () => {
+    const resumed = await command(["resume", "telegram-bot@1.2.0"]);
+    expect(resumed.stdout).toMatch(/: soaking, wave 1 of 2\n/);
+    expect(await rollout()).toMatchObject({ status: "soaking", wave: 0 });
     await up();
     expect(await refs()).toEqual({ chirp: "telegram-bot@1.2.0", echo: "telegram-bot@1.2.0" });
     expect(await rollout()).toMatchObject({ status: "soaking", wave: 1 });
