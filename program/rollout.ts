@@ -176,7 +176,7 @@ export function decideRollout({ policy, release, tenants, state, now, healthTime
       for (const id of failed) s.outcomes[id].result = "reverted";
       s.status = "halted";
       const late = failed.filter((id) => byId.get(id)!.health === "pending");
-      s.haltReason = `${failed.length} of ${members.length} tenant(s) of wave ${s.wave + 1} not healthy (maxFailures ${policy.maxFailures}): ${failed.map((id) => byId.get(id)!.slug).join(", ")}${late.length > 0 ? ` (${late.map((id) => byId.get(id)!.slug).join(", ")} still not healthy ${policy.soakMinutes} min soak + ${healthTimeoutSeconds} s health timeout after the wave landed)` : ""}`;
+      s.haltReason = `${failed.length} of ${members.length} tenant(s) of wave ${s.wave + 1} not healthy (maxFailures ${policy.maxFailures}): ${failed.map((id) => byId.get(id)!.slug).join(", ")}${late.length > 0 ? ` (${late.map((id) => byId.get(id)!.slug).join(", ")} still not healthy ${policy.soakMinutes} min + ${healthTimeoutSeconds} s after the wave landed: soakMinutes plus healthTimeoutSeconds)` : ""}`;
       events.push(`rollout ${s.release} halted: ${s.haltReason}`);
     } else if (soaked && pending.length > 0) {
       events.push(`wave ${s.wave + 1} soaked; waiting for ${pending.map((id) => byId.get(id)!.slug).join(", ")} to become healthy before the next wave`);

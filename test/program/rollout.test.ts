@@ -98,7 +98,7 @@ describe("decideRollout", () => {
     expect(strict.state).toMatchObject({ status: "soaking", wave: 0 });
     run(strict, 35, pending);
     expect(strict.state).toMatchObject({ status: "halted", wave: 0, outcomes: { t00: { result: "reverted" }, t01: { result: "moved" } } });
-    expect(strict.state!.haltReason).toBe("1 of 2 tenant(s) of wave 1 not healthy (maxFailures 0): slug-t00 (slug-t00 still not healthy 30 min soak + 300 s health timeout after the wave landed)");
+    expect(strict.state!.haltReason).toBe("1 of 2 tenant(s) of wave 1 not healthy (maxFailures 0): slug-t00 (slug-t00 still not healthy 30 min + 300 s after the wave landed: soakMinutes plus healthTimeoutSeconds)");
     expect(strict.log[4].reverted).toEqual(["t00"]);
     const quick: Sim = { fleet: fleetOf(4, ["t00", "t01"]), log: [] };
     run(quick, 0, pending);
