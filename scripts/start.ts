@@ -148,7 +148,7 @@ async function upSharded(stack: Stack, coolify: CoolifyEmulator): Promise<boolea
   console.log(`\nWhat runs where:\n${formatShardPlacement(ups)}`);
   for (const [i, u] of ups.entries()) {
     const docker = coolify.servers[i].docker;
-    if (u.tenants) printTenants(u.tenants);
+    if (u.tenants) printTenants(u.tenants, `Shard ${u.shard}: `);
     if (u.tenants && docker) {
       console.log(`Shard ${u.shard}'s tenants through its server's own Traefik (engine ${docker.dockerHost}):`);
       printCurls(u.tenants, docker.proxyHttpsUrl);
@@ -157,8 +157,8 @@ async function upSharded(stack: Stack, coolify: CoolifyEmulator): Promise<boolea
   return ups.every((u) => u.tenants !== undefined && Object.values(u.tenants).every((t) => t.status === "running:healthy"));
 }
 
-function printTenants(tenants: Tenants): void {
-  console.log("\nTenant   Status             URLs");
+function printTenants(tenants: Tenants, heading = ""): void {
+  console.log(`\n${heading}Tenant   Status             URLs`);
   for (const [slug, t] of Object.entries(tenants)) console.log(`${slug.padEnd(8)} ${t.status.padEnd(18)} ${t.urls.join(", ") || "(no public URL)"}`);
 }
 
