@@ -47,12 +47,16 @@ export function plainMessage(text: string): string {
   return text.replace(/<\{%[^%]*%\}>/g, "").replace(/\u001b\[[0-9;]*m/g, "").trim();
 }
 
+/** `tenant <slug> is refused (never deployed): <reason>`, as index.ts warns it. */
+const REFUSED = /^tenant ([a-z0-9-]+) is refused \(never deployed\): ([\s\S]+)$/;
+
 const CHANGES = new Set(["create", "update", "delete", "replace", "create-replacement", "delete-replaced"]);
 
 /** Collects error diagnostics, parent links and each tenant's step operations from the event stream. */
 function collector(parents: Map<string, string>) {
   const errors: Array<{ urn?: string; message: string }> = [];
   const tenantOps = new Map<string, { component?: string; changed: boolean }>();
+  const refusals: RunFailure[] = [];
   const onEvent = (event: EngineEvent) => {
     const meta = event.resourcePreEvent?.metadata;
     const parent = meta?.new?.parent || meta?.old?.parent;
@@ -65,6 +69,10 @@ function collector(parents: Map<string, string>) {
       tenantOps.set(tenant, ops);
     }
     const diagnostic = event.diagnosticEvent;
+    // The program's warning for a tenant it refuses (index.ts): a preview without changes runs no up, whose end
+    // would have failed naming it, so the refusal is kept for the run record.
+    const refusal = diagnostic?.severity === "warning" ? REFUSED.exec(plainMessage(diagnostic.message)) : null;
+    if (refusal && !refusals.some((r) => r.tenant === refusal[1])) refusals.push({ tenant: refusal[1], message: `refused (never deployed): ${refusal[2]}` });
     if (diagnostic?.severity === "error") {
       const message = plainMessage(diagnostic.message);
       if (message && !errors.some((e) => e.urn === diagnostic.urn && e.message === message)) errors.push({ urn: diagnostic.urn, message });
@@ -90,7 +98,7 @@ function collector(parents: Map<string, string>) {
     }
     return counts;
   };
-  return { onEvent, failures, tenantCounts };
+  return { onEvent, failures, tenantCounts, refusals: (): RunFailure[] => [...refusals] };
 }
 
 function describeError(error: unknown): string {
@@ -150,7 +158,9 @@ export async function runEngine(stack: Stack, options: EngineRunOptions): Promis
   }
   const planned = countsOf(changes);
   if (planned.create + planned.update + planned.delete === 0 && !options.refresh) {
-    return { result: "succeeded", counts: preview.tenantCounts(), resources: planned, failures: [], updated: false, message: "preview shows no changes" };
+    const refused = preview.refusals();
+    const message = refused.length > 0 ? `preview shows no changes; refused: ${refused.map((f) => `${f.tenant}: ${f.message}`).join("; ")}` : "preview shows no changes";
+    return { result: "succeeded", counts: preview.tenantCounts(), resources: planned, failures: refused, updated: false, message };
   }
   if (options.signal.aborted) return abortedOutcome(false);
 
