@@ -34,15 +34,19 @@ const HELD = 200;
 const LIFTED = 1_000_000;
 const FLEET = "fleet";
 const TOKEN = "bench-shards-reconciler-token-0123456789";
-const envNumber = (name: string, fallback: number) => (Number(process.env[name]) > 0 ? Math.floor(Number(process.env[name])) : fallback);
+/** A whole number >= `min` from env `name`, else `fallback`. */
+const envNumber = (name: string, fallback: number, min = 1) => {
+  const raw = process.env[name]?.trim();
+  return raw && Number.isInteger(Number(raw)) && Number(raw) >= min ? Number(raw) : fallback;
+};
 /** Tenants per shard (one server each), at most. */
 const SHARD_SIZE = envNumber("BENCH_SHARD_SIZE", QUICK ? 2 : 50);
 /** Shards' runs at once in a roll-out (as config reconcileParallelShards), and that config for the reconciler. */
 const PARALLEL_SHARDS = envNumber("BENCH_SHARDS_PARALLEL", 2);
 /** Above this N the roll-out runs with the rate limit lifted (a set-up for (a) only): 2,000 held is about an hour. */
-const HELD_MAX = envNumber("BENCH_SHARDS_HELD_MAX", 100);
+const HELD_MAX = envNumber("BENCH_SHARDS_HELD_MAX", 100, 0);
 /** Up to this N the single-stack figures (d) are measured too (quick: none, to keep the smoke run short). */
-const SINGLE_MAX = Number(process.env.BENCH_SHARDS_SINGLE_MAX) >= 0 && process.env.BENCH_SHARDS_SINGLE_MAX ? Number(process.env.BENCH_SHARDS_SINGLE_MAX) : QUICK ? 0 : 100;
+const SINGLE_MAX = envNumber("BENCH_SHARDS_SINGLE_MAX", QUICK ? 0 : 100, 0);
 /** Engine --parallel of a roll-out's ups. */
 const ROLLOUT_PARALLEL = envNumber("BENCH_SETUP_PARALLEL", 32);
 /** How (a) reaches the new tenant: through the reconciler, a plain up of its stack, or both (quick: reconciler). */
