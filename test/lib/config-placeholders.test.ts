@@ -1,30 +1,13 @@
 // A value left as a placeholder (`REPLACE-…`, an `<example>`) is refused by the config check with the key and the
 // command that sets it; and Pulumi.prod.yaml says which secrets a production stack needs.
-import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { ConfigError, isPlaceholder, readConfig } from "../../lib/config";
+import { isPlaceholder } from "../../lib/config";
+import { problemsOf } from "./config-fixtures";
 
 const ROOT = resolve(__dirname, "../..");
-
-function configOf(values: Record<string, string>): pulumi.Config {
-  return {
-    get: (key: string) => values[key],
-    getSecret: (key: string) => (values[key] === undefined ? undefined : pulumi.secret(values[key])),
-  } as unknown as pulumi.Config;
-}
-
-function problemsOf(values: Record<string, string>): string[] {
-  try {
-    readConfig(configOf(values), {});
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 /** Pulumi.prod.yaml's settings, keys without the project namespace. */
 function prodSettings(): { header: string; values: Record<string, string> } {

@@ -1,35 +1,12 @@
 // readConfig's server keys: coolifyServers, coolifyServerUuid alone, overcommit and CLOUDFREEDOM_MOVE.
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { ConfigError, readConfig } from "../../lib/config";
+import { readConfig } from "../../lib/config";
+import { CONFIG_BASE, configOf, problemsOf } from "./config-fixtures";
 
 const BASE: Record<string, string> = {
-  coolifyUrl: "https://coolify.example.com",
-  baseDomain: "agents.example.com",
-  pocketbaseUrl: "https://pb.example.com",
-  pocketbaseEmail: "provisioner@example.com",
-  aiRouterUrl: "https://ai.example.com/v1",
-  coolifyToken: "tok",
-  pocketbasePassword: "pw",
+  ...CONFIG_BASE,
 };
 const SERVERS = JSON.stringify([{ uuid: "srv-a", cpus: 8, memoryGb: 32, reserved: { cpus: 1, memoryGb: 2 } }, { uuid: "srv-b", cpus: 4, memoryGb: 16, draining: true }]);
-
-function configOf(values: Record<string, string>): pulumi.Config {
-  return {
-    get: (key: string) => values[key],
-    getSecret: (key: string) => (values[key] === undefined ? undefined : pulumi.secret(values[key])),
-  } as unknown as pulumi.Config;
-}
-
-function problemsOf(values: Record<string, string>, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    readConfig(configOf(values), env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("readConfig: servers", () => {
   it("keeps coolifyServerUuid alone valid as a one-server list", () => {

@@ -1,35 +1,12 @@
 // readConfig's shard keys: shards (read by lib/shards.ts against the servers) and fleetTeardownBudget.
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { ConfigError, readConfig } from "../../lib/config";
+import { readConfig } from "../../lib/config";
+import { CONFIG_BASE, configOf, problemsOf } from "./config-fixtures";
 
 const BASE: Record<string, string> = {
-  coolifyUrl: "https://coolify.example.com",
-  baseDomain: "agents.example.com",
-  pocketbaseUrl: "https://pb.example.com",
-  pocketbaseEmail: "provisioner@example.com",
-  aiRouterUrl: "https://ai.example.com/v1",
-  coolifyToken: "tok",
-  pocketbasePassword: "pw",
+  ...CONFIG_BASE,
   coolifyServers: JSON.stringify([{ uuid: "srv-a", cpus: 8, memoryGb: 32 }, { uuid: "srv-b", cpus: 4, memoryGb: 16 }]),
 };
-
-function configOf(values: Record<string, string>): pulumi.Config {
-  return {
-    get: (key: string) => values[key],
-    getSecret: (key: string) => (values[key] === undefined ? undefined : pulumi.secret(values[key])),
-  } as unknown as pulumi.Config;
-}
-
-function problemsOf(values: Record<string, string>): string[] {
-  try {
-    readConfig(configOf(values), {});
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("readConfig: shards", () => {
   it("leaves shards and fleetTeardownBudget unset by default: one stack, as before", () => {

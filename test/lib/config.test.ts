@@ -1,37 +1,9 @@
-import * as pulumi from "@pulumi/pulumi";
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { ConfigError, readConfig } from "../../lib/config";
+import { readConfig } from "../../lib/config";
+import { CONFIG_BASE, configOf, problemsOf } from "./config-fixtures";
 
-const COMPLETE: Record<string, string> = {
-  coolifyUrl: "https://coolify.example.com",
-  coolifyServerUuid: "srv-1",
-  baseDomain: "agents.example.com",
-  pocketbaseUrl: "https://pb.example.com",
-  pocketbaseEmail: "provisioner@example.com",
-  aiRouterUrl: "https://ai.example.com/v1",
-  coolifyToken: "tok",
-  pocketbasePassword: "pw",
-  aiRouterKey: "key",
-};
-
-/** A stand-in for pulumi.Config over a plain map; secrets come back as secret Outputs. */
-function configOf(values: Record<string, string>): pulumi.Config {
-  return {
-    get: (key: string) => values[key],
-    getSecret: (key: string) => (values[key] === undefined ? undefined : pulumi.secret(values[key])),
-  } as unknown as pulumi.Config;
-}
-
-function problemsOf(values: Record<string, string>): string[] {
-  try {
-    readConfig(configOf(values), {});
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error("expected a ConfigError");
-}
+const COMPLETE: Record<string, string> = { ...CONFIG_BASE, coolifyServerUuid: "srv-1", aiRouterKey: "key" };
 
 describe("readConfig", () => {
   it("reads a complete config, with the teardown allow list from the environment", () => {
