@@ -73,8 +73,9 @@ async function main(): Promise<number> {
     console.log(`Proxy          ${coolify.docker.proxyHttpUrl} (http), ${coolify.docker.proxyHttpsUrl} (https, Traefik's default certificate), API ${coolify.docker.proxyApiUrl}\n`);
   } else console.log("");
 
-  // A sharded demo's stack files from an earlier start (its shards config, the shard stacks' salts) would outlive it.
-  if (sharded) removeStackFiles();
+  // The state was reset above, so stack files of an earlier start describe stacks that are gone; a sharded start's
+  // (its shards and coolifyServers, the shard stacks' salts) would break a plain one after a SIGKILL.
+  removeStackFiles();
   const stack = await LocalWorkspace.createOrSelectStack({ stackName: "dev", workDir: root }, { envVars: PULUMI_ENV });
   const serverConfig: ConfigMap = sharded ? shardedConfig(coolify.servers.map((s) => s.uuid)) : { coolifyServerUuid: { value: coolify.serverUuid } };
   await stack.setAllConfig({
