@@ -87,9 +87,12 @@ export function ownDigestOf(tenant: Tenant): string {
   }));
 }
 
-/** The plan with the digests and render values its applied spec records (written by config `rollout` runs only). */
-export function withRecordedDigests(plan: TenantPlan, values: RenderValues): TenantPlan {
-  return { ...plan, recorded: { renderedDigest: renderedDigestOf(plan.rendered), ownDigest: ownDigestOf(plan.tenant), platform: values } };
+/**
+ * The plan with the digests and render values its applied spec records (written by config `rollout` runs only). The
+ * own digest is of the tenant as it asked (`asked`): a version a rollout's wait sets is no pin of its own.
+ */
+export function withRecordedDigests(plan: TenantPlan, values: RenderValues, asked: Tenant = plan.tenant): TenantPlan {
+  return { ...plan, recorded: { renderedDigest: renderedDigestOf(plan.rendered), ownDigest: ownDigestOf(asked), platform: values } };
 }
 
 /**

@@ -12,7 +12,7 @@ import { getTemplate, TemplateError } from "../templates";
 import type { Provisioning } from "../lib/tenants/provisioning";
 import type { RolloutPolicy } from "../lib/rollout-config";
 import type { Tenant } from "../lib/tenants/tenant";
-import { appliedRunOf, atVersion, changedOwnInputs, ownDigestOf, renderedDigestOf, renderValuesDigest, renderValuesOf, sameRenderValues, type RenderValues } from "./applied-run";
+import { appliedRunOf, atVersion, changedOwnInputs, renderValuesDigest, renderValuesOf, sameRenderValues, withRecordedDigests, type RenderValues } from "./applied-run";
 import { planTenants, renderTenant, type FleetPlan, type PlatformValues, type TenantPlan } from "./plan";
 import { decideRollout, healthOf, settleWave, type Health, type RolloutDecision, type RolloutState, type RolloutTenant } from "./rollout";
 
@@ -127,7 +127,7 @@ export function planWithRollout({ tenants, records, platform, routed, appliedSec
     const move = decision.moves.get(p.tenant.id);
     const statusReason = move?.kind === "revert" ? [move.reason, p.statusReason].filter(Boolean).join("; ") : p.statusReason;
     const applied = p === planned ? current : values!;
-    return { ...p, statusReason, recorded: { renderedDigest: renderedDigestOf(p.rendered), ownDigest: ownDigestOf(own.get(p.tenant.id) ?? p.tenant), platform: applied } };
+    return withRecordedDigests({ ...p, statusReason }, applied, own.get(p.tenant.id) ?? p.tenant);
   });
   return { fleet: { plans, invalid: second.invalid }, decision, release };
 }
