@@ -181,6 +181,9 @@ describe("grace period, delete-time config, renames and replacements", () => {
     const server = platform.coolify.store.servers.find((s) => s.name === "second")!;
     const chirp = service("cf-chirp");
     await stack.setConfig("coolifyServerUuid", { value: server.uuid });
+    // The destination set above is the first server's: the server check refuses it beside another server.
+    const [destination] = platform.coolify.store.destinations.filter((d) => d.serverId === server.id);
+    await stack.setConfig("coolifyDestinationUuid", { value: destination.uuid });
     env.CLOUDFREEDOM_ALLOW_REPLACE = "bolt-labs,chirp";
     try {
       const up = await stack.up();
