@@ -116,6 +116,27 @@ function roleOf(proc: ProcInfo): ProcessRole {
   return "other";
 }
 
+/** Parent pid -> its child processes. */
+function childMap(procs: ProcInfo[]): Map<number, ProcInfo[]> {
+  const children = new Map<number, ProcInfo[]>();
+  for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  return children;
+}
+
+/**
+ * A process's role, kept per pid: its own, else (an unclassified helper, e.g. tsx's esbuild under the provider) its
+ * parent's, unless that parent is the CLI or the language host.
+ */
+function roleIn(p: ProcInfo, parentRole: ProcessRole | undefined, roles: Map<number, ProcessRole>): ProcessRole {
+  let role = roles.get(p.pid);
+  if (role === undefined) {
+    role = roleOf(p);
+    if (role === "other" && parentRole !== undefined && parentRole !== "cli" && parentRole !== "langhost") role = parentRole;
+    roles.set(p.pid, role);
+  }
+  return role;
+}
+
 /** Samples the RSS of this process's pulumi descendants every `intervalMs` until stop(). */
 export function sampleRss(intervalMs = 150): { stop(): RssPeaks } {
   const peaks: RssPeaks = { tree: 0, byRole: { cli: 0, langhost: 0, program: 0, provider: 0, other: 0 }, samples: 0, seen: [] };
@@ -123,8 +144,7 @@ export function sampleRss(intervalMs = 150): { stop(): RssPeaks } {
   const roles = new Map<number, ProcessRole>();
   const sample = () => {
     const procs = readProcs();
-    const children = new Map<number, ProcInfo[]>();
-    for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+    const children = childMap(procs);
     const excluded = (p: ProcInfo) => p.comm === "pocketbase" || (p.comm === "sh" && (children.get(p.pid) ?? []).some((c) => c.comm === "pocketbase"));
     const byRole: Record<ProcessRole, number> = { cli: 0, langhost: 0, program: 0, provider: 0, other: 0 };
     let total = 0;
@@ -134,12 +154,7 @@ export function sampleRss(intervalMs = 150): { stop(): RssPeaks } {
     while (queue.length > 0) {
       const [p, parentRole] = queue.pop()!;
       if (excluded(p)) continue;
-      let role = roles.get(p.pid);
-      if (role === undefined) {
-        role = roleOf(p);
-        if (role === "other" && parentRole !== undefined && parentRole !== "cli" && parentRole !== "langhost") role = parentRole;
-        roles.set(p.pid, role);
-      }
+      const role = roleIn(p, parentRole, roles);
       queue.push(...(children.get(p.pid) ?? []).map((c): [ProcInfo, ProcessRole] => [c, role]));
       if (role === "other") continue;
       seen.add(`${role} ${p.comm}`);
@@ -330,8 +345,7 @@ export function sampleRssTrees(intervalMs = 150): { stop(): TreePeaks } {
   const roles = new Map<number, ProcessRole>();
   const sample = () => {
     const procs = readProcs();
-    const children = new Map<number, ProcInfo[]>();
-    for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+    const children = childMap(procs);
     let total = 0;
     for (const root of children.get(process.pid) ?? []) {
       if (root.comm === "pocketbase" || root.comm === "sh") continue;
@@ -339,12 +353,7 @@ export function sampleRssTrees(intervalMs = 150): { stop(): TreePeaks } {
       const queue: Array<[ProcInfo, ProcessRole | undefined]> = [[root, undefined]];
       while (queue.length > 0) {
         const [p, parentRole] = queue.pop()!;
-        let role = roles.get(p.pid);
-        if (role === undefined) {
-          role = roleOf(p);
-          if (role === "other" && parentRole !== undefined && parentRole !== "cli" && parentRole !== "langhost") role = parentRole;
-          roles.set(p.pid, role);
-        }
+        const role = roleIn(p, parentRole, roles);
         queue.push(...(children.get(p.pid) ?? []).map((c): [ProcInfo, ProcessRole] => [c, role]));
         if (role !== "other") tree += rssMb(p.pid);
       }
