@@ -3,7 +3,9 @@
 // record names, else the one its Service's state names; a tenant on no server (a record refused for capacity) goes
 // to the home shard, as the program declares it there. The teardown guard is cut per shard (its tenants only) and
 // the shared project's state is copied into every shard, so each shard's program finds them as it would declare
-// them; the fleet stack keeps only its root and providers. Pure: scripts/shards/split.ts runs it.
+// them; the fleet stack keeps only its root and providers. A split that stopped half-way (killed between its
+// `pulumi state move`s) is continued: the tenants a shard's stack already holds stay there and count for its guard.
+// Pure: scripts/shards/split.ts runs it.
 import { homeShard, shardOfServer, shardStackName, type ShardMap } from "../../lib/shards";
 
 /** One resource of a `pulumi stack export`, as far as the split reads or rewrites it. */
@@ -37,7 +39,7 @@ export interface ShardMove {
   shard: string;
   /** The tenant components to move (`pulumi state move` takes their children along). */
   urns: string[];
-  /** Their tenants' PocketBase ids, sorted. */
+  /** Their tenants' PocketBase ids, and those of the tenants the shard's stack holds already, sorted. */
   tenants: string[];
 }
 
@@ -48,6 +50,8 @@ export interface SplitPlan {
   /** The fleet's teardown guard and shared project, to be cut and copied into every shard. */
   guard?: StateResource;
   sharedProject?: StateResource;
+  /** Tenants an earlier split that stopped half-way had moved already (their fleet copy, if any, goes with the strip). */
+  resumed: number;
 }
 
 /** The name after the last `::` of a URN. */
@@ -61,11 +65,25 @@ export function tenantComponents(resources: readonly StateResource[]): StateReso
   return resources.filter((r) => r.type === TENANT_TYPE && (r.parent === undefined || r.parent === root));
 }
 
+/** A component's tenant id: its name, or in a state no run has renamed since (named by slug) the id its children record. */
+function tenantIdOf(component: StateResource, resources: readonly StateResource[]): { id: string; children: StateResource[] } {
+  const children = resources.filter((r) => r.parent === component.urn);
+  const stated = children.map((r) => r.inputs?.tenantId).find((v): v is string => typeof v === "string" && v !== "");
+  return { id: stated ?? urnName(component.urn), children };
+}
+
+/** The tenant ids a state holds (a shard's, after an earlier split moved tenants into it). */
+export function tenantIdsOf(deployment: Deployment | undefined): string[] {
+  const resources = deployment?.resources ?? [];
+  return tenantComponents(resources).map((c) => tenantIdOf(c, resources).id);
+}
+
 /**
  * Which tenant components go to which shard, or the problems that stop the split (each naming the tenant or
- * resource and the fix). `recorded`: tenant id -> the server its write-back record names.
+ * resource and the fix). `recorded`: tenant id -> the server its write-back record names. `held`: shard -> the tenant ids
+ * its stack holds already (an earlier split that stopped half-way); each must be where its server says.
  */
-export function planSplit(deployment: Deployment, shards: ShardMap, recorded: ReadonlyMap<string, string>, slugs: ReadonlyMap<string, string> = new Map()): SplitPlan | { problems: string[] } {
+export function planSplit(deployment: Deployment, shards: ShardMap, recorded: ReadonlyMap<string, string>, slugs: ReadonlyMap<string, string> = new Map(), held: ReadonlyMap<string, readonly string[]> = new Map()): SplitPlan | { problems: string[] } {
   const resources = deployment.resources ?? [];
   const problems: string[] = [];
   const pending = deployment.pending_operations ?? [];
@@ -85,15 +103,16 @@ export function planSplit(deployment: Deployment, shards: ShardMap, recorded: Re
     problems.push(`resource ${r.urn} is neither a tenant, the teardown guard nor the shared project: split does not know which shard takes it; remove it from the fleet stack (pulumi state delete '${r.urn}') or move it by hand (pulumi state move), then split again`);
   }
   const byShard = new Map<string, ShardMove>([...shards.keys()].map((shard) => [shard, { shard, urns: [], tenants: [] }]));
+  const heldIn = new Map([...held].flatMap(([shard, ids]) => ids.map((id) => [id, shard] as [string, string])));
+  const nameOf = (id: string) => (slugs.has(id) ? `${slugs.get(id)} (${id})` : id);
+  const inFleet = new Set<string>();
   for (const component of tenantComponents(resources)) {
-    const children = resources.filter((r) => r.parent === component.urn);
+    const { id, children } = tenantIdOf(component, resources);
+    inFleet.add(id);
     const service = children.find((r) => SERVICE_TYPE.test(r.type));
-    // A component is named by its tenant's id, or by its slug in a state no run has renamed since: the children know the id.
-    const stated = children.map((r) => r.inputs?.tenantId).find((v): v is string => typeof v === "string" && v !== "");
-    const id = stated ?? urnName(component.urn);
     const fromState = service?.inputs?.serverUuid;
     const server = recorded.get(id) || (typeof fromState === "string" && fromState !== "" ? fromState : undefined);
-    const name = slugs.has(id) ? `${slugs.get(id)} (${id})` : id;
+    const name = nameOf(id);
     if (server === undefined && service !== undefined) {
       problems.push(`tenant ${name} has a service but no server in its record or its state: set its record's server_uuid in PocketBase (agent_provisioning), then split again`);
       continue;
@@ -103,12 +122,33 @@ export function planSplit(deployment: Deployment, shards: ShardMap, recorded: Re
       problems.push(`tenant ${name} lives on server ${server}, which is in no shard: add the server to a shard (pulumi config set --path 'shards.<name>[<n>]' ${server}), then split again`);
       continue;
     }
-    byShard.get(shard)!.urns.push(component.urn);
+    const already = heldIn.get(id);
+    if (already !== undefined && already !== shard) {
+      problems.push(`tenant ${name} is in the fleet stack and in shard ${already}'s stack, but its server is in shard ${shard}: remove the shard's copy (pulumi state delete --stack <fleet stack>.${already} --target-dependents '${component.urn.replace(/^urn:pulumi:[^:]+::/, `urn:pulumi:<fleet stack>.${already}::`)}'), then split again`);
+      continue;
+    }
+    // In both stacks (killed between the two writes of a state move): the shard's copy stays, the fleet's is stripped.
+    if (already === undefined) byShard.get(shard)!.urns.push(component.urn);
     byShard.get(shard)!.tenants.push(id);
+  }
+  let resumed = 0;
+  for (const [id, shard] of heldIn) {
+    if (inFleet.has(id)) {
+      resumed += 1;
+      continue;
+    }
+    const server = recorded.get(id);
+    const belongs = server === undefined ? shard : shardOfServer(shards, server);
+    if (belongs !== shard) {
+      problems.push(`tenant ${nameOf(id)} is in shard ${shard}'s stack, but its record's server ${server} is ${belongs === undefined ? "in no shard" : `in shard ${belongs}`}: the shard stacks do not match config shards; check it (npm run shards -- list) and move the tenant by hand (pulumi state move), then split again`);
+      continue;
+    }
+    resumed += 1;
+    if (byShard.has(shard)) byShard.get(shard)!.tenants.push(id);
   }
   if (problems.length > 0) return { problems };
   const moves = [...byShard.values()].map((m) => ({ ...m, tenants: [...m.tenants].sort() }));
-  return { moves, home: homeShard(shards), ...(guard ? { guard } : {}), ...(sharedProject ? { sharedProject } : {}) };
+  return { moves, home: homeShard(shards), ...(guard ? { guard } : {}), ...(sharedProject ? { sharedProject } : {}), resumed };
 }
 
 /** The stack part of a URN: `urn:pulumi:<stack>::<project>::...`. */
