@@ -11,6 +11,13 @@ export interface ProviderTimings {
   pollIntervalMs: number;
   /** How long a delete keeps retrying Coolify's "has resources" 400 and waits for a queued delete. */
   deleteTimeoutMs: number;
+  /**
+   * After a queued start or restart, how long a `running:healthy` that may still be the old containers' is not
+   * trusted unless the status showed the restart first (providers/service-status.ts). Config
+   * `coolifyRestartSettleSeconds` (env COOLIFY_RESTART_SETTLE_SECONDS); unset, 20 polls: 60 s at the default poll,
+   * Coolify's status refresh interval.
+   */
+  restartSettleMs: number;
 }
 
 let configured: pulumi.dynamic.ConfigureRequest["config"] | undefined;
@@ -60,9 +67,12 @@ export function providerTimings(): ProviderTimings {
     const value = Number(setting(configKey, envKey) ?? "");
     return value > 0 ? value : fallback;
   };
+  const pollIntervalMs = number("coolifyPollIntervalMs", "COOLIFY_POLL_INTERVAL_MS", 3_000);
   return {
-    pollIntervalMs: number("coolifyPollIntervalMs", "COOLIFY_POLL_INTERVAL_MS", 3_000),
+    pollIntervalMs,
     deleteTimeoutMs: number("coolifyDeleteTimeoutSeconds", "COOLIFY_DELETE_TIMEOUT_SECONDS", 180) * 1000,
+    // Tied to the poll by default so that a test run, which polls every few ms, needs no knob of its own.
+    restartSettleMs: number("coolifyRestartSettleSeconds", "COOLIFY_RESTART_SETTLE_SECONDS", (20 * pollIntervalMs) / 1000) * 1000,
   };
 }
 

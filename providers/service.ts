@@ -18,24 +18,31 @@ import { ServiceStatusError, waitForDeleted, waitForState } from "./service-stat
 const REPLACES = ["serverUuid", "projectUuid", "environmentName", "destinationUuid"] as const;
 const PATCHED = ["name", "description", "templateRef", "env", "redeployTrigger", "desiredState", "waitForHealthy", "healthTimeoutSeconds", "deleteVolumes", "readGenerated", "owner", "tenantId"] as const;
 
-function timing(inputs: ServiceInputs) {
-  return { timeoutMs: (inputs.healthTimeoutSeconds ?? 300) * 1000, pollIntervalMs: providerTimings().pollIntervalMs };
+function timing(inputs: ServiceInputs, queuedAt?: number) {
+  const { pollIntervalMs, restartSettleMs } = providerTimings();
+  const queued = queuedAt === undefined ? {} : { queued: { at: queuedAt, settleMs: restartSettleMs } };
+  return { timeoutMs: (inputs.healthTimeoutSeconds ?? 300) * 1000, pollIntervalMs, ...queued };
 }
 
 /** Starts, restarts or stops the service and waits for it; `problem` says why it did not converge (record mode). */
 async function converge(conn: coolify.CoolifyConnection, uuid: string, inputs: ServiceInputs, restart: boolean): Promise<{ service: coolify.Service; problem: string }> {
   const desired = inputs.desiredState ?? "running";
+  // Set when a start or restart was queued: until the status shows it, a healthy status is the old containers'.
+  let queuedAt: number | undefined;
   try {
     if (desired === "stopped") await coolify.stopService(conn, uuid);
-    else if (restart) await coolify.restartService(conn, uuid);
-    else await coolify.startService(conn, uuid);
+    else {
+      const at = Date.now();
+      await (restart ? coolify.restartService(conn, uuid) : coolify.startService(conn, uuid));
+      queuedAt = at;
+    }
   } catch (e) {
     // "already running" / "already stopped" means converged (§11.7).
     if (!(e instanceof coolify.CoolifyApiError && e.status === 400 && /already/.test(e.coolifyMessage ?? ""))) throw e;
   }
   if (desired === "running" && inputs.waitForHealthy === false) return { service: await coolify.getService(conn, uuid), problem: "" };
   try {
-    return { service: await waitForState(conn, uuid, desired, timing(inputs)), problem: "" };
+    return { service: await waitForState(conn, uuid, desired, timing(inputs, queuedAt)), problem: "" };
   } catch (e) {
     // Reported by the caller (the program names it at the end of the run); the next update restarts it.
     if (!(e instanceof ServiceStatusError) || inputs.onUnhealthy !== "record") throw e;
