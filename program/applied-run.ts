@@ -9,6 +9,7 @@ import type { Tenant } from "../lib/tenants/tenant";
 import type { RenderedStack } from "../templates";
 import { parseAppliedSpec } from "./held-plan";
 import type { PlatformValues, TenantPlan } from "./plan";
+import { storedRenderOf } from "./stored-render";
 
 /**
  * The platform values a tenant's stack is rendered with (program/plan.ts renderTenant), so a stack can be rendered
@@ -31,6 +32,11 @@ export interface AppliedRun {
   ownDigest?: string;
   /** The platform values its stack was rendered with; absent on records written without config `rollout`. */
   platform?: RenderValues;
+  /**
+   * The rendered stack as applied, without secrets (program/stored-render.ts); absent on records written before it
+   * was kept. What a tenant that waits (or goes back after a halt) is declared with when the code changed under it.
+   */
+  render?: string;
 }
 
 /** The values of `platform` a stack is rendered with. */
@@ -88,11 +94,13 @@ export function ownDigestOf(tenant: Tenant): string {
 }
 
 /**
- * The plan with the digests and render values its applied spec records (written by config `rollout` runs only). The
- * own digest is of the tenant as it asked (`asked`): a version a rollout's wait sets is no pin of its own.
+ * The plan with the digests, render values and stored render its applied spec records (written by config `rollout`
+ * runs only). The own digest is of the tenant as it asked (`asked`): a version a rollout's wait sets is no pin of its
+ * own. A stack that cannot be stored without a secret (program/stored-render.ts) records no render.
  */
 export function withRecordedDigests(plan: TenantPlan, values: RenderValues, asked: Tenant = plan.tenant): TenantPlan {
-  return { ...plan, recorded: { renderedDigest: renderedDigestOf(plan.rendered), ownDigest: ownDigestOf(asked), platform: values } };
+  const render = storedRenderOf(plan);
+  return { ...plan, recorded: { renderedDigest: renderedDigestOf(plan.rendered), ownDigest: ownDigestOf(asked), platform: values, ...(render ? { render } : {}) } };
 }
 
 /**
@@ -108,6 +116,7 @@ export function appliedRunOf(record: Provisioning | undefined): AppliedRun | und
       ...(spec.renderedDigest ? { renderedDigest: spec.renderedDigest } : {}),
       ...(spec.ownDigest ? { ownDigest: spec.ownDigest } : {}),
       ...(spec.platform ? { platform: spec.platform } : {}),
+      ...(spec.render ? { render: spec.render } : {}),
     };
   }
   const at = record.templateRef.indexOf("@");

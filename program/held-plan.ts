@@ -28,6 +28,11 @@ export interface AppliedSpec {
   ownDigest?: string;
   /** With config `rollout`: the platform values the stack was rendered with (no secret; program/applied-run.ts). */
   platform?: { aiRouterUrl: string; baseDomain: string };
+  /**
+   * With config `rollout`: the rendered stack as applied, without its secrets (gzip + base64; program/stored-render.ts),
+   * so a tenant that waits for its wave is declared byte for byte even after the code that rendered it changed.
+   */
+  render?: string;
 }
 
 const appliedSpecSchema = z.object({
@@ -42,6 +47,7 @@ const appliedSpecSchema = z.object({
   renderedDigest: z.string().optional(),
   ownDigest: z.string().optional(),
   platform: z.object({ aiRouterUrl: z.string(), baseDomain: z.string() }).optional(),
+  render: z.string().optional(),
 });
 
 /** What a planned tenant applies of its own inputs, for its write-back record. */

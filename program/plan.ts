@@ -26,8 +26,11 @@ export interface TenantPlan {
   statusReason: string;
   /** Which AI Router key the stack gets: the tenant's own, the platform's shared fallback, or none (unused). */
   routerKey: "tenant" | "shared" | "none";
-  /** Digests its applied spec records (program/applied-run.ts); set only with config `rollout`, so without it the record is as before. */
-  recorded?: { renderedDigest: string; ownDigest: string; platform: { aiRouterUrl: string; baseDomain: string } };
+  /**
+   * Digests its applied spec records (program/applied-run.ts) and the stored render (program/stored-render.ts); set
+   * only with config `rollout`, so without it the record is as before.
+   */
+  recorded?: { renderedDigest: string; ownDigest: string; platform: { aiRouterUrl: string; baseDomain: string }; render?: string };
 }
 
 /** Stands in for the AI Router key while rendering; `withRouterKey` swaps the secret in. */

@@ -1,9 +1,10 @@
-// Progressive rollouts (issue 21): a change the tenants did not ask for (a template release, a platform value) moves
-// through the fleet in waves (the canary ring, then a fraction, then the rest), at most the current wave per run, the
-// next one only after the wave has run healthy for the soak; and it halts itself when more than maxFailures tenants of a
-// wave fail, sending those back to what they ran before. A tenant's own change (plan, settings, domain, pin) is no
-// part of it: it applies at once, at the version the tenant runs. Pure and deterministic: the state comes in and goes
-// out; persisting it (agent_rollouts) and the operator's pause, resume and abort are the caller's.
+// Progressive rollouts (issue 21): a change the tenants did not ask for (a template release, a platform value, the
+// rendering code under the same version) moves through the fleet in waves (the canary ring, then a fraction, then the
+// rest), at most the current wave per run, the next one only after the wave has run healthy for the soak; and it halts
+// itself when more than maxFailures tenants of a wave fail, sending those back to what they ran before. A tenant's own
+// change (plan, settings, domain, pin) is no part of it: it applies at once, at the version the tenant runs (with the
+// current code). Pure and deterministic: the state comes in and goes out; persisting it (agent_rollouts) and the
+// operator's pause, resume and abort are the caller's.
 import type { RolloutPolicy } from "../lib/rollout-config";
 import { sameRenderValues, type AppliedRun, type RenderValues } from "./applied-run";
 
@@ -22,7 +23,7 @@ export interface RolloutTenant {
   ownChange: boolean;
   /** What it runs; undefined when never deployed. */
   applied?: AppliedRun;
-  /** What it would run now: the latest release with the platform's current values. */
+  /** What it would run now: the latest release with the platform's current values (and, where known, its render digest). */
   target: AppliedRun;
   health: Health;
 }
@@ -61,8 +62,11 @@ export interface RolloutState {
 export type Move =
   /** What it would run now (a new tenant, a pinned one, one already on the release, one in the current wave). */
   | { kind: "target"; reason: string }
-  /** Stays at the version and platform values it runs (its own change, if any, applies with them). */
-  | { kind: "stay"; version: string; platform?: RenderValues; reason: string }
+  /**
+   * Stays at the version and platform values it runs (its own change, if any, applies with them); `render`: the stack
+   * it runs, as its record keeps it (program/stored-render.ts), for a tenant without a change of its own.
+   */
+  | { kind: "stay"; version: string; platform?: RenderValues; render?: string; reason: string }
   /** Back to what it ran before the halted wave moved it. */
   | { kind: "revert"; to: AppliedRun; reason: string };
 
@@ -92,14 +96,28 @@ function samePlatform(a: AppliedRun, b: AppliedRun): boolean {
   return a.platform === undefined || b.platform === undefined || sameRenderValues(a.platform, b.platform);
 }
 
-/** Same version, the same platform values and, where both are recorded, the same rendered stack. */
+/** Same version and the same platform values. */
 function sameRun(a: AppliedRun, b: AppliedRun): boolean {
-  return a.version === b.version && samePlatform(a, b) && (a.renderedDigest === undefined || b.renderedDigest === undefined || a.renderedDigest === b.renderedDigest);
+  return a.version === b.version && samePlatform(a, b);
 }
 
-/** Deployed and behind what it would run now: a pinned tenant only by the platform values its stack was rendered with. */
+/**
+ * Behind by code: the same version and platform values, no change of its own, yet the stack the current code renders
+ * differs from the one applied (where both digests are known): the program or a template's files under that version
+ * changed. A tenant with a change of its own is not: its change applies at once, with the current code.
+ */
+export function isBehindByCode(t: RolloutTenant): boolean {
+  const { applied, target } = t;
+  if (!applied || t.ownChange || applied.renderedDigest === undefined || target.renderedDigest === undefined) return false;
+  return applied.version === target.version && samePlatform(applied, target) && applied.renderedDigest !== target.renderedDigest;
+}
+
+/**
+ * Deployed and behind what it would run now: a pinned tenant only by the platform values its stack was rendered with
+ * or by code (its pin is a version; the code under it changed like everyone's).
+ */
 export function isBehind(t: RolloutTenant): t is RolloutTenant & { applied: AppliedRun } {
-  return t.applied !== undefined && (t.pinned ? !samePlatform(t.applied, t.target) : !sameRun(t.applied, t.target));
+  return t.applied !== undefined && ((t.pinned ? !samePlatform(t.applied, t.target) : !sameRun(t.applied, t.target)) || isBehindByCode(t));
 }
 
 /** The waves of a new rollout of the tenants behind: the canary ring, then `fraction` of the others (rounded up), then the rest; by id. */
@@ -181,7 +199,7 @@ export function decideRollout({ policy, release, tenants, state, now, healthTime
     } else if (soaked && pending.length > 0) {
       events.push(`wave ${s.wave + 1} soaked; waiting for ${pending.map((id) => byId.get(id)!.slug).join(", ")} to become healthy before the next wave`);
     } else if (soaked) {
-      for (const id of members) s.outcomes[id].result = "healthy";
+      for (const id of members) s.outcomes[id] = healthyOutcome(s.outcomes[id]);
       s.wave += 1;
       s.status = s.wave < s.waves.length ? "running" : "done";
       if (s.status === "done") events.push(`rollout ${s.release} done`);
@@ -209,7 +227,15 @@ export function decideRollout({ policy, release, tenants, state, now, healthTime
 function baseMove(t: RolloutTenant): Move {
   if (!t.applied) return { kind: "target", reason: "new tenant" };
   if (!isBehind(t)) return { kind: "target", reason: t.pinned ? "pinned to its own version" : "runs the release" };
-  return { kind: "stay", version: t.applied.version, ...(t.applied.platform ? { platform: t.applied.platform } : {}), reason: t.ownChange ? "its own change applies at once, at the version it runs" : "waits for its rollout wave" };
+  // Its own change renders with the current code: the stored render cannot take a new input.
+  const render = !t.ownChange && t.applied.render !== undefined ? { render: t.applied.render } : {};
+  return { kind: "stay", version: t.applied.version, ...(t.applied.platform ? { platform: t.applied.platform } : {}), ...render, reason: t.ownChange ? "its own change applies at once, at the version it runs" : "waits for its rollout wave" };
+}
+
+/** A member of a healthy wave: what it ran before is no longer needed to send it back, so its stored render is dropped (the state stays small). */
+function healthyOutcome(outcome: TenantOutcome): TenantOutcome {
+  const { render: _render, ...from } = outcome.from;
+  return { ...outcome, from, result: "healthy" };
 }
 
 /** What a reverted tenant's record says (its status_reason): the rollout, that it halted, why, and what it runs again. */

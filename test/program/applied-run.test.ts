@@ -24,14 +24,15 @@ describe("what a tenant runs, recorded", () => {
     expect(spec.templateVersion).toBe("1.1.0");
   });
 
-  it("records the applied version, both digests and the render values with config rollout, and reads them back from the record", () => {
+  it("records the applied version, both digests, the render values and the stored render with config rollout, and reads them back from the record", () => {
     const plan = withRecordedDigests(planOf(bolt), renderValuesOf(PLATFORM));
     const stored = JSON.parse(JSON.stringify(appliedSpecOf(plan)));
     expect(parseAppliedSpec(stored)).toMatchObject({ templateVersion: "1.1.0", renderedDigest: expect.stringMatching(/^sha256:/), ownDigest: ownDigestOf(bolt) });
     expect(appliedRunOf(recordOf(stored))).toEqual({
       version: "1.1.0", renderedDigest: renderedDigestOf(plan.rendered), ownDigest: ownDigestOf(bolt),
-      platform: { aiRouterUrl: PLATFORM.aiRouterUrl, baseDomain: PLATFORM.baseDomain },
+      platform: { aiRouterUrl: PLATFORM.aiRouterUrl, baseDomain: PLATFORM.baseDomain }, render: plan.recorded!.render,
     });
+    expect(plan.recorded!.render).toMatch(/^[A-Za-z0-9+/]+=*$/);
   });
 
   it("records the platform values a stack is rendered with, never a secret: the AI Router key stays out", () => {
