@@ -139,12 +139,6 @@ export function readConfig(config: pulumi.Config = new pulumi.Config(), env: Nod
   const rollout = readRollout(config.get("rollout"), problems);
   // Against the servers only once they read well: a server problem would make every shard look wrong.
   const shards = fleet.problems.length === 0 ? readShards(config.get("shards"), fleet.servers, problems) : undefined;
-  // A rollout's waves and health are judged from one state record over the whole fleet, which parallel shards would
-  // write from partial views (each sees only its own tenants' outcomes). Until a wave can be settled across shards,
-  // the two are refused together rather than half-working.
-  if (shards && rollout) {
-    problems.push("rollout and shards are set together, which is not supported yet (each shard would judge the fleet's waves from its own tenants only): pulumi config rm rollout (every change then reaches every tenant in its shard's next run), or pulumi config rm shards");
-  }
   if (problems.length > 0) throw new ConfigError(problems);
   const list = (value: string | undefined) => (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const claimFrom = env.CLOUDFREEDOM_CLAIM_FROM?.trim();

@@ -1,5 +1,6 @@
 // The stack's progressive rollout in PocketBase (collection agent_rollouts, one record per stack): read before a run
-// plans, written by an up that changed it, steered by `npm run rollout`. Stateless like provisioning.ts: each call
+// plans, written by an up that changed it, steered by `npm run rollout`. A sharded fleet has one more per shard,
+// `<fleet owner>#<shard>`, each written by its shard alone (program/rollout-merge.ts). Stateless like provisioning.ts: each call
 // takes the connection. The state is program/rollout.ts's RolloutState, kept whole in `state` and, for reading in
 // the dashboard, its release, status, wave and halt reason in their own fields.
 import type PocketBase from "pocketbase";
@@ -44,6 +45,26 @@ export async function listRollouts<S extends StoredRolloutState>(source: PocketB
     return records.map((record) => fromRecord<S>(record, String(record.stack ?? "")));
   } catch (error) {
     throw toSourceError(error, source, { operation: `listing the rollouts (${ROLLOUTS_COLLECTION})` });
+  }
+}
+
+/** The key of a shard's own record in a sharded fleet (program/rollout-merge.ts): `<fleet owner>#<shard>`. */
+export function shardRolloutKey(owner: string, shard: string): string {
+  return `${owner}#${shard}`;
+}
+
+/** The records of every shard of the fleet `owner` (keys `<owner>#<shard>`), by shard name. */
+export async function listShardRollouts<S extends StoredRolloutState>(source: PocketBaseSource, owner: string): Promise<RolloutRecord<S>[]> {
+  const prefix = shardRolloutKey(owner, "");
+  try {
+    // `~` is LIKE (its `_` matches any character): the prefix is checked exactly below.
+    const records = await withSession(source, (pb) => pb.collection(ROLLOUTS_COLLECTION).getFullList({ batch: 200, filter: pb.filter("stack ~ {:prefix}", { prefix }) }));
+    return records
+      .filter((record) => String(record.stack ?? "").startsWith(prefix))
+      .map((record) => fromRecord<S>(record, String(record.stack)))
+      .sort((a, b) => (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0));
+  } catch (error) {
+    throw toSourceError(error, source, { operation: `reading the shards' rollouts of ${owner} (${ROLLOUTS_COLLECTION})` });
   }
 }
 

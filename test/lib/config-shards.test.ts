@@ -28,10 +28,10 @@ describe("readConfig: shards", () => {
     expect(problemsOf({ ...BASE, coolifyServers: "[", shards: `{"a":["srv-a"]}` })).toEqual([expect.stringMatching(/^coolifyServers is not JSON/)]);
   });
 
-  it("refuses rollout together with shards, naming both ways out, and takes each alone", () => {
+  it("takes rollout together with shards (each shard decides from the merged rollout: program/rollout-merge.ts)", () => {
     const shards = `{"a":["srv-a"],"b":["srv-b"]}`;
-    expect(problemsOf({ ...BASE, shards, rollout: "{}" })).toEqual([expect.stringMatching(/^rollout and shards are set together, which is not supported yet .*pulumi config rm rollout.*pulumi config rm shards$/)]);
-    expect(readConfig(configOf({ ...BASE, rollout: "{}" }), {}).rollout).toBeDefined();
-    expect(readConfig(configOf({ ...BASE, shards }), {}).shards).toBeDefined();
+    const config = readConfig(configOf({ ...BASE, shards, rollout: "{}" }), {});
+    expect(config.rollout).toBeDefined();
+    expect([...config.shards!.keys()]).toEqual(["a", "b"]);
   });
 });
