@@ -1,6 +1,8 @@
 // What `npm run rollout` shows and does to the stack's rollout (agent_rollouts): pure, so scripts/rollout.ts only
-// reads, writes and prints.
+// reads, writes and prints. In a sharded fleet it shows and steers the merged rollout (program/rollout-merge.ts); a
+// steer is written to the fleet's record, which every shard's next run reads.
 import { abortRollout, pauseRollout, resumeRollout, type RolloutState } from "./rollout";
+import type { ShardProgress } from "./rollout-merge";
 
 export const ROLLOUT_ACTIONS = ["status", "pause", "resume", "abort"] as const;
 export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
@@ -60,4 +62,20 @@ export function formatRollout(state: RolloutState | undefined, slugs: Map<string
     lines.push(`  wave ${i + 1}: ${tenants.join(", ")}`);
   });
   return lines.join("\n");
+}
+
+/** Each shard's part of a sharded fleet's rollout, one line each: the latest wave it moved and saw land, and its halt. */
+export function formatShards(shards: ShardProgress[], release: string | undefined): string[] {
+  return [...shards].sort((a, b) => (a.shard < b.shard ? -1 : 1)).map((s) => {
+    if (s.release !== release) return `  shard ${s.shard}: not yet on this rollout (last: ${s.release}, ${s.status})`;
+    const last = (times: Record<string, string> | undefined) => Object.keys(times ?? {}).map(Number).sort((a, b) => a - b).pop();
+    const moved = last(s.moved);
+    const landed = last(s.landed);
+    const parts = [
+      moved === undefined ? "moved no wave yet" : `moved wave ${moved + 1} at ${s.moved[String(moved)]}`,
+      ...(landed === undefined ? [] : [`landed wave ${landed + 1} at ${s.landed[String(landed)]}`]),
+      ...(s.halt ? [`halted wave ${s.halt.wave + 1}: ${s.halt.reason}`] : []),
+    ];
+    return `  shard ${s.shard}: ${parts.join("; ")}`;
+  });
 }

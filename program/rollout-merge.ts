@@ -24,9 +24,12 @@ export interface ShardProgress extends RolloutState {
   members: string[];
 }
 
+/** The merged rollout: a RolloutState, and when its first shard took it up (what a steer of it keeps). */
+export type MergedRollout = RolloutState & { startedAt?: string };
+
 export interface MergeInput {
   /** The fleet's record: the operator's last steer, or the state of the stack before the fleet was sharded. */
-  fleet?: RolloutState;
+  fleet?: MergedRollout;
   shards: ShardProgress[];
   /**
    * Tenant id -> the shard that declares it, for every deployed tenant (a run knows it from the records and config
@@ -47,7 +50,7 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** Tenant id -> its shard, from the shards' own members (the latest record wins a tenant two records claim). */
 export function ownersFromMembers(shards: ShardProgress[]): Map<string, string> {
   const owners = new Map<string, string>();
-  const oldestFirst = [...shards].sort((a, b) => byText(a.startedAt, b.startedAt) || byText(a.shard, b.shard));
+  const oldestFirst = [...shards].sort((a, b) => byText(a.startedAt ?? "", b.startedAt ?? "") || byText(a.shard, b.shard));
   for (const s of oldestFirst) for (const id of s.members ?? []) owners.set(id, s.shard);
   return owners;
 }
@@ -58,12 +61,17 @@ export function shardsOfWave(wave: readonly string[] | undefined, owners: Readon
 }
 
 /** The rollout under way in the fleet, as every shard decides from it; undefined when none was recorded. */
-export function mergeRollout({ fleet, shards, owners = ownersFromMembers(shards) }: MergeInput): RolloutState | undefined {
+export function mergeRollout({ fleet, shards: stored, owners = ownersFromMembers(stored) }: MergeInput): MergedRollout | undefined {
+  // A record written by hand or by an older program may lack the progress fields: it counts as having done nothing.
+  const shards = stored.map((s) => ({ ...s, startedAt: s.startedAt ?? "", moved: s.moved ?? {}, landed: s.landed ?? {}, outcomes: s.outcomes ?? {} }));
   const newest = [...shards].sort((a, b) => byText(a.startedAt, b.startedAt) || byText(a.shard, b.shard)).pop();
   const release = newest?.release ?? fleet?.release;
   if (release === undefined) return undefined;
-  const base = fleet?.release === release ? fleet : undefined;
   const ours = shards.filter((s) => s.release === release).sort((a, b) => byText(a.startedAt, b.startedAt) || byText(a.shard, b.shard));
+  // A steer names the rollout it steered by its start (the first shard's taking it up): one of an earlier rollout of
+  // the same release is history. A state without one is the unsharded stack's, kept while its release is under way.
+  const started = ours[0]?.startedAt;
+  const base = fleet?.release === release && (fleet.startedAt === undefined || started === undefined || fleet.startedAt === started) ? fleet : undefined;
   if (ours.length === 0) return base && structuredClone(base);
 
   const waves = structuredClone(base?.waves ?? ours[0].waves);
@@ -72,7 +80,7 @@ export function mergeRollout({ fleet, shards, owners = ownersFromMembers(shards)
   // A resume after a halt sets the fleet's record to the next wave: halts below it are history.
   const floor = base?.wave ?? 0;
   const wave = Math.max(floor, ...ours.map((s) => s.wave));
-  const state: RolloutState = { release, status: "running", wave, waves, outcomes };
+  const state: MergedRollout = { release, status: "running", wave, waves, outcomes, startedAt: started! };
 
   const halts = ours.flatMap((s) => (s.halt && s.halt.wave >= floor ? [s.halt] : []));
   if (base?.status === "halted") halts.push({ wave: base.wave, reason: base.haltReason ?? "", at: "" });

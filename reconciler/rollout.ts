@@ -1,15 +1,32 @@
 // The stack's rollout for /metrics: after each run, its agent_rollouts record (written by the program with config
 // rollout) as the gauges of metrics.ts. The reconciler's timer itself continues a soaking rollout: each full run lets
-// the program move the next wave once the soak is over.
+// the program move the next wave once the soak is over. In a sharded fleet every lane shows the fleet's rollout as
+// the shards decide from it: the merge of the fleet's record and every shard's own (program/rollout-merge.ts).
 import type { PocketBaseSource } from "../lib/tenants/connection";
 import { listRollouts } from "../lib/tenants/rollouts";
+import type { RolloutState } from "../program/rollout";
+import { mergeRollout, type ShardProgress } from "../program/rollout-merge";
 import type { Metrics, RolloutGauges } from "./metrics";
 
-/** The gauges of the record whose stack is `<organisation>/<project>/<stack>`, matched on project and stack. */
-export function rolloutOf(records: Array<{ stack: string; state: { release: string; status: string; wave: number; waves: string[][] } }>, project: string, stackName: string): RolloutGauges | undefined {
+type StoredRecord = { stack: string; state: { release: string; status: string; wave: number; waves: string[][] } };
+
+const gaugesOf = (state: StoredRecord["state"]): RolloutGauges => ({ release: state.release, status: state.status, wave: state.wave, waves: state.waves.length });
+
+/**
+ * The gauges of the record whose stack is `<organisation>/<project>/<stack>`, matched on project and stack. With
+ * `shard`, `stackName` is that shard's stack (`<fleet stack>.<shard>`): the gauges are of the fleet's merged rollout.
+ */
+export function rolloutOf(records: StoredRecord[], project: string, stackName: string, shard?: string): RolloutGauges | undefined {
   const short = stackName.split("/").pop() ?? stackName;
-  const found = records.find((r) => r.stack.endsWith(`/${project}/${short}`));
-  return found ? { release: found.state.release, status: found.state.status, wave: found.state.wave, waves: found.state.waves.length } : undefined;
+  if (shard === undefined) {
+    const found = records.find((r) => r.stack.endsWith(`/${project}/${short}`));
+    return found ? gaugesOf(found.state) : undefined;
+  }
+  const fleet = short.endsWith(`.${shard}`) ? short.slice(0, -shard.length - 1) : short;
+  const fleetRecord = records.find((r) => r.stack.endsWith(`/${project}/${fleet}`));
+  const shards = records.filter((r) => r.stack.slice(0, r.stack.lastIndexOf("#")).endsWith(`/${project}/${fleet}`) && r.stack.includes("#"));
+  const merged = mergeRollout({ ...(fleetRecord ? { fleet: fleetRecord.state as RolloutState } : {}), shards: shards.map((r) => r.state as ShardProgress) });
+  return merged ? gaugesOf(merged) : undefined;
 }
 
 /**
@@ -18,5 +35,5 @@ export function rolloutOf(records: Array<{ stack: string; state: { release: stri
  */
 export async function observeRollout(source: PocketBaseSource, project: string, stackName: string, metrics: Metrics, shard?: string): Promise<void> {
   const records = await listRollouts(source).catch(() => []);
-  metrics.setRollout(rolloutOf(records, project, stackName), shard);
+  metrics.setRollout(rolloutOf(records, project, stackName, shard), shard);
 }

@@ -3,13 +3,16 @@
 // `pause` stops further waves, `resume` goes on (after a halt: with the next wave; after a pause: the current wave
 // soaks again before the next moves), `abort` ends it for its release. A release named is the whole key or one
 // `<template>@<version>` of it.
-// Each takes effect in the next run (the reconciler's timer starts one).
+// Each takes effect in the next run (the reconciler's timer starts one). In a sharded fleet (config shards; run it with
+// the fleet's stack) it shows and steers the rollout every shard decides from: the merge of the fleet's record and
+// each shard's own (program/rollout-merge.ts), with a line per shard.
 import { commandLine, UsageError } from "../lib/cli/args";
 import { fullStackName, readStackConfig } from "../lib/cli/stack-config";
 import { loadTenants } from "../lib/tenants/load";
-import { getRollout, putRollout } from "../lib/tenants/rollouts";
+import { getRollout, listShardRollouts, putRollout } from "../lib/tenants/rollouts";
 import type { RolloutState } from "../program/rollout";
-import { formatRollout, ROLLOUT_ACTIONS, rolloutJson, steerRollout, type RolloutAction } from "../program/rollout-command";
+import { formatRollout, formatShards, ROLLOUT_ACTIONS, rolloutJson, steerRollout, type RolloutAction } from "../program/rollout-command";
+import { mergeRollout, type ShardProgress } from "../program/rollout-merge";
 
 const COMMAND = {
   name: "rollout",
@@ -32,13 +35,18 @@ async function main(): Promise<void> {
   const source = { url: config.pocketbaseUrl, email: config.pocketbaseEmail, password: config.pocketbasePassword, ...(config.tenantView ? { view: config.tenantView } : {}) };
   const stack = fullStackName("rollout", values.stack, "select the stack whose rollout to show");
   const stored = await getRollout<RolloutState>(source, stack);
-  const state = action === "status" ? stored?.state : (await putRollout(source, stack, steerRollout(action, stored?.state, release, Date.now()))).state;
+  const shards = config.shards ? (await listShardRollouts<ShardProgress>(source, stack)).map((r) => r.state) : undefined;
+  const fleetState = (fleet: RolloutState | undefined) => (shards ? mergeRollout({ ...(fleet ? { fleet } : {}), shards }) : fleet);
+  const current = fleetState(stored?.state);
+  const state = action === "status" ? current : fleetState((await putRollout(source, stack, steerRollout(action, current, release, Date.now()))).state);
   if (values.json) {
-    console.log(JSON.stringify(rolloutJson(state), null, 2));
+    const json = rolloutJson(state);
+    console.log(JSON.stringify(shards && json ? { ...json, shards } : json, null, 2));
     return;
   }
   const slugs = new Map((await loadTenants(source)).map((t) => [t.id, t.slug]));
-  console.log(formatRollout(state, slugs, action === "status" ? stored?.updated : undefined));
+  console.log(formatRollout(state, slugs, action === "status" && !shards ? stored?.updated : undefined));
+  if (shards && state) console.log(formatShards(shards, state.release).join("\n"));
   if (!config.rollout) console.log("note: config rollout is unset, so runs do not use this rollout (pulumi config set rollout '{}')");
 }
 

@@ -60,6 +60,13 @@ describe("mergeRollout", () => {
     expect(merged).toMatchObject({ release: "r2", status: "soaking", settled: false });
   });
 
+  it("leaves aside a steer of an earlier rollout of the same release (the shards took the release up again since)", () => {
+    const again = shard("a", { startedAt: at(90), moved: { 0: at(90) } });
+    const aborted = { release: "r1", status: "aborted" as const, wave: 0, waves: WAVES, outcomes: {}, startedAt: at(0) };
+    expect(mergeRollout({ fleet: aborted, shards: [again], owners })).toMatchObject({ status: "soaking", startedAt: at(90) });
+    expect(mergeRollout({ fleet: { ...aborted, startedAt: at(90) }, shards: [again], owners })).toMatchObject({ status: "aborted" });
+  });
+
   it("is done once the wave index is past the last wave", () => {
     expect(mergeRollout({ shards: [shard("a", { wave: 2, status: "done" })], owners })).toMatchObject({ status: "done", wave: 2 });
   });
