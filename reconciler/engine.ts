@@ -1,7 +1,11 @@
-// One reconcile of the stack through the Automation API: preview first (the teardown guard and every check
-// run there); a refused preview means no up. The up continues past a failed tenant (--continue-on-error) so
-// the other tenants converge. An abort sends the CLI an interrupt: it finishes the steps in flight, records
-// them and releases the lock, so no pending operation is left behind.
+// One reconcile of the stack through the Automation API. A full run previews first (the teardown guard and every
+// check run there): a refused preview means no up, and a preview without changes saves one. A targeted run (the
+// lane's --exclude of every other tenant) goes straight to the up: its preview cost as much as the up itself and
+// protected nothing, since the program's checks (teardown guard, fleet-wide budget, refusals) throw before anything
+// is registered and the engine deletes unregistered resources only once the program completes; an up that fails
+// before any step changed a resource is reported as refused, as the preview was. The up continues past a failed
+// tenant (--continue-on-error) so the other tenants converge. An abort sends the CLI an interrupt: it finishes the
+// steps in flight, records them and releases the lock, so no pending operation is left behind.
 import { ConcurrentUpdateError, type EngineEvent, type OpMap, type Stack } from "@pulumi/pulumi/automation";
 import type { RunCounts, RunFailure, RunResult } from "../lib/tenants/runs";
 import { TENANT_COMPONENT_TYPE, tenantOfUrn } from "./scope";
@@ -28,11 +32,23 @@ export interface EngineOutcome {
   /** The engine's own resource counts (a replace counts as an update). */
   resources: RunCounts;
   failures: RunFailure[];
-  /** Whether an up ran (false after a refused preview or a preview without changes). */
+  /** Whether an up ran (false after a refused preview or up, or a preview without changes). */
   updated: boolean;
   message: string;
   /** When busy: the CLI's refusal, which names each lock (see lock.ts). */
   lock?: string;
+  /**
+   * The resources whose outputs the up reported (their status output only), as `pulumi stack export` lists them:
+   * what the state now records of the tenants the run stepped, without exporting the state again.
+   */
+  stepped?: SteppedResource[];
+}
+
+export interface SteppedResource {
+  urn: string;
+  type: string;
+  parent?: string;
+  outputs: { status?: unknown };
 }
 
 const EMPTY: RunCounts = { create: 0, update: 0, delete: 0, same: 0 };
@@ -41,6 +57,8 @@ export function countsOf(changes: OpMap | undefined): RunCounts {
   const c = changes ?? {};
   return { create: c.create ?? 0, update: (c.update ?? 0) + (c.replace ?? 0), delete: c.delete ?? 0, same: c.same ?? 0 };
 }
+
+const hasChanges = (counts: RunCounts) => counts.create + counts.update + counts.delete > 0;
 
 /** Engine diagnostics as plain text: no colour markup, no trailing blank lines. */
 export function plainMessage(text: string): string {
@@ -57,8 +75,16 @@ function collector(parents: Map<string, string>) {
   const errors: Array<{ urn?: string; message: string }> = [];
   const tenantOps = new Map<string, { component?: string; changed: boolean }>();
   const refusals: RunFailure[] = [];
+  let changed = false;
+  let summary: OpMap | undefined;
+  const stepped: SteppedResource[] = [];
   const onEvent = (event: EngineEvent) => {
+    if (event.summaryEvent) summary = event.summaryEvent.resourceChanges;
+    const done = event.resOutputsEvent?.metadata;
+    const state = done?.new ?? done?.old;
+    if (done && state && done.op !== "delete") stepped.push({ urn: done.urn, type: done.type, ...(state.parent ? { parent: state.parent } : {}), outputs: { status: state.outputs?.status } });
     const meta = event.resourcePreEvent?.metadata;
+    if (meta && CHANGES.has(meta.op)) changed = true;
     const parent = meta?.new?.parent || meta?.old?.parent;
     if (meta && parent) parents.set(meta.urn, parent);
     const tenant = meta ? tenantOfUrn(meta.urn, parents) : undefined;
@@ -98,7 +124,14 @@ function collector(parents: Map<string, string>) {
     }
     return counts;
   };
-  return { onEvent, failures, tenantCounts, refusals: (): RunFailure[] => [...refusals] };
+  return {
+    onEvent, failures, tenantCounts,
+    refusals: (): RunFailure[] => [...refusals],
+    /** Whether a step changed (or began to change) any resource: a step event, or the engine's closing summary. */
+    changed: (): boolean => changed || (summary !== undefined && hasChanges(countsOf(summary))),
+    summary: (): RunCounts | undefined => (summary ? countsOf(summary) : undefined),
+    stepped: (): SteppedResource[] => stepped,
+  };
 }
 
 function describeError(error: unknown): string {
@@ -136,49 +169,73 @@ function busyOutcome(error: ConcurrentUpdateError): EngineOutcome {
   return { result: "busy", counts: EMPTY, resources: EMPTY, failures: [], updated: false, message: "another update holds the stack", lock: plainMessage(error.message) };
 }
 
+/** `<tenant>: <message>` lines, or the error itself when no diagnostic named anything. */
+function refusalText(failures: RunFailure[], error: unknown): string {
+  return failures.length > 0 ? failures.map((f) => (f.tenant ? `${f.tenant}: ${f.message}` : f.message)).join("\n") : describeError(error);
+}
+
+/** The program's end-of-run report (program/report.ts TenantRunError), which fails an up once every step is over. */
+const END_OF_RUN = /tenant\(s\) did not converge/;
+
 export async function runEngine(stack: Stack, options: EngineRunOptions): Promise<EngineOutcome> {
-  const scope = options.exclude.length > 0 ? { exclude: options.exclude, excludeDependents: true } : {};
+  const targeted = options.exclude.length > 0;
+  const scope = targeted ? { exclude: options.exclude, excludeDependents: true } : {};
   const common = { ...scope, refresh: options.refresh, signal: options.signal, ...(options.configFile ? { configFile: options.configFile } : {}) };
   const abortedOutcome = (updated: boolean, failures: RunFailure[] = []): EngineOutcome => ({
     result: "cancelled", counts: EMPTY, resources: EMPTY, failures, updated, message: "stopped by a signal; the steps in flight were completed and recorded",
   });
 
   if (options.signal.aborted) return abortedOutcome(false);
-  const preview = collector(options.parents);
-  let changes: OpMap;
-  try {
-    const result = await withoutCheckpoints(stack, () => stack.preview({ ...common, onEvent: preview.onEvent }));
-    changes = result.changeSummary;
-  } catch (error) {
+  let planned: RunCounts | undefined;
+  if (!targeted) {
+    const preview = collector(options.parents);
+    let changes: OpMap;
+    try {
+      const result = await withoutCheckpoints(stack, () => stack.preview({ ...common, onEvent: preview.onEvent }));
+      changes = result.changeSummary;
+    } catch (error) {
+      if (options.signal.aborted) return abortedOutcome(false);
+      if (error instanceof ConcurrentUpdateError) return busyOutcome(error);
+      const failures = preview.failures();
+      const message = refusalText(failures, error);
+      return { result: "refused", counts: EMPTY, resources: EMPTY, failures: failures.length > 0 ? failures : [{ tenant: "", message }], updated: false, message: `preview refused, nothing changed: ${message}` };
+    }
+    planned = countsOf(changes);
+    if (!hasChanges(planned) && !options.refresh) {
+      const refused = preview.refusals();
+      const message = refused.length > 0 ? `preview shows no changes; refused: ${refused.map((f) => `${f.tenant}: ${f.message}`).join("; ")}` : "preview shows no changes";
+      return { result: "succeeded", counts: preview.tenantCounts(), resources: planned, failures: refused, updated: false, message };
+    }
     if (options.signal.aborted) return abortedOutcome(false);
-    if (error instanceof ConcurrentUpdateError) return busyOutcome(error);
-    const failures = preview.failures();
-    const message = failures.length > 0 ? failures.map((f) => (f.tenant ? `${f.tenant}: ${f.message}` : f.message)).join("\n") : describeError(error);
-    return { result: "refused", counts: EMPTY, resources: EMPTY, failures: failures.length > 0 ? failures : [{ tenant: "", message }], updated: false, message: `preview refused, nothing changed: ${message}` };
   }
-  const planned = countsOf(changes);
-  if (planned.create + planned.update + planned.delete === 0 && !options.refresh) {
-    const refused = preview.refusals();
-    const message = refused.length > 0 ? `preview shows no changes; refused: ${refused.map((f) => `${f.tenant}: ${f.message}`).join("; ")}` : "preview shows no changes";
-    return { result: "succeeded", counts: preview.tenantCounts(), resources: planned, failures: refused, updated: false, message };
-  }
-  if (options.signal.aborted) return abortedOutcome(false);
 
   const up = collector(options.parents);
   try {
     const result = await stack.up({ ...common, continueOnError: true, onEvent: up.onEvent });
-    return { result: "succeeded", counts: up.tenantCounts(), resources: countsOf(result.summary.resourceChanges), failures: [], updated: true, message: "up succeeded" };
+    // A tenant the program refused fails the up's end; kept here too should an up without changes ever succeed.
+    return { result: "succeeded", counts: up.tenantCounts(), resources: countsOf(result.summary.resourceChanges), failures: up.changed() ? [] : up.refusals(), updated: true, message: "up succeeded", stepped: up.stepped() };
   } catch (error) {
     if (options.signal.aborted) return abortedOutcome(true, up.failures());
     if (error instanceof ConcurrentUpdateError) return busyOutcome(error);
     const failures = up.failures();
-    const summary = await lastSummary(stack);
+    if (!up.changed() && !failures.some((f) => f.tenant)) {
+      const refused = up.refusals();
+      // Only the program's end-of-run report failed it, for tenants it refused: what a preview without changes said.
+      if (refused.length > 0 && failures.every((f) => END_OF_RUN.test(f.message))) {
+        return { result: "succeeded", counts: up.tenantCounts(), resources: up.summary() ?? EMPTY, failures: refused, updated: true, message: `up made no changes; refused: ${refused.map((f) => `${f.tenant}: ${f.message}`).join("; ")}`, stepped: up.stepped() };
+      }
+      // A check of the program (or the teardown guard) refused the run before any step: nothing was changed.
+      const message = refusalText(failures, error);
+      return { result: "refused", counts: EMPTY, resources: EMPTY, failures: failures.length > 0 ? failures : [{ tenant: "", message }], updated: false, message: `up refused, nothing changed: ${message}` };
+    }
+    const resources = up.summary() ?? (await lastSummary(stack)) ?? planned ?? EMPTY;
     return {
       result: "failed",
       counts: up.tenantCounts(),
-      resources: summary ?? planned,
+      resources,
       failures: failures.length > 0 ? failures : [{ tenant: "", message: describeError(error) }],
       updated: true,
+      stepped: up.stepped(),
       message: `up failed for ${failures.map((f) => (f.tenant ? (options.label?.(f.tenant) ?? f.tenant) : "the stack")).join(", ") || "the stack"}; the other tenants were applied`,
     };
   }

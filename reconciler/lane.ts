@@ -4,7 +4,7 @@
 import { ConcurrentUpdateError, type Stack } from "@pulumi/pulumi/automation";
 import { loadTenants } from "../lib/tenants/load";
 import { writeObservations, type Observation } from "../lib/tenants/observations";
-import { listProvisioning } from "../lib/tenants/provisioning";
+import { listProvisioning, type Provisioning } from "../lib/tenants/provisioning";
 import { recordRun, type RunRecord } from "../lib/tenants/runs";
 import type { Tenant } from "../lib/tenants/tenant";
 import { observeCapacity, type serverFleetOf } from "./capacity";
@@ -113,22 +113,28 @@ export function createLane(ctx: LaneContext, options: LaneOptions): Lane {
     }
   };
 
-  /** Tenant id -> shard with the records as they are now; undefined unsharded (or when they cannot be read). */
-  const shardsNow = async (tenants: Tenant[]): Promise<Map<string, TenantShard> | undefined> => {
+  /**
+   * Tenant id -> shard with the records as they are now (read beside the tenants); undefined unsharded, or when the
+   * records cannot be read.
+   */
+  const shardsNow = (tenants: Tenant[], records: PromiseSettledResult<Map<string, Provisioning>>): Map<string, TenantShard> | undefined => {
     if (ctx.sharded === undefined) return undefined;
-    try {
-      return tenantShards(ctx.sharded, tenants, await listProvisioning(config.pocketbase));
-    } catch (error) {
-      say(`reading the write-back records failed (${error instanceof Error ? error.message : String(error)}); running in full`);
+    if (records.status === "rejected") {
+      say(`reading the write-back records failed (${records.reason instanceof Error ? records.reason.message : String(records.reason)}); running in full`);
       return undefined;
     }
+    return tenantShards(ctx.sharded, tenants, records.value);
   };
 
   const observe = async (scope: Scope, outcome: EngineOutcome, tenants: Tenant[], all: Tenant[]): Promise<void> => {
     const desired = tenants.filter((t) => t.status !== "cancelled");
     const inScope = scope.kind === "targeted" ? desired.filter((t) => scope.tenants.includes(t.slug)) : desired;
     // From the state rather than the stack outputs: a failed tenant can keep the program from registering outputs.
-    const recorded = withSlugs(readDeployed((await stack.exportStack()).deployment), all).serviceStatus;
+    // The up's own events carry what it recorded of the tenants it stepped; the state is exported only when they
+    // leave a tenant in scope out (a full run's preview without changes, a failed step).
+    const fromEvents = withSlugs(readDeployed({ resources: outcome.stepped ?? [] }), all).serviceStatus;
+    const covered = inScope.every((t) => fromEvents.has(t.slug) || outcome.failures.some((f) => f.tenant && slugOf(f.tenant, all) === t.slug));
+    const recorded = covered ? fromEvents : withSlugs(readDeployed((await stack.exportStack()).deployment), all).serviceStatus;
     const failed = new Map(outcome.failures.filter((f) => f.tenant).map((f) => [slugOf(f.tenant, all), scrubSecrets(f.message, config.secrets)]));
     const now = new Date();
     const observations: Observation[] = inScope.map((t) => ({
@@ -137,12 +143,14 @@ export function createLane(ctx: LaneContext, options: LaneOptions): Lane {
       lastError: failed.get(t.slug) ?? "",
       observedAt: now.toISOString(),
     }));
+    // The capacity and rollout gauges read what the run wrote, not the observations: all three at once.
+    const gauges = Promise.all([observeCapacity(ctx.fleet, config.pocketbase, all, metrics), observeRollout(config.pocketbase, ctx.project, stackName, metrics, shard)]);
+    gauges.catch(() => undefined);
     await writeObservations(config.pocketbase, observations);
     for (const slug of statuses.keys()) if (!desired.some((t) => t.slug === slug)) statuses.delete(slug);
     inScope.forEach((t, i) => statuses.set(t.slug, observations[i].status));
     metrics.setTenantStatuses(statuses.values(), shard);
-    await observeCapacity(ctx.fleet, config.pocketbase, all, metrics);
-    await observeRollout(config.pocketbase, ctx.project, stackName, metrics, shard);
+    await gauges;
     for (const t of inScope) {
       const since = ctx.changedAt.get(t.slug);
       if (since !== undefined && statuses.get(t.slug) === "running:healthy") {
@@ -243,10 +251,17 @@ export function createLane(ctx: LaneContext, options: LaneOptions): Lane {
     let all: Tenant[] | undefined;
     let tenants: Tenant[] | undefined;
     let deployed: Deployed | undefined;
+    // Tenants, write-back records and the stack's state do not depend on each other: read at once.
+    const [loaded, records, exported] = await Promise.allSettled([
+      loadTenants({ ...config.pocketbase, view: config.tenantView }),
+      ctx.sharded === undefined ? new Map<string, Provisioning>() : listProvisioning(config.pocketbase),
+      stack.exportStack(),
+    ]);
     try {
-      all = await loadTenants({ ...config.pocketbase, view: config.tenantView });
+      if (loaded.status === "rejected") throw loaded.reason;
+      all = loaded.value;
       noteChanges(request.changes, all);
-      const shardOf = await shardsNow(all);
+      const shardOf = shardsNow(all, records);
       if (ctx.sharded === undefined) tenants = all;
       else if (shardOf !== undefined) {
         // This lane's tenants: those of its shard, and those whose shard cannot be told (they make the run full).
@@ -262,10 +277,12 @@ export function createLane(ctx: LaneContext, options: LaneOptions): Lane {
       say(`reading tenants failed (${error instanceof Error ? error.message : String(error)}); running in full, where the program reports it`);
     }
     try {
-      deployed = readDeployed((await stack.exportStack()).deployment);
+      if (exported.status === "rejected") throw exported.reason;
+      deployed = readDeployed(exported.value.deployment);
     } catch (error) {
       say(`reading the stack state failed (${String(error)}); running in full`);
     }
+    const routed = Date.now();
     const scope = planScope(config.targetedRuns ? request : { ...request, full: true }, tenants, deployed);
     if (scope.kind === "none") {
       say(`nothing to run for ${request.triggers.join("+")}: ${scope.reason}`);
@@ -303,6 +320,7 @@ export function createLane(ctx: LaneContext, options: LaneOptions): Lane {
       if (pending === undefined && first.result === "busy" && (await clearStaleLocks(first.lock, notes))) return engine();
       return first;
     });
+    const ran = Date.now();
     if (outcome.result === "busy") lockBusy ??= { since: Date.now(), holders: [] };
     else lockBusy = undefined;
     if (outcome.result === "succeeded") lastSucceededAt = Date.now();
@@ -316,6 +334,8 @@ export function createLane(ctx: LaneContext, options: LaneOptions): Lane {
     if (tenants !== undefined && all !== undefined && (result === "succeeded" || (result === "failed" && outcome.updated))) {
       await observe(scope, outcome, tenants, all).catch((error: unknown) => say(`writing observations failed: ${String(error)}`));
     }
+    const seconds = (from: number, to: number) => `${((to - from) / 1000).toFixed(1)} s`;
+    const took = `reads ${seconds(started.getTime(), routed)}, engine ${seconds(routed, ran)}, observation ${seconds(ran, Date.now())}`;
     const run: RunSummary = {
       trigger: request.triggers.join("+"),
       started: started.toISOString(),
@@ -331,7 +351,7 @@ export function createLane(ctx: LaneContext, options: LaneOptions): Lane {
     metrics.runs.inc({ result, scope: scope.kind, ...labels });
     ctx.finished.push(run);
     if (ctx.finished.length > 100) ctx.finished.shift();
-    say(`run ${result}: ${run.message}; tenants: ${resourceText(run.counts)}`);
+    say(`run ${result}: ${run.message}; tenants: ${resourceText(run.counts)} (${took})`);
     for (const failure of run.failures) say(`  ${failure.tenant || "stack"}: ${failure.message.split("\n")[0]}`);
     await recordRun(config.pocketbase, run).catch((error: unknown) => say(`recording the run failed: ${String(error)}`));
   }
