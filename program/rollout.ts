@@ -241,7 +241,7 @@ function healthyOutcome(outcome: TenantOutcome): TenantOutcome {
 /** What a reverted tenant's record says (its status_reason): the rollout, that it halted, why, and what it runs again. */
 function revertReason(s: RolloutState, outcome: TenantOutcome): string {
   const why = s.status === "halted" && s.haltReason ? s.haltReason : `wave ${outcome.wave + 1} did not become healthy`;
-  return `rollout ${s.release} halted at wave ${outcome.wave + 1} (${why}); returned to what it ran before: version ${outcome.from.version}${outcome.from.platform ? ", with the platform values it ran with" : ""}`;
+  return `rollout ${s.release} halted at wave ${outcome.wave + 1} (${why}); returned to what it ran before: version ${outcome.from.version}${outcome.from.platform ? ", with the platform values it ran with" : ""}${outcome.from.render ? ", the stack as its record kept it" : ""}`;
 }
 
 /**
