@@ -273,7 +273,7 @@ async function viaReconciler(fleet: Fleet, slugs: string[]): Promise<{ seconds: 
       healthy.push(times.healthy);
       await reconciler.idle();
     }
-    if (process.env.BENCH_DEBUG) for (const line of lines) log(`shards: reconciler ${line.slice(0, 300)}`);
+    if (process.env.BENCH_DEBUG) for (const line of lines) log(`shards: reconciler ${line.slice(0, 500)}`);
     const runs = reconciler.runs().slice(before);
     const scope = [...new Set(runs.map((r) => `${r.shard ?? "fleet"}: ${r.scope}`))].join(", ");
     return { seconds: median(observed), healthy: median(healthy), scope };

@@ -78,13 +78,20 @@ function collector(parents: Map<string, string>) {
   let changed = false;
   let summary: OpMap | undefined;
   const stepped: SteppedResource[] = [];
+  const started = Date.now();
+  const seen: { first?: number; change?: number; last?: number } = {};
   const onEvent = (event: EngineEvent) => {
+    if (event.resourcePreEvent || event.resOutputsEvent) seen.last = Date.now();
+    if (event.resourcePreEvent) seen.first ??= seen.last;
     if (event.summaryEvent) summary = event.summaryEvent.resourceChanges;
     const done = event.resOutputsEvent?.metadata;
     const state = done?.new ?? done?.old;
     if (done && state && done.op !== "delete") stepped.push({ urn: done.urn, type: done.type, ...(state.parent ? { parent: state.parent } : {}), outputs: { status: state.outputs?.status } });
     const meta = event.resourcePreEvent?.metadata;
-    if (meta && CHANGES.has(meta.op)) changed = true;
+    if (meta && CHANGES.has(meta.op)) {
+      changed = true;
+      seen.change ??= Date.now();
+    }
     const parent = meta?.new?.parent || meta?.old?.parent;
     if (meta && parent) parents.set(meta.urn, parent);
     const tenant = meta ? tenantOfUrn(meta.urn, parents) : undefined;
@@ -131,6 +138,11 @@ function collector(parents: Map<string, string>) {
     changed: (): boolean => changed || (summary !== undefined && hasChanges(countsOf(summary))),
     summary: (): RunCounts | undefined => (summary ? countsOf(summary) : undefined),
     stepped: (): SteppedResource[] => stepped,
+    /** Where an operation's seconds went, for the log: until the program's first resource, the first change, the last step. */
+    phases: (): string => {
+      const at = (time: number | undefined) => (time === undefined ? "-" : `${((time - started) / 1000).toFixed(1)} s`);
+      return `first resource ${at(seen.first)}, first change ${at(seen.change)}, last step ${at(seen.last)}, end ${at(Date.now())}`;
+    },
   };
 }
 
@@ -211,7 +223,7 @@ export async function runEngine(stack: Stack, options: EngineRunOptions): Promis
 
   const up = collector(options.parents);
   try {
-    const result = await stack.up({ ...common, continueOnError: true, onEvent: up.onEvent });
+    const result = await stack.up({ ...common, continueOnError: true, onEvent: up.onEvent }).finally(() => options.log(`up: ${up.phases()}`));
     // A tenant the program refused fails the up's end; kept here too should an up without changes ever succeed.
     return { result: "succeeded", counts: up.tenantCounts(), resources: countsOf(result.summary.resourceChanges), failures: up.changed() ? [] : up.refusals(), updated: true, message: "up succeeded", stepped: up.stepped() };
   } catch (error) {
