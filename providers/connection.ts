@@ -15,7 +15,8 @@ export interface ProviderTimings {
    * After a queued start or restart, how long a `running:healthy` that may still be the old containers' is not
    * trusted unless the status showed the restart first (providers/service-status.ts). Config
    * `coolifyRestartSettleSeconds` (env COOLIFY_RESTART_SETTLE_SECONDS); unset, 20 polls: 60 s at the default poll,
-   * Coolify's status refresh interval.
+   * Coolify's status refresh interval. Costs nothing when the status shows the restart (Coolify's does, for its stop
+   * and `docker compose up`); an update whose poll never catches it waits up to this long.
    */
   restartSettleMs: number;
 }

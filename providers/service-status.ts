@@ -12,6 +12,9 @@
 // with the new containers alone: `last_online_at` and `updated_at` are rewritten by every status job, container or
 // not. So a healthy status counts only after the status showed the restart (`exited` or `starting…`), or once a
 // settle time of about one status refresh has passed since the restart was queued.
+// Not covered, a Coolify quirk: a status job stores a container whose Docker health is still `starting` as
+// `running:starting`, and ContainerStatusAggregator::aggregateFromStrings counts that as `running:healthy`
+// (GetContainersStatus, PushServerUpdateJob), so a refresh during a new container's start period reads healthy.
 import * as coolify from "../lib/coolify";
 import { sleep } from "./connection";
 
@@ -74,7 +77,7 @@ export async function waitForState(
   for (;;) {
     const service = await coolify.getService(conn, uuid);
     const status = service.status ?? "unknown";
-    current ||= showsRestart(status) || Date.now() - queued!.at >= queued!.settleMs;
+    if (!current && queued) current = showsRestart(status) || Date.now() - queued.at >= queued.settleMs;
     const verdict = current ? judgeStatus(status, desired) : "pending";
     if (verdict === "done") return service;
     if (verdict === "failed") throw new ServiceStatusError(service.name, status, containerStatuses(service), "failed to start", service);
