@@ -4,7 +4,8 @@
 // set from the first up (so every record keeps the render its stack was applied with). Then each local release's
 // compose changes under the same version (restart: always), as a fix to a template's files would: the next up moves
 // only the canary, every other service's stored compose and env rows stay byte for byte; a tenant's own change
-// applies at once, with the new code; the next wave only after the soak.
+// applies at once, with the new code; the next wave only after the soak. A further change whose canary does not become
+// healthy halts, and the canary goes back to the stack its record kept.
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -96,5 +97,25 @@ describe("a change of the rendering code under the same version, rolled out in w
     await up();
     expect(onNewCode()).toEqual(SLUGS);
     expect(await rollout()).toMatchObject({ status: "soaking" });
+  }, ENGINE_TIMEOUT);
+
+  it("halts a further change of code whose canary does not become healthy, and sends the canary back to the stack it ran, byte for byte", async () => {
+    const before = Object.fromEntries(SLUGS.map((slug) => [slug, deployed(slug)]));
+    for (const id of TEMPLATES) {
+      const file = join(releases, id, "1.2.0", "compose.yaml");
+      writeFileSync(file, readFileSync(file, "utf8").replaceAll(NEW_CODE, "restart: on-failure"));
+    }
+    platform.coolify.faults.markContainer("openclaw", "unhealthy", service("bolt").uuid);
+    await platform.program.stack.up().catch(() => undefined);
+    expect(service("bolt").dockerComposeRaw).toContain("restart: on-failure");
+    expect(await rollout()).toMatchObject({ status: "halted", halt_reason: expect.stringContaining("not healthy (maxFailures 0): bolt") });
+
+    platform.coolify.faults.clearContainer("openclaw", service("bolt").uuid);
+    await up();
+    for (const slug of SLUGS) expect(deployed(slug)).toEqual(before[slug]);
+    const bolt = await provisioningRecordOf(pb, "bolt");
+    expect(bolt.status).toBe("running:healthy");
+    expect(bolt.status_reason).toContain("halted at wave 1");
+    expect(await rollout()).toMatchObject({ status: "halted" });
   }, ENGINE_TIMEOUT);
 });
