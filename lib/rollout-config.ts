@@ -1,5 +1,5 @@
-// Config `rollout`: how a change the tenants did not ask for (a template release, a platform value) reaches them, in
-// waves (program/rollout.ts). Unset: every change reaches every tenant in the next run, as before. Set it as JSON:
+// Config `rollout`: how a change the tenants did not ask for (a template release, a platform value, the rendering code
+// under the same version) reaches them, in waves (program/rollout.ts). Unset: every change reaches every tenant in the next run, as before. Set it as JSON:
 //   pulumi config set rollout '{"canaryRing":"canary","fraction":0.25,"soakMinutes":30,"maxFailures":0}'
 // ('{}' takes every default below).
 
