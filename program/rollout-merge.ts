@@ -74,7 +74,7 @@ export function mergeRollout({ fleet, shards: stored, owners = ownersFromMembers
   const base = fleet?.release === release && (fleet.startedAt === undefined || started === undefined || fleet.startedAt === started) ? fleet : undefined;
   if (ours.length === 0) return base && structuredClone(base);
 
-  const waves = structuredClone(base?.waves ?? ours[0].waves);
+  const waves = structuredClone(base?.waves ?? ours.find((s) => s.waves.length > 0)?.waves ?? []);
   const outcomes: Record<string, TenantOutcome> = structuredClone(base?.outcomes ?? {});
   for (const s of ours) for (const [id, o] of Object.entries(s.outcomes)) if (isLaterOutcome(o, outcomes[id])) outcomes[id] = structuredClone(o);
   // A resume after a halt sets the fleet's record to the next wave: halts below it are history.
@@ -146,7 +146,10 @@ export function progressAfterDecision({ previous, shards, merged, decided, shard
     if (owner === shard || isLaterOutcome(o, theirs)) outcomes[id] = o;
   }
   const members = decided.waves.flat().filter((id) => owners.get(id) === shard).sort(byText);
-  return { ...decided, outcomes, shard, startedAt: fresh ? at : previous.startedAt, moved, landed, ...(halt ? { halt } : {}), members };
+  const startedAt = fresh ? at : previous.startedAt;
+  // The waves (every tenant id of the fleet) are kept once, by the first shard that took the rollout up.
+  const kept = shards.some((s) => s.shard !== shard && s.release === decided.release && s.waves.length > 0 && (byText(s.startedAt, startedAt) || byText(s.shard, shard)) < 0);
+  return { ...decided, ...(kept ? { waves: [] } : {}), outcomes, shard, startedAt, moved, landed, ...(halt ? { halt } : {}), members };
 }
 
 /**
@@ -170,5 +173,5 @@ export function progressAfterSettle(progress: ShardProgress, settled: RolloutSta
   const outcomes = { ...progress.outcomes };
   for (const [id, o] of Object.entries(settled.outcomes)) if (o.result === "reverted" && isLaterOutcome(o, outcomes[id])) outcomes[id] = o;
   const halt = settled.status === "halted" ? { halt: { wave: settled.wave, reason: settled.haltReason ?? "", at } } : {};
-  return { ...progress, ...settled, shard: progress.shard, startedAt: progress.startedAt, moved: progress.moved, members: progress.members, outcomes, landed: { ...progress.landed, [String(settled.wave)]: settled.soakStartedAt ?? at }, ...halt };
+  return { ...progress, ...settled, shard: progress.shard, startedAt: progress.startedAt, waves: progress.waves, moved: progress.moved, members: progress.members, outcomes, landed: { ...progress.landed, [String(settled.wave)]: settled.soakStartedAt ?? at }, ...halt };
 }

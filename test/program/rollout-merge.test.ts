@@ -93,6 +93,16 @@ describe("a shard's own record", () => {
     expect(Object.keys(before.outcomes).sort()).toEqual(["a1", "b1", "c1"]);
   });
 
+  it("keeps the waves once, in the record of the first shard that took the rollout up", () => {
+    const decided: RolloutState = { ...merged, status: "soaking", settled: false, soakStartedAt: at(20) };
+    const first = shard("a", { startedAt: at(0) });
+    const b = progressAfterDecision({ shards: [first], merged, decided, shard: "b", owners, now: 20 * 60_000 });
+    expect(b.waves).toEqual([]);
+    expect(progressAfterDecision({ previous: first, shards: [first, b], merged, decided, shard: "a", owners, now: 20 * 60_000 }).waves).toEqual(WAVES);
+    expect(progressAfterSettle(b, { ...decided, settled: true }, 21 * 60_000).waves).toEqual([]);
+    expect(mergeRollout({ shards: [b, first], owners })!.waves).toEqual(WAVES);
+  });
+
   it("starts afresh for a new release, and records a halt only when its own run decided it", () => {
     const decided: RolloutState = { release: "r2", status: "halted", wave: 0, waves: WAVES, outcomes: { c1: { ...moved(0), result: "reverted" } }, haltReason: "c1 failed" };
     const previous = shard("a", { moved: { 0: at(0) } });
