@@ -57,7 +57,7 @@ export function shardRolloutKey(owner: string, shard: string): string {
 export async function listShardRollouts<S extends StoredRolloutState>(source: PocketBaseSource, owner: string): Promise<RolloutRecord<S>[]> {
   const prefix = shardRolloutKey(owner, "");
   try {
-    // `~` is LIKE (its `_` matches any character): the prefix is checked exactly below.
+    // `~` matches anywhere in the value: the prefix is checked exactly below.
     const records = await withSession(source, (pb) => pb.collection(ROLLOUTS_COLLECTION).getFullList({ batch: 200, filter: pb.filter("stack ~ {:prefix}", { prefix }) }));
     return records
       .filter((record) => String(record.stack ?? "").startsWith(prefix))
