@@ -5,7 +5,7 @@
 // folder, removed on exit) and a fresh stack. Where dockerd is installed and this runs as root, the emulator
 // deploys to a private Docker engine behind a real Traefik (docker mode): the tenants run as containers of the
 // stand-in images, and each one's curl line through the proxy is printed.
-// `--shards` runs the same fleet on two emulator servers, one shard each (scripts/start/sharded.ts), without rollout.
+// `--shards` runs the same fleet on two emulator servers, one shard each (scripts/start/sharded.ts), with the same rollout.
 import { LocalWorkspace, type ConfigMap, type Stack } from "@pulumi/pulumi/automation";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -93,7 +93,7 @@ async function main(): Promise<number> {
     healthTimeoutSeconds: { value: coolify.docker ? "300" : "60" },
     // The demo starts afresh every time: a cancelled demo tenant goes at once.
     teardownGraceDays: { value: "0" },
-    ...(sharded ? {} : rolloutConfig()),
+    ...rolloutConfig(),
   });
   const healthy = sharded ? await upSharded(stack, coolify) : await upFleet(stack, coolify);
   if (once) {
@@ -108,7 +108,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
-/** Config rollout of the plain demo. */
+/** Config rollout of the demo (sharded too: every shard decides from one merged rollout, program/rollout-merge.ts). */
 function rolloutConfig(): ConfigMap {
   return {
     // A release reaches the canary ring first (bolt: canaryRing below), the rest after a three-minute soak. A wave is
@@ -140,7 +140,6 @@ async function upFleet(stack: Stack, coolify: CoolifyEmulator): Promise<boolean>
  * an up of each; whether both succeeded and every tenant is healthy.
  */
 async function upSharded(stack: Stack, coolify: CoolifyEmulator): Promise<boolean> {
-  console.log("Config rollout is not set: config refuses it together with shards (plain npm start has it).");
   // scripts/shards/ runs the pulumi CLI in the current directory with the operator's backend and passphrase.
   Object.assign(process.env, PULUMI_ENV);
   process.chdir(root);
@@ -183,9 +182,9 @@ async function startLiveReconciler(
   const token = randomBytes(24).toString("hex");
   await stack.setConfig("reconcilerToken", { value: token, secret: true });
   await stack.setConfig("reconcileDebounceSeconds", { value: "2" });
-  // Every minute, so a soaking rollout's next wave follows soon after its soak (config rollout above). Sharded, no
-  // rollout: every ten, so the timer's full runs of every shard stay out of the way of a change's targeted run.
-  await stack.setConfig("reconcileIntervalMinutes", { value: sharded ? "10" : "1" });
+  // Every minute, so a soaking rollout's next wave follows soon after its soak (config rollout above). Sharded: every
+  // two, so the timer's full runs of every shard (one at a time: they may place) leave room for a change's targeted run.
+  await stack.setConfig("reconcileIntervalMinutes", { value: sharded ? "2" : "1" });
   const child: ChildProcess = spawn("tsx", [join(root, "reconciler", "main.ts"), "--stack", "dev", "--port", "0"], {
     env: { ...process.env, PULUMI_BACKEND_URL: `file://${join(demoDir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "demo" },
     stdio: ["ignore", "pipe", "inherit"],
@@ -212,7 +211,6 @@ async function startLiveReconciler(
     console.log(`The reconciler runs one lane per shard (dev.${DEMO_SHARDS.join(", dev.")}); a change reaches only its tenant's shard. Watch:`);
     console.log(`  ${pulumiEnv} npm run shards -- list --stack dev`);
     console.log(`  curl -s ${url}/healthz   (shards.<name>: stack, queue, running, last run; parallelShards, coolifyRateLimitPerRun)`);
-    return stopper(child, exited);
   }
   console.log("Release a template version and watch its rollout (canary bolt first): npm run demo:release -- good|broken, then");
   console.log(`  ${pulumiEnv} npm run rollout -- status --stack dev`);
