@@ -115,7 +115,7 @@ describe("npm run shards -- split", () => {
     }
     // The fleet stack itself no longer runs: its program refuses a stack that is no shard of the fleet.
     await expect(platform.program.stack.preview()).rejects.toThrow(/stack test is not a shard of this fleet \(config shards: big, small\)/);
-    expect(await shardsCommand(["split"])).toMatchObject({ code: 1, stderr: expect.stringContaining("test.big (2 tenant(s)), test.small (1 tenant(s)) already hold tenants") });
+    expect(await shardsCommand(["split"])).toMatchObject({ code: 1, stderr: expect.stringContaining("shard stack(s) test.big (2 tenant(s)), test.small (1 tenant(s)) do: the fleet is split already") });
   }, 2 * ENGINE_TIMEOUT);
 
   it("applies a tenant's change in PocketBase by an up of its shard only", async () => {
