@@ -40,7 +40,7 @@ export function createMetrics(queueDepth: QueueDepths): Metrics {
   const runs = new Counter({ name: "cloudfreedom_reconciler_runs_total", help: "Reconcile runs by result and scope.", labelNames: ["result", "scope", "shard"] as const, registers: [registry] });
   const duration = new Histogram({
     name: "cloudfreedom_reconciler_run_duration_seconds",
-    help: "Wall time of a reconcile run (preview, then up when there are changes).",
+    help: "Wall time of a reconcile run (a full run: preview, then up when there are changes; a targeted run: up).",
     labelNames: ["scope", "shard"] as const,
     buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200],
     registers: [registry],
