@@ -118,9 +118,17 @@ export function homeShard(shards: ShardMap): string {
   return [...shards.keys()][0];
 }
 
+/**
+ * The shard that declares a tenant placed on `server`: the server's shard, or the home shard for one on no server
+ * (undefined: a server in no shard). The one rule the program, the reconciler's routing, the split and a sharded
+ * rollout all go by.
+ */
+export function declaringShard(shards: ShardMap, server: string | undefined): string | undefined {
+  return server === undefined ? homeShard(shards) : shardOfServer(shards, server);
+}
+
 /** Whether this run declares a tenant placed on `server` (undefined: on no server). Every tenant, unsharded. */
 export function declaresServer(role: StackRole, shards: ShardMap | undefined, server: string | undefined): boolean {
   if (role.shard === undefined || shards === undefined) return true;
-  if (server === undefined) return role.shard === homeShard(shards);
-  return shardOfServer(shards, server) === role.shard;
+  return declaringShard(shards, server) === role.shard;
 }

@@ -14,7 +14,7 @@ import type { PlatformConfig } from "../lib/config";
 import type { RolloutPolicy } from "../lib/rollout-config";
 import type { PocketBaseSource } from "../lib/tenants/connection";
 import type { Provisioning } from "../lib/tenants/provisioning";
-import { homeShard, shardOfServer, type ShardMap } from "../lib/shards";
+import { declaringShard, type ShardMap } from "../lib/shards";
 import { getRollout, listShardRollouts, putRollout, shardRolloutKey } from "../lib/tenants/rollouts";
 import type { Tenant } from "../lib/tenants/tenant";
 import { appliedRunOf } from "./applied-run";
@@ -69,7 +69,7 @@ export function rolloutOwners(tenants: Tenant[], records: Map<string, Provisioni
   for (const t of tenants) {
     if (!records.has(t.id)) continue;
     const server = recordedServer(records.get(t.id), config);
-    const shard = server === undefined ? homeShard(shards) : shardOfServer(shards, server);
+    const shard = declaringShard(shards, server);
     if (shard !== undefined) owners.set(t.id, shard);
   }
   return owners;

@@ -3,7 +3,7 @@
 // placement would give it, computed here the same way from the same records; a new tenant that fits nowhere is
 // declared (refused) by the home shard (lib/shards.ts). What cannot be told goes to every shard, where scope
 // planning runs it in full: slower, never wrong.
-import { homeShard, shardOfServer, type ShardMap } from "../lib/shards";
+import { declaringShard, homeShard, shardOfServer, type ShardMap } from "../lib/shards";
 import type { Overcommit, ServerSpec } from "../lib/servers";
 import type { Provisioning } from "../lib/tenants/provisioning";
 import type { Tenant } from "../lib/tenants/tenant";
@@ -62,7 +62,7 @@ export function tenantShards(fleet: ShardedFleet, tenants: Tenant[], records: Ma
   }
   for (const t of fresh) {
     const server = placed?.get(t.id)?.server;
-    const shard = placed === undefined ? undefined : server === undefined ? homeShard(fleet.shards) : shardOfServer(fleet.shards, server);
+    const shard = placed === undefined ? undefined : declaringShard(fleet.shards, server);
     result.set(t.id, { shard, placing: true });
   }
   return result;

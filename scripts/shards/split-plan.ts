@@ -6,7 +6,7 @@
 // them; the fleet stack keeps only its root and providers. A split that stopped half-way (killed between its
 // `pulumi state move`s) is continued: the tenants a shard's stack already holds stay there and count for its guard.
 // Pure: scripts/shards/split.ts runs it.
-import { homeShard, shardOfServer, shardStackName, type ShardMap } from "../../lib/shards";
+import { declaringShard, homeShard, shardOfServer, shardStackName, type ShardMap } from "../../lib/shards";
 
 /** One resource of a `pulumi stack export`, as far as the split reads or rewrites it. */
 export interface StateResource {
@@ -117,7 +117,7 @@ export function planSplit(deployment: Deployment, shards: ShardMap, recorded: Re
       problems.push(`tenant ${name} has a service but no server in its record or its state: set its record's server_uuid in PocketBase (agent_provisioning), then split again`);
       continue;
     }
-    const shard = server === undefined ? homeShard(shards) : shardOfServer(shards, server);
+    const shard = declaringShard(shards, server);
     if (shard === undefined) {
       problems.push(`tenant ${name} lives on server ${server}, which is in no shard: add the server to a shard (pulumi config set --path 'shards.<name>[<n>]' ${server}), then split again`);
       continue;
