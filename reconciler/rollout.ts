@@ -3,7 +3,7 @@
 // the program move the next wave once the soak is over. In a sharded fleet every lane shows the fleet's rollout as
 // the shards decide from it: the merge of the fleet's record and every shard's own (program/rollout-merge.ts).
 import type { PocketBaseSource } from "../lib/tenants/connection";
-import { listRollouts } from "../lib/tenants/rollouts";
+import { listRollouts, ownerOfShardRolloutKey } from "../lib/tenants/rollouts";
 import type { RolloutState } from "../program/rollout";
 import { mergeRollout, type ShardProgress } from "../program/rollout-merge";
 import type { Metrics, RolloutGauges } from "./metrics";
@@ -24,7 +24,7 @@ export function rolloutOf(records: StoredRecord[], project: string, stackName: s
   }
   const fleet = short.endsWith(`.${shard}`) ? short.slice(0, -shard.length - 1) : short;
   const fleetRecord = records.find((r) => r.stack.endsWith(`/${project}/${fleet}`));
-  const shards = records.filter((r) => r.stack.slice(0, r.stack.lastIndexOf("#")).endsWith(`/${project}/${fleet}`) && r.stack.includes("#"));
+  const shards = records.filter((r) => ownerOfShardRolloutKey(r.stack)?.endsWith(`/${project}/${fleet}`));
   const merged = mergeRollout({ ...(fleetRecord ? { fleet: fleetRecord.state as RolloutState } : {}), shards: shards.map((r) => r.state as ShardProgress) });
   return merged ? gaugesOf(merged) : undefined;
 }

@@ -53,14 +53,20 @@ export function shardRolloutKey(owner: string, shard: string): string {
   return `${owner}#${shard}`;
 }
 
+/** The fleet owner of a shard's record key (shardRolloutKey); undefined for a key that is no shard's. */
+export function ownerOfShardRolloutKey(key: string): string | undefined {
+  const at = key.lastIndexOf("#");
+  return at < 0 ? undefined : key.slice(0, at);
+}
+
 /** The records of every shard of the fleet `owner` (keys `<owner>#<shard>`), by shard name. */
 export async function listShardRollouts<S extends StoredRolloutState>(source: PocketBaseSource, owner: string): Promise<RolloutRecord<S>[]> {
   const prefix = shardRolloutKey(owner, "");
   try {
-    // `~` matches anywhere in the value: the prefix is checked exactly below.
+    // `~` matches anywhere in the value: the owner is checked exactly below.
     const records = await withSession(source, (pb) => pb.collection(ROLLOUTS_COLLECTION).getFullList({ batch: 200, filter: pb.filter("stack ~ {:prefix}", { prefix }) }));
     return records
-      .filter((record) => String(record.stack ?? "").startsWith(prefix))
+      .filter((record) => ownerOfShardRolloutKey(String(record.stack ?? "")) === owner)
       .map((record) => fromRecord<S>(record, String(record.stack)))
       .sort((a, b) => (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0));
   } catch (error) {
