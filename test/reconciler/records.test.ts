@@ -40,6 +40,28 @@ describe("the reconciler's records in PocketBase", () => {
     expect(record).toMatchObject({ status: "refused", status_reason: reason, observed_at: "2026-12-01 11:00:00.000Z" });
   });
 
+  it("reads only the observed tenants' records when a run observes a few, and every record when it observes many", async () => {
+    const lists: URL[] = [];
+    const recording: typeof fetch = (input, init) => {
+      const url = new URL(String(input));
+      if ((init?.method ?? "GET") === "GET" && url.pathname === "/api/collections/agent_provisioning/records") lists.push(url);
+      return fetch(input, init);
+    };
+    const source = { url: pocketbase.url, email: pocketbase.email, password: pocketbase.password, fetch: recording };
+    await writeObservations(source, [{ tenantId: ids.acme, status: "running:healthy", lastError: "", observedAt: "2026-12-02T10:00:00.000Z" }]);
+    expect(lists).toHaveLength(1);
+    expect(lists[0].searchParams.get("filter")).toContain(ids.acme);
+    expect(lists[0].searchParams.get("filter")).not.toContain(ids.bolt);
+    expect((await pb.collection("agent_provisioning").getFirstListItem(pb.filter("tenant = {:id}", { id: ids.acme }))).observed_at).toBe("2026-12-02 10:00:00.000Z");
+
+    lists.length = 0;
+    const unknown = Array.from({ length: 101 }, (_, i) => ({ tenantId: `unknown${String(i).padStart(8, "0")}`, status: "unknown", lastError: "", observedAt: "2026-12-02T11:00:00.000Z" }));
+    await writeObservations(source, [...unknown, { tenantId: ids.bolt, status: "failed", lastError: "still failing", observedAt: "2026-12-02T11:00:00.000Z" }]);
+    expect(lists.map((url) => url.searchParams.get("filter") ?? "")).toEqual([""]);
+    expect(await pb.collection("agent_provisioning").getFirstListItem(pb.filter("tenant = {:id}", { id: ids.bolt }))).toMatchObject({ last_error: "still failing", observed_at: "2026-12-02 11:00:00.000Z" });
+    expect((await pb.collection("agent_provisioning").getFullList()).filter((r) => String(r.tenant).startsWith("unknown"))).toEqual([]);
+  });
+
   it("appends a run record with its counts and failures, cutting an overlong message", async () => {
     const id = await recordRun(pocketbase, {
       trigger: "realtime+timer",
