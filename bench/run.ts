@@ -12,6 +12,7 @@ const MODULES: Array<{ name: string; load: () => Promise<{ run: Bench }> }> = [
   { name: "client-throttle", load: () => import("./client-throttle") },
   { name: "render", load: () => import("./render") },
   { name: "placement", load: () => import("./placement") },
+  { name: "records", load: () => import("./records") },
   { name: "providers", load: () => import("./providers") },
   { name: "program", load: () => import("./program") },
   { name: "reconciler", load: () => import("./reconciler") },
