@@ -2,6 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import axios, { type AxiosAdapter, type AxiosResponse } from "axios";
 import { CoolifyApiError } from "./errors";
+import { acquireBudgetSlot, rateBudgetFromEnv, reportBudgetPause, type RateBudgetRef } from "./rate-budget";
 import { acquireSlot, pauseUntil, systemClock, throttleKey, type Clock } from "./throttle";
 
 /** Where and as whom to call Coolify. A plain value: build it at call time, never at module scope. */
@@ -14,6 +15,12 @@ export interface CoolifyConnection {
   timeoutMs?: number;
   /** Client-side throttle per (url, token); default 200, Coolify's default per-user limit. 0 disables it. */
   rateLimitPerMinute?: number;
+  /**
+   * A rate budget shared with other runs (rate-budget.ts): each attempt takes its slot there instead of from the
+   * local throttle, which only serves when the budget fails (at the budget's fallback share, else the limit above).
+   * Unset, the one the environment names (COOLIFY_RATE_BUDGET_*, set by the reconciler for its runs); null, none.
+   */
+  rateBudget?: RateBudgetRef | null;
   /** Retries after a 429, or for GET/PATCH/DELETE after a 5xx or a connection error; default 4. */
   maxRetries?: number;
   /** Test and tuning hooks; production code leaves this out. */
@@ -98,7 +105,8 @@ export async function request<T>(conn: CoolifyConnection, method: HttpMethod, pa
   const base = resolveApiBase(conn.url);
   const fullPath = `${new URL(base).pathname}${path}`;
   const key = throttleKey(base, conn.token);
-  const limit = conn.rateLimitPerMinute ?? DEFAULTS.rateLimitPerMinute;
+  const budget = conn.rateBudget === undefined ? rateBudgetFromEnv() : (conn.rateBudget ?? undefined);
+  const limit = budget?.fallbackPerMinute ?? conn.rateLimitPerMinute ?? DEFAULTS.rateLimitPerMinute;
   const maxRetries = conn.maxRetries ?? DEFAULTS.maxRetries;
   const query = toQuery(options.query);
   const fail = (status: number, extra: { body?: string; cause?: Error; attempts: number; hint?: string }) =>
@@ -106,7 +114,7 @@ export async function request<T>(conn: CoolifyConnection, method: HttpMethod, pa
   if (method !== "GET" && conn.beforeWrite) await conn.beforeWrite(conn);
 
   for (let attempt = 0; ; attempt++) {
-    await acquireSlot(clock, key, limit);
+    if (!(budget && (await acquireBudgetSlot(budget)))) await acquireSlot(clock, key, limit);
     t.onRequest?.({ method, path: fullPath, query, body: options.body, attempt });
     const outcome = await send(conn, t, method, base + path, query, options.body);
     const retriesLeft = attempt < maxRetries;
@@ -132,6 +140,8 @@ export async function request<T>(conn: CoolifyConnection, method: HttpMethod, pa
       const wait = serverWait(t, res, attempt, clock.now());
       // Holds back every caller of this (url, token), not just this one; acquireSlot does the waiting.
       pauseUntil(clock, key, clock.now() + wait);
+      // A shared budget holds every run back: they all count against the same limit.
+      if (budget) await reportBudgetPause(budget, wait);
       continue;
     }
     if (RETRYABLE_5XX.has(res.status) && retriesLeft && IDEMPOTENT.has(method)) {
