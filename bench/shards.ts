@@ -11,6 +11,7 @@
 // (d) the single-stack figures beside them (one stack holding the same fleet), up to BENCH_SHARDS_SINGLE_MAX.
 // The tenants are openclaw (1 cpu, 2 GiB each), so equal servers get equal shares.
 import { execFileSync } from "node:child_process";
+import { loadavg } from "node:os";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import type PocketBase from "pocketbase";
 import { startCoolifyEmulator, type CoolifyEmulator } from "../emulator/server";
@@ -49,13 +50,36 @@ const HELD_MAX = envNumber("BENCH_SHARDS_HELD_MAX", 100, 0);
 const SINGLE_MAX = envNumber("BENCH_SHARDS_SINGLE_MAX", QUICK ? 0 : 100, 0);
 /** Engine --parallel of a roll-out's ups. */
 const ROLLOUT_PARALLEL = envNumber("BENCH_SETUP_PARALLEL", 32);
-/** How (a) reaches the new tenant: through the reconciler, a plain up of its stack, or both (quick: reconciler). */
+/** How (a) reaches the new tenant: through the reconciler, a plain up of its stack, or both (quick: reconciler); none: no (a). */
 const VIA = process.env.BENCH_SHARDS_VIA ?? (QUICK ? "reconciler" : "both");
 /**
  * (a) is measured this many times per N, each plain up right after a bare up (the baseline), medians reported: the
  * 2 cores are shared, and a baseline taken minutes apart from its measurement was off by up to 2x.
  */
 const REPEAT = envNumber("BENCH_SHARDS_REPEAT", QUICK ? 1 : 3);
+/**
+ * (a) waits, once its fleet is rolled out, until the 1-minute load average is below this (BENCH_QUIET_LOAD, e.g. 1.5;
+ * unset: no wait), for at most BENCH_QUIET_WAIT_S seconds (default 1,200): on 2 shared cores, other work beside (a)
+ * doubled its figures and its baselines alike.
+ */
+const QUIET_LOAD = Number(process.env.BENCH_QUIET_LOAD ?? "") || undefined;
+const QUIET_WAIT_S = envNumber("BENCH_QUIET_WAIT_S", 1_200, 0);
+
+/** Waits for QUIET_LOAD (see there); returns the load average it then saw. */
+async function quietEnough(label: string): Promise<number> {
+  const started = Date.now();
+  let said = 0;
+  while (QUIET_LOAD !== undefined && loadavg()[0] >= QUIET_LOAD && Date.now() - started < QUIET_WAIT_S * 1000) {
+    if (Date.now() - said > 60_000) {
+      said = Date.now();
+      log(`shards: ${label}: waiting for a 1-minute load below ${QUIET_LOAD} (now ${loadavg()[0].toFixed(2)})`);
+    }
+    await new Promise((done) => setTimeout(done, 5_000));
+  }
+  const load = loadavg()[0];
+  if (QUIET_LOAD !== undefined) log(`shards: ${label}: (a) starts at load ${load.toFixed(2)} after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return load;
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
@@ -305,6 +329,8 @@ interface Measured {
   bare?: number;
   stack?: number;
   reconciler?: { seconds: number; healthy: number; scope: string };
+  /** The 1-minute load average when (a) started. */
+  load?: number;
 }
 
 async function measure(label: string, n: number, servers: number, sharded: boolean, withNewTenant: boolean, held = n <= HELD_MAX): Promise<Measured> {
@@ -314,7 +340,8 @@ async function measure(label: string, n: number, servers: number, sharded: boole
     const rollout = await rollOut(fleet, n, held ? HELD : LIFTED);
     log(`shards: ${label}: roll-out ${rollout.seconds.toFixed(1)} s, ${rollout.requests} requests, largest tree ${rollout.peaks.maxTree.toFixed(0)} MB`);
     const measured: Measured = { rollout, held };
-    if (!withNewTenant) return measured;
+    if (!withNewTenant || VIA === "none") return measured;
+    measured.load = await quietEnough(label);
     const bares: number[] = [];
     const stacks: number[] = [];
     for (let k = 0; k < REPEAT; k++) {
@@ -338,7 +365,7 @@ function rows(name: string, n: number, m: Measured, oneShard: { held: Rollout; l
   const out: BenchEntry[] = [];
   const kind = sharded ? "in shards" : "one stack";
   const bare = m.bare ?? NaN;
-  const a = `with ${n} deployed${m.held ? "" : " (deployed with the rate limit lifted)"}, its run held at ${HELD}/min, median of ${REPEAT} (baseline: bare up of one tenant at ${HELD}/min, median of ${REPEAT} taken between them)`;
+  const a = `with ${n} deployed${m.held ? "" : " (deployed with the rate limit lifted)"}, its run held at ${HELD}/min, median of ${REPEAT} (baseline: bare up of one tenant at ${HELD}/min, median of ${REPEAT} taken between them)${m.load !== undefined ? `, load ${m.load.toFixed(2)} at its start` : ""}`;
   const flat = (seconds: number) => (sharded ? { goal: "<= 1.5x", met: seconds / bare <= 1.5 } : undefined);
   if (m.reconciler) {
     out.push(entry(name, `(a) tenant created in PocketBase -> running:healthy observed, through the reconciler [${m.reconciler.scope}], ${a}`, m.reconciler.seconds, "s", bare, flat(m.reconciler.seconds)));
