@@ -42,8 +42,9 @@ export function coolifyConnection(): CoolifyConnection {
         "`pulumi config set --secret coolifyToken <token>` (or export COOLIFY_URL / COOLIFY_TOKEN)",
     );
   }
-  // A reconciler running shards in parallel hands each run its share of the one limit (reconciler/config.ts
-  // shardRunPlan); config would otherwise give every run the whole of it.
+  // A reconciler running shards in parallel hands each run a shared budget (COOLIFY_RATE_BUDGET_*, which the client
+  // reads itself, lib/coolify/rate-budget.ts) and its share of the one limit as the fallback should the budget fail
+  // (reconciler/config.ts shardRunPlan); config would otherwise give every run the whole of it.
   const rate = Number(process.env.COOLIFY_RUN_RATE_LIMIT || (setting("coolifyRateLimit", "COOLIFY_RATE_LIMIT") ?? ""));
   // Nothing is written to a Coolify outside the supported versions (lib/coolify/versions.ts) unless the run allows it.
   return { url, token, ...(rate > 0 ? { rateLimitPerMinute: rate } : {}), beforeWrite: (conn) => requireSupportedVersion(conn) };

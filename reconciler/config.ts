@@ -152,16 +152,20 @@ export function readReconcilerConfig(config: ConfigMap, overrides: { intervalMin
 }
 
 /**
- * How many shards' runs go at once and each one's share of Coolify's one rate limit. The providers of every run
- * throttle on their own (one schedule per process, lib/coolify/throttle.ts), so the shares together must stay within
- * `limit`: never more runs than shards, nor than whole requests per minute to share.
+ * How many shards' runs go at once and each one's share of Coolify's one rate limit. The runs take their slots from
+ * one budget at the whole `limit` (lib/coolify/rate-budget-server.ts); the share is what each run's processes fall
+ * back to, throttling on their own, should that budget fail, so the shares together must stay within `limit`: never
+ * more runs than shards, nor than whole requests per minute to share.
  */
 export function shardRunPlan(limit: number, parallelShards: number, shardCount: number): { parallel: number; perRun: number } {
   const parallel = Math.max(1, Math.min(parallelShards, shardCount, Math.floor(limit)));
   return { parallel, perRun: parallel === 1 ? limit : Math.floor(limit / parallel) };
 }
 
-/** The variable that gives one run its share (runRateLimit); providers/connection.ts prefers it to config coolifyRateLimit. */
+/**
+ * The variable that gives one run its fallback share (shardRunPlan); providers/connection.ts prefers it to config
+ * coolifyRateLimit, and a run's requests hold to it whenever the shared budget cannot serve them (lib/coolify/rate-budget.ts).
+ */
 export const RUN_RATE_LIMIT_VARIABLE = "COOLIFY_RUN_RATE_LIMIT";
 
 /** Replaces every secret value in a text (plain and URL-encoded) with "[secret]". */

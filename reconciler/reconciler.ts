@@ -3,6 +3,7 @@
 // With config shards (lib/shards.ts) every shard's stack has its own lane (lane.ts): a change goes to the shard of
 // its tenant (shard-routing.ts), and shards run in parallel within config reconcileParallelShards (gate.ts).
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { startRateBudget } from "../lib/coolify/rate-budget-server";
 import { fleetConfigFile, readShards, shardStackName, type ShardMap } from "../lib/shards";
 import { connect } from "../lib/tenants/connection";
 import { loadTenants } from "../lib/tenants/load";
@@ -123,14 +124,22 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
   const lanes: Lane[] = [];
   const metrics = createMetrics(() => (sharded ? new Map(lanes.map((lane) => [lane.shard!, lane.queue.depth])) : (lanes[0]?.queue.depth ?? 0)));
   const context = { config, project, fleet, metrics, gate: new RunGate(plan.parallel), sharded, changedAt: new Map<string, number>(), finished: [] as RunSummary[], stopping: () => stopping, log: say, reroute: (request: RunRequest) => submit(request, false) };
+  // Parallel shard runs take every Coolify request's slot from one budget at the whole coolifyRateLimit, so a run
+  // alone gets all of it; the fixed share is each run's fallback should the budget fail.
+  const budget = sharded ? await startRateBudget({ limitPerMinute: config.coolifyRateLimit }) : undefined;
   if (sharded === undefined) {
     lanes.push(createLane(context, { stack, stackName: options.stackName }));
   } else {
-    // Each run throttles on its own; its share keeps the parallel runs together within coolifyRateLimit.
-    const envVars = { ...options.envVars, [RUN_RATE_LIMIT_VARIABLE]: String(plan.perRun) };
-    for (const shard of shardNames) {
-      const shardStack = await selectShardStack(options.stackName, shard, options.workDir, envVars);
-      lanes.push(createLane(context, { stack: shardStack, stackName: shardStackName(options.stackName, shard), shard, configFile: fleetConfigFile(options.stackName) }));
+    try {
+      for (const shard of shardNames) {
+        // A shard's runs go one at a time, so the shard names the run in the budget's round-robin.
+        const envVars = { ...options.envVars, [RUN_RATE_LIMIT_VARIABLE]: String(plan.perRun), ...budget!.env(shard) };
+        const shardStack = await selectShardStack(options.stackName, shard, options.workDir, envVars);
+        lanes.push(createLane(context, { stack: shardStack, stackName: shardStackName(options.stackName, shard), shard, configFile: fleetConfigFile(options.stackName) }));
+      }
+    } catch (error) {
+      await budget!.close();
+      throw error;
     }
   }
   const laneOf = new Map(lanes.map((lane) => [lane.shard, lane]));
@@ -214,6 +223,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
             lastRun: context.finished.at(-1) ?? null,
             parallelShards: plan.parallel,
             coolifyRateLimitPerRun: plan.perRun,
+            coolifyRateBudget: { limitPerMinute: config.coolifyRateLimit, waiting: budget!.schedule.waiting(), granted: budget!.schedule.granted() },
             shards: Object.fromEntries(states.map(({ lane, health }) => [lane.shard, { stack: lane.stackName, ...laneBody(health, scrubbed) }])),
           },
         };
@@ -228,7 +238,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
   const timer = setInterval(() => submit(trigger("timer"), false), config.intervalMinutes * 60_000);
   // A restart catches up: whatever changed while the reconciler was away is applied by a full run.
   submit(trigger("startup"), false);
-  const where = sharded ? `fleet ${options.stackName}, shards ${shardNames.join(", ")} (${plan.parallel} at a time, ${plan.perRun} Coolify requests/min each)` : `stack ${options.stackName}`;
+  const where = sharded ? `fleet ${options.stackName}, shards ${shardNames.join(", ")} (${plan.parallel} at a time, sharing ${config.coolifyRateLimit} Coolify requests/min; ${plan.perRun} each should the shared budget fail)` : `stack ${options.stackName}`;
   say(`listening on ${server.url}; ${where}; watching ${config.sourceCollections.join(", ")}; full run every ${config.intervalMinutes} min`);
 
   return {
@@ -252,6 +262,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Recon
       await routing;
       clearInterval(beat);
       await server.close();
+      await budget?.close();
       say("stopped");
     },
   };

@@ -20,6 +20,7 @@ describe("the reconciler over shards", () => {
   let reconciler: Reconciler;
   let pb: PocketBase;
   let servers: { a: string; b: string };
+  let coolifyBefore = 0;
   const logs: string[] = [];
   const service = (slug: string) => platform.coolify.store.findServices({ name: `cf-${slug}` })[0];
   const statusOf = (slug: string) => {
@@ -38,6 +39,7 @@ describe("the reconciler over shards", () => {
     await fleet.setConfig("shards", { value: JSON.stringify({ a: [servers.a], b: [servers.b] }) });
     await fleet.setConfig("reconcilerToken", { value: TOKEN, secret: true });
     await shardStacks(platform.program, ["a", "b"]);
+    coolifyBefore = platform.coolify.requests.length;
     reconciler = await startReconciler({ stackName: "test", workDir: platform.program.workDir, port: 0, envVars: envOf(platform), log: (line) => logs.push(`${new Date().toISOString()} ${line}`) });
     pb = await platform.admin();
     await reconciler.idle();
@@ -59,6 +61,10 @@ describe("the reconciler over shards", () => {
     expect(await provisioningOf(pb, "bolt")).toMatchObject({ status: "running:healthy", server_uuid: servers.b });
     const body = await health();
     expect(body).toMatchObject({ problems: [], parallelShards: 2, coolifyRateLimitPerRun: 100, shards: { a: { stack: "test.a", running: null, lastRun: { shard: "a" } }, b: { stack: "test.b", lastRun: { shard: "b" } } } });
+    // Every Coolify request of both runs (programs and providers) took its slot from the reconciler's one budget.
+    expect(body.coolifyRateBudget.limitPerMinute).toBe(200);
+    expect(body.coolifyRateBudget.granted).toBeGreaterThanOrEqual(platform.coolify.requests.length - coolifyBefore);
+    expect(platform.coolify.requests.length - coolifyBefore).toBeGreaterThan(0);
     const metrics = await (await fetch(`${reconciler.url}/metrics`)).text();
     expect(metrics).toMatch(/cloudfreedom_reconciler_runs_total\{result="succeeded",scope="full",shard="a"\} 1\b/);
     expect(metrics).toMatch(/cloudfreedom_reconciler_tenants\{status="running:healthy",shard="a"\} 2\b/);
