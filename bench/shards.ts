@@ -15,6 +15,7 @@ import { loadavg } from "node:os";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import type PocketBase from "pocketbase";
 import { startCoolifyEmulator, type CoolifyEmulator } from "../emulator/server";
+import { startRateBudget } from "../lib/coolify/rate-budget-server";
 import { readServerFleet } from "../lib/servers";
 import { fleetConfigFile, readShards, shardStackName } from "../lib/shards";
 import { connect } from "../lib/tenants/connection";
@@ -198,10 +199,13 @@ async function startFleet(label: string, n: number, servers: number, sharded: bo
   }
 }
 
-/** A shard's stack (or, unsharded, the fleet stack) whose providers hold to `rate` requests per minute. */
-async function stackOf(fleet: Fleet, shard: string | undefined, rate: number): Promise<{ stack: Stack; up: (parallel?: number) => ReturnType<Stack["up"]> }> {
+/**
+ * A shard's stack (or, unsharded, the fleet stack) whose providers hold to `rate` requests per minute, or take their
+ * slots from a shared rate budget (`budget`: its variables for this run) with `rate` as their fallback.
+ */
+async function stackOf(fleet: Fleet, shard: string | undefined, rate: number, budget: Record<string, string> = {}): Promise<{ stack: Stack; up: (parallel?: number) => ReturnType<Stack["up"]> }> {
   const stackName = shard === undefined ? FLEET : shardStackName(FLEET, shard);
-  const stack = await LocalWorkspace.selectStack({ stackName, workDir: fleet.program.workDir }, { envVars: { ...fleet.env, [RUN_RATE_LIMIT_VARIABLE]: String(rate) } });
+  const stack = await LocalWorkspace.selectStack({ stackName, workDir: fleet.program.workDir }, { envVars: { ...fleet.env, [RUN_RATE_LIMIT_VARIABLE]: String(rate), ...budget } });
   const configFile = shard === undefined ? {} : { configFile: fleetConfigFile(FLEET) };
   return { stack, up: (parallel) => stack.up({ ...configFile, ...(parallel ? { parallel } : {}) }) };
 }
@@ -215,6 +219,8 @@ interface Rollout {
   peaks: TreePeaks;
   parallel: number;
   perRun: number;
+  /** Whether the parallel runs took their slots from one shared rate budget. */
+  shared: boolean;
 }
 
 /** The first up of every shard (P at once, each run's providers at its share of `limit`), the emulator at `limit`. */
@@ -224,6 +230,9 @@ async function rollOut(fleet: Fleet, n: number, limit: number): Promise<Rollout>
   const targets: Array<string | undefined> = fleet.shards.length > 0 ? fleet.shards : [undefined];
   const plan = shardRunPlan(limit, PARALLEL_SHARDS, targets.length);
   const queue = [...targets];
+  // Held, the parallel runs share one rate budget at the whole limit, as the reconciler's runs do (BENCH_SHARDS_BUDGET=0:
+  // each at its fixed share, as before the budget).
+  const budget = limit === HELD && plan.parallel > 1 && process.env.BENCH_SHARDS_BUDGET !== "0" ? await startRateBudget({ limitPerMinute: limit }) : undefined;
   const sampler = sampleRssTrees();
   let peaks: TreePeaks | undefined;
   try {
@@ -232,7 +241,7 @@ async function rollOut(fleet: Fleet, n: number, limit: number): Promise<Rollout>
         Array.from({ length: plan.parallel }, async () => {
           while (queue.length > 0) {
             const shard = queue.shift();
-            const { up } = await stackOf(fleet, shard, plan.perRun);
+            const { up } = await stackOf(fleet, shard, plan.perRun, budget?.env(shard ?? FLEET));
             const result = await up(ROLLOUT_PARALLEL);
             if (result.summary.result !== "succeeded") throw new Error(`roll-out of ${shard ?? FLEET}: ${result.summary.result}`);
           }
@@ -244,9 +253,10 @@ async function rollOut(fleet: Fleet, n: number, limit: number): Promise<Rollout>
     if (healthy.totalItems !== n) throw new Error(`roll-out of ${n} tenants: ${healthy.totalItems} running:healthy records`);
     const counts = classify(fleet.coolify.requests);
     const requests = fleet.coolify.requests.filter((r) => r.status !== 429).length;
-    return { seconds: run.seconds, requests, polls: counts["GET status poll"], throttled: counts["429"], peaks, parallel: plan.parallel, perRun: plan.perRun };
+    return { seconds: run.seconds, requests, polls: counts["GET status poll"], throttled: counts["429"], peaks, parallel: plan.parallel, perRun: plan.perRun, shared: budget !== undefined };
   } finally {
     if (!peaks) sampler.stop();
+    await budget?.close();
   }
 }
 
@@ -373,7 +383,7 @@ function rows(name: string, n: number, m: Measured, oneShard: { held: Rollout; l
   }
   if (m.stack !== undefined) out.push(entry(name, `(a) tenant created in PocketBase -> running:healthy, plain up of ${sharded ? "its shard's stack" : "the stack"} (no reconciler), ${a}`, m.stack, "s", bare, flat(m.stack)));
   const r = m.rollout;
-  const split = r.parallel > 1 ? `, ${r.parallel} runs at once at ${r.perRun}/min each` : "";
+  const split = r.parallel > 1 ? (r.shared && m.held ? `, ${r.parallel} runs at once sharing one budget of ${HELD}/min` : `, ${r.parallel} runs at once at ${r.perRun}/min each`) : "";
   if (m.held) {
     const floor = (r.requests / HELD) * 60;
     out.push(entry(name, `(b) first roll-out ${kind}${split}, Coolify at ${HELD}/min, vs the API floor (${r.requests} requests / ${HELD} per min)`, r.seconds, "s", floor, sharded ? { goal: "<= 1.2x", met: r.seconds / floor <= 1.2 } : undefined));
