@@ -35,6 +35,8 @@ describe("the program against a production-like PocketBase through the operator'
       },
       // A canceled subscription goes at once here; test/engine/teardown-grace.test.ts covers the grace period.
       config: { teardownGraceDays: "0" },
+      // The other platform tests load the program with tsx, for speed; this one as `pulumi up` does, with ts-node.
+      loader: "ts-node",
     });
   }, ENGINE_TIMEOUT);
   afterAll(async () => platform?.dispose());

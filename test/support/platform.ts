@@ -28,6 +28,8 @@ export interface PlatformOptions {
   pocketbase?: () => Promise<PocketBaseInstance>;
   /** Stack config added to (or overriding) the defaults below. */
   config?: Record<string, string>;
+  /** What loads the program's TypeScript (createProgram's loader); default tsx, several seconds less per run. */
+  loader?: "ts-node" | "tsx";
 }
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
@@ -37,6 +39,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const program = await createProgram({
     project: "cloudfreedom-agents",
     source: `module.exports = require(${JSON.stringify(`${repoRoot}/index.ts`)});\n`,
+    loader: options.loader ?? "tsx",
     config: {
       coolifyUrl: coolify.url,
       coolifyServerUuid: coolify.serverUuid,

@@ -97,12 +97,13 @@ for (const tenant of cfg.require("tenants").split(",").filter(Boolean)) {
 }
 `;
 
-/** The SERVICES_SOURCE program against `emulator`: tenant `alpha`, fast status polls, `config` added or overriding. */
+/** The SERVICES_SOURCE program against `emulator`: tenant `alpha`, fast status polls, `config` added or overriding, loaded by tsx. */
 export function createServicesProgram(emulator: CoolifyEmulator, project: string, config: Record<string, string>): Promise<TestProgram> {
   return createProgram({
     project,
     source: SERVICES_SOURCE,
     config: { coolifyUrl: emulator.url, coolifyPollIntervalMs: "50", coolifyDeleteTimeoutSeconds: "10", serverUuid: emulator.serverUuid, tenants: "alpha", ...config },
     secrets: { coolifyToken: emulator.token },
+    loader: "tsx",
   });
 }
