@@ -1,7 +1,8 @@
 // `pulumi up` of the program against PocketBase and the emulator on a real engine behind Traefik (issue 19, item 5):
 // the worst hostile free-text values of the render tests reach the running containers byte for byte; every
-// released template becomes healthy through its own health check with its plan's limits in its cgroups; a plan
-// the engine refuses (more cpus than the host has) fails that tenant only, named in its record and in the run.
+// released template becomes healthy through its own health check (as a quick release: the same check, every 2 s)
+// with its plan's limits in its cgroups; a plan the engine refuses (more cpus than the host has) fails that tenant
+// only, named in its record and in the run.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
@@ -16,12 +17,14 @@ import { failure } from "../support/engine";
 import { hostileFeatures, hostileValues, worstHostile } from "../support/hostile-values";
 import { provisioningRecordOf, updateTenant } from "../support/platform";
 import { repoRoot } from "../support/pulumi";
+import { useQuickReleases, type QuickReleases } from "../support/quick-release";
 
 const skip = dockerEngineSkipReason();
 const UP_TIMEOUT = 900_000;
-// The refused tenant waits all of it (its status stays exited, as a service not started yet); the bot's first
-// health check alone comes 60 s after its start, later on a loaded machine.
-const HEALTH_TIMEOUT_SECONDS = 150;
+// The refused tenant waits all of it (its status stays exited, as a service not started yet). The others deploy
+// quick releases (test/support/quick-release.ts: the released checks, probed every 2 s), healthy well within it;
+// the released cadence would need more than the bot's first probe, 60 s after its start.
+const HEALTH_TIMEOUT_SECONDS = 40;
 
 // The render tests' 500 values per free-text field, and the fewest of them that carry every hazard any of them has.
 const PROMPTS = worstHostile(hostileValues("ASSISTANT_PROMPT", 4000, true));
@@ -76,6 +79,7 @@ describe.skipIf(skip)(`the program on a real engine: values, templates and limit
   let upError: string;
   let hostCpus: number;
   let upSeconds: number;
+  let quick: QuickReleases | undefined;
 
   const uuidOf = async (slug: string) => (await provisioningRecordOf(pb, slug)).coolify_service_uuid as string;
 
@@ -98,6 +102,7 @@ describe.skipIf(skip)(`the program on a real engine: values, templates and limit
 
   beforeAll(async () => {
     platform = await startDockerPlatform({ healthTimeoutSeconds: String(HEALTH_TIMEOUT_SECONDS) });
+    quick = useQuickReleases(platform.program);
     pb = await connect(platform.pocketbase);
     hostCpus = Number((await platform.engine.docker(["info", "--format", "{{.NCPU}}"])).stdout.trim());
     const plans = Object.fromEntries((await pb.collection("plans").getFullList()).map((p) => [p.name as string, p.id]));
@@ -120,7 +125,10 @@ describe.skipIf(skip)(`the program on a real engine: values, templates and limit
     upError = await failure(platform.program.stack.up());
     upSeconds = (Date.now() - started) / 1000;
   }, UP_TIMEOUT);
-  afterAll(() => platform?.dispose(), 180_000);
+  afterAll(async () => {
+    await platform?.dispose();
+    quick?.dispose();
+  }, 180_000);
 
   it("deploys the worst hostile values: together they carry every hazard, and each field's longest is at its maximum", () => {
     expect(hostileFeatures(PROMPTS.join(""))).toEqual(expect.arrayContaining(["apostrophe", "newline", "dollar", "{{", " #", "backslash", "non-ASCII"]));
@@ -162,10 +170,13 @@ describe.skipIf(skip)(`the program on a real engine: values, templates and limit
   });
 
   it.each(Object.entries(RUNNING))("%s: every container healthy through its template's own check, the plan's limits in its cgroups", async (slug, t) => {
-    // The latest release of each template, as templates/released.lock.json lists them.
+    // The latest release of each template, as templates/released.lock.json lists them, deployed as its quick release.
     const released = Object.keys(JSON.parse(readFileSync(join(repoRoot, "templates", "released.lock.json"), "utf8")) as Record<string, unknown>);
     const latest = released.filter((ref) => ref.startsWith(`${t.template}@`)).sort((a, b) => a.localeCompare(b, "en", { numeric: true })).at(-1)!;
-    expect((await provisioningRecordOf(pb, slug)).template_ref).toBe(latest);
+    const ref = quick!.refs[t.template];
+    expect((await provisioningRecordOf(pb, slug)).template_ref).toBe(ref);
+    const from = JSON.parse(readFileSync(join(quick!.folder, t.template, ref.split("@")[1], "release.json"), "utf8")) as { from: string };
+    expect(`${t.template}@${from.from}`).toBe(latest);
     const compose = load(readFileSync(join(repoRoot, "templates", t.template, latest.split("@")[1], "compose.yaml"), "utf8")) as { services: Record<string, { healthcheck: { test: string[] } }> };
     const limits = expectedLimits(t.template, t.tier, t.plan);
     expect(Object.keys(limits).sort()).toEqual(Object.keys(t.ports).sort());

@@ -2,10 +2,15 @@
 // released telegram-bot probes every 60 s and Docker's first probe waits one interval (no start_interval set), so a
 // real-engine test that deploys it waits a minute per up; with this cadence a container is judged within seconds,
 // by the same check command. No vitest here, like platform.ts.
-import { readFileSync, writeFileSync } from "node:fs";
+import type { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dump, load } from "js-yaml";
-import { writeLocalRelease } from "../../scripts/demo-release";
+import { knownVersions, nextVersion, writeLocalRelease } from "../../scripts/demo-release";
+import { listTemplates } from "../../templates";
+import { LOCAL_RELEASES_VARIABLE } from "../../templates/local-releases";
+import type { TestProgram } from "./pulumi";
 
 type Compose = { services: Record<string, { healthcheck?: Record<string, unknown> }> };
 
@@ -30,4 +35,29 @@ export function writeQuickRelease(folder: string, id: string, version: string, s
   const header = text.slice(0, text.indexOf("\n") + 1);
   writeFileSync(path, `${header}# health checks every ${seconds} s (test/support/quick-release.ts)\n${quickenHealthChecks(text, seconds)}`);
   return ref;
+}
+
+/** A quick release of every template's latest release, each as its next version in `folder`. Returns the references by template id. */
+export function writeQuickReleases(folder: string, seconds = 2): Record<string, string> {
+  return Object.fromEntries(listTemplates().map((id) => [id, writeQuickRelease(folder, id, nextVersion(knownVersions(folder, id)), seconds)]));
+}
+
+export interface QuickReleases {
+  /** The CLOUDFREEDOM_LOCAL_RELEASES folder: `<id>/<version>/release.json` names the release each came from. */
+  folder: string;
+  /** Template id -> the quick release every tenant without a pinned version deploys. */
+  refs: Record<string, string>;
+  dispose(): void;
+}
+
+/**
+ * Makes `program` deploy quick releases: writes one of every template into a new temporary folder and names it in
+ * the program's CLOUDFREEDOM_LOCAL_RELEASES (templates/local-releases.ts), so its ups wait seconds, not a minute,
+ * for a healthy stack. For tests whose subject is not the released health check cadence.
+ */
+export function useQuickReleases(program: TestProgram, seconds = 2): QuickReleases {
+  const folder = mkdtempSync(join(tmpdir(), "cf-quick-releases-"));
+  const refs = writeQuickReleases(folder, seconds);
+  (program.stack.workspace as LocalWorkspace).envVars[LOCAL_RELEASES_VARIABLE] = folder;
+  return { folder, refs, dispose: () => rmSync(folder, { recursive: true, force: true }) };
 }
