@@ -1,10 +1,13 @@
 // The emulator in docker mode, through `pulumi up` of the program: the demo tenants run as real containers (stand-in
 // images) on a private engine, behind a real Traefik configured as Coolify's coolify-proxy, routed by the labels
 // Coolify 4.3 writes; tenants' networks isolate them. Also: a start the engine refuses, stop/start keeping a volume.
+// The tenants deploy quick releases (test/support/quick-release.ts: the released checks, probed every 2 s), so the up
+// waits seconds for healthy stacks, not the bot's first probe a minute after its start.
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerEngineSkipReason } from "../support/docker-engine";
 import { curlLine, DOCKER_BASE_DOMAIN, restoreDockerIsolation, startDockerPlatform, throughProxy, type DockerPlatform } from "../support/emulator-docker-platform";
+import { useQuickReleases, type QuickReleases } from "../support/quick-release";
 
 const skip = dockerEngineSkipReason();
 const UP_TIMEOUT = 900_000;
@@ -27,6 +30,7 @@ interface ServiceRow { uuid: string; name: string; status: string; applications:
 describe.skipIf(skip)(`the emulator on a real engine behind Coolify's Traefik${skip ? ` — ${skip}` : ""}`, () => {
   let platform: DockerPlatform;
   let created: string;
+  let quick: QuickReleases | undefined;
 
   /** The emulator's services as its API shows them (GET /services/{uuid}, which lists the containers). */
   async function services(): Promise<ServiceRow[]> {
@@ -49,10 +53,14 @@ describe.skipIf(skip)(`the emulator on a real engine behind Coolify's Traefik${s
 
   beforeAll(async () => {
     platform = await startDockerPlatform();
+    quick = useQuickReleases(platform.program);
     const up = await platform.program.stack.up();
     created = JSON.stringify(up.summary.resourceChanges);
   }, UP_TIMEOUT);
-  afterAll(() => platform?.dispose(), 180_000);
+  afterAll(async () => {
+    await platform?.dispose();
+    quick?.dispose();
+  }, 180_000);
 
   it("pulumi up makes every demo tenant healthy from its real containers", async () => {
     expect(created).toBe(JSON.stringify({ create: 16 }));
