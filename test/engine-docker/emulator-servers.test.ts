@@ -3,7 +3,8 @@
 // the cores and memory each engine reports (docker info), and `pulumi up` places the demo tenants over them: acme
 // (2 cpus, 4095 MiB) on one, bolt (1 cpu, 2048 MiB) and chirp (1 cpu, 512 MiB) on the other, as placement's most
 // free memory rule gives it on two engines of the same size. Each tenant's containers run on its server's engine
-// only, and its host is routed by its own server's proxy.
+// only, and its host is routed by its own server's proxy. The tenants deploy quick releases (test/support/
+// quick-release.ts: the released checks and limits, probed every 2 s), so the up waits seconds for healthy stacks.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCoolifyEmulator, type CoolifyEmulator, type DockerModeInfo } from "../../emulator/server";
 import { startPocketBase, type PocketBaseInstance } from "../../pocketbase/local-server";
@@ -11,6 +12,7 @@ import { dockerEngineSkipReason, ENGINE_START_TIMEOUT, startDockerEngine, type D
 import { DOCKER_BASE_DOMAIN, throughProxy } from "../support/emulator-docker-platform";
 import { AI_ROUTER_KEY } from "../support/platform";
 import { createProgram, repoRoot, type TestProgram } from "../support/pulumi";
+import { useQuickReleases, type QuickReleases } from "../support/quick-release";
 
 const skip = dockerEngineSkipReason();
 const UP_TIMEOUT = 900_000;
@@ -33,6 +35,7 @@ describe.skipIf(skip)(`two emulator servers, each its own Docker engine${skip ? 
   let pocketbase: PocketBaseInstance | undefined;
   let coolify: CoolifyEmulator | undefined;
   let program: TestProgram | undefined;
+  let quick: QuickReleases | undefined;
   let created = "";
   /** Server uuid -> its engine and what the emulator says of it. */
   const servers = new Map<string, { engine: DockerEngine; docker: DockerModeInfo }>();
@@ -71,11 +74,12 @@ describe.skipIf(skip)(`two emulator servers, each its own Docker engine${skip ? 
       },
       secrets: { coolifyToken: coolify.token, pocketbasePassword: pocketbase.password, aiRouterKey: AI_ROUTER_KEY },
     });
+    quick = useQuickReleases(program);
     const up = await program.stack.up();
     created = JSON.stringify(up.summary.resourceChanges);
   }, ENGINE_START_TIMEOUT * 2 + UP_TIMEOUT);
   afterAll(async () => {
-    for (const cleanup of [() => program?.dispose(), () => coolify?.close(), () => pocketbase?.stop(), ...engines.map((e) => () => e.stop())]) {
+    for (const cleanup of [() => program?.dispose(), () => quick?.dispose(), () => coolify?.close(), () => pocketbase?.stop(), ...engines.map((e) => () => e.stop())]) {
       await Promise.resolve(cleanup()).catch(() => undefined);
     }
   }, 240_000);
