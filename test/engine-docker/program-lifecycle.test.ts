@@ -2,7 +2,8 @@
 // tenant's containers stop; reactivated, the same containers start with a file written into its volume before
 // still there; a cancelled tenant (teardownGraceDays 0) loses its containers and network and keeps its volumes; a
 // tenant removed from PocketBase goes only with CLOUDFREEDOM_ALLOW_TEARDOWN, its volumes too with
-// deleteVolumesOnTeardown. The other tenants' containers are never touched.
+// deleteVolumesOnTeardown. The other tenants' containers are never touched. The tenants deploy quick releases
+// (test/support/quick-release.ts: the released checks, probed every 2 s), so an up that starts a stack waits seconds.
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type PocketBase from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +12,7 @@ import { dockerEngineSkipReason } from "../support/docker-engine";
 import { startDockerPlatform, type DockerPlatform } from "../support/emulator-docker-platform";
 import { failure } from "../support/engine";
 import { provisioningRecordOf, updateTenant } from "../support/platform";
+import { useQuickReleases, type QuickReleases } from "../support/quick-release";
 
 const skip = dockerEngineSkipReason();
 const UP_TIMEOUT = 600_000;
@@ -20,6 +22,7 @@ describe.skipIf(skip)(`the program on a real engine: suspend, reactivate, tear d
   let pb: PocketBase;
   const uuids: Record<string, string> = {};
   const marker = `kept-${Date.now()}`;
+  let quick: QuickReleases | undefined;
 
   /** The tenant's containers on the engine: name -> "<id> <state>", running or not. */
   async function containers(slug: string): Promise<Record<string, string>> {
@@ -42,12 +45,16 @@ describe.skipIf(skip)(`the program on a real engine: suspend, reactivate, tear d
 
   beforeAll(async () => {
     platform = await startDockerPlatform();
+    quick = useQuickReleases(platform.program);
     pb = await connect(platform.pocketbase);
     const first = await up();
     expect(first.summary.resourceChanges).toEqual({ create: 16 });
     for (const slug of ["acme", "bolt", "chirp"]) uuids[slug] = (await provisioningRecordOf(pb, slug)).coolify_service_uuid as string;
   }, UP_TIMEOUT);
-  afterAll(() => platform?.dispose(), 180_000);
+  afterAll(async () => {
+    await platform?.dispose();
+    quick?.dispose();
+  }, 180_000);
 
   it("suspend stops the tenant's containers; the others keep running untouched", async () => {
     expect(await names("bolt")).toEqual([`openclaw-${uuids.bolt}`]);
