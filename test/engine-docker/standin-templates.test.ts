@@ -1,16 +1,20 @@
 // Released templates on a real Docker engine with the stand-in images: the project's render and Coolify's deploy
 // files (emulator/preview.ts) go through `docker compose up -d --wait` untouched; each container becomes healthy
 // through its own health check, gets exactly the environment compose-go predicts, and the plan's limits land in
-// its cgroups (read back from GET /_standin inside the container).
+// its cgroups (read back from GET /_standin inside the container). An override file beside the deploy files makes
+// those checks probe every 2 s (test/support/quick-release.ts), so `--wait` does not sit out the bot's first probe
+// a minute after its start, nor LiteLLM's 30 s and Open WebUI's 15 s one after the other.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { load } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveCompose } from "../../emulator/deploy/compose-resolver";
 import { previewDeployment } from "../../emulator/preview";
 import { envItems, serviceName } from "../../providers/service-model";
 import { getTemplate, renderStack, type PlanTier, type RenderInput } from "../../templates";
 import { dockerEngineSkipReason, ENGINE_START_TIMEOUT, ENGINE_STOP_TIMEOUT, startDockerEngine, type DockerEngine } from "../support/docker-engine";
+import { quickHealthCheckOverride } from "../support/quick-release";
 import { templateImages } from "../support/standin-images";
 
 const skip = dockerEngineSkipReason();
@@ -82,14 +86,19 @@ describe.skipIf(skip)(`templates on a private Docker engine with stand-in images
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }, ENGINE_STOP_TIMEOUT);
 
-  async function up(project: string, composeYaml: string, envText: string, extra: string[] = []): Promise<Deployed & { code: number; output: string }> {
+  async function up(project: string, composeYaml: string, envText: string, { quickChecks = false } = {}): Promise<Deployed & { code: number; output: string }> {
     const dir = mkdtempSync(join(tmpdir(), "cf-engine-stack-"));
     dirs.push(dir);
     writeFileSync(join(dir, "docker-compose.yml"), composeYaml);
     writeFileSync(join(dir, ".env"), envText);
+    const files = ["-f", join(dir, "docker-compose.yml")];
+    if (quickChecks) {
+      writeFileSync(join(dir, "quick-checks.yml"), quickHealthCheckOverride(composeYaml, 2));
+      files.push("-f", join(dir, "quick-checks.yml"));
+    }
     // Coolify's StartService creates the service's network first; the deploy compose declares it external.
     if (/^\s+external: true$/m.test(composeYaml)) await engine.docker(["network", "create", "--attachable", project]);
-    const result = await engine.compose(["--project-name", project, "-f", join(dir, "docker-compose.yml"), "up", "-d", "--wait", ...extra], {
+    const result = await engine.compose(["--project-name", project, ...files, "up", "-d", "--wait"], {
       cwd: dir,
       allowFailure: true,
       timeoutMs: 240_000,
@@ -153,7 +162,7 @@ describe.skipIf(skip)(`templates on a private Docker engine with stand-in images
 
   it.concurrent("runs llm-stack (starter) healthy through its own checks, with compose-go's environment and the plan's limits", async () => {
     const { stack, preview } = deployFiles("llm-stack", "starter", "acme");
-    const deployed = await up(preview.projectName ?? "acme", preview.composeYaml, preview.envText);
+    const deployed = await up(preview.projectName ?? "acme", preview.composeYaml, preview.envText, { quickChecks: true });
     expect(deployed.code, deployed.output).toBe(0);
     expect(stack.templateRef).toBe("llm-stack@1.1.0");
     const reports = await expectWiring(deployed, "llm-stack", "starter", { postgres: 5432, litellm: 4000, openwebui: 8080 });
@@ -166,7 +175,7 @@ describe.skipIf(skip)(`templates on a private Docker engine with stand-in images
 
   it.concurrent("runs openclaw (starter): the wrapper on the network, the gateway on loopback only, healthy through the gateway", async () => {
     const { preview } = deployFiles("openclaw", "starter", "bravo");
-    const deployed = await up(preview.projectName ?? "bravo", preview.composeYaml, preview.envText);
+    const deployed = await up(preview.projectName ?? "bravo", preview.composeYaml, preview.envText, { quickChecks: true });
     expect(deployed.code, deployed.output).toBe(0);
     const rep = (await expectWiring(deployed, "openclaw", "starter", { openclaw: 8080 })).openclaw;
     expect(rep.listeners).toEqual(expect.arrayContaining([
@@ -182,10 +191,14 @@ describe.skipIf(skip)(`templates on a private Docker engine with stand-in images
 
   it.concurrent("runs telegram-bot (starter) healthy: its getMe check answered offline for a token of Telegram's shape", async () => {
     const { preview } = deployFiles("telegram-bot", "starter", "carol");
-    const deployed = await up(preview.projectName ?? "carol", preview.composeYaml, preview.envText);
+    const deployed = await up(preview.projectName ?? "carol", preview.composeYaml, preview.envText, { quickChecks: true });
     expect(deployed.code, deployed.output).toBe(0);
     const c = await containerOf(deployed.project, "bot");
     expect(c.health).toBe("healthy");
+    // The deploy file's own check command, at the override's cadence.
+    const check = JSON.parse((await engine.docker(["inspect", c.id, "--format", "{{json .Config.Healthcheck}}"])).stdout) as { Test: string[]; Interval: number };
+    const deployedCheck = (load(preview.composeYaml) as { services: Record<string, { healthcheck: { test: string[] } }> }).services.bot.healthcheck.test;
+    expect(check).toMatchObject({ Test: deployedCheck.map((a) => a.replaceAll("$$", "$")), Interval: 2e9 });
     // No port: the report comes from inside the container.
     const rep = JSON.parse((await engine.docker(["exec", c.id, "standin", "report"])).stdout) as StandinReport;
     expect(rep.env.TELEGRAM_BOT_TOKEN).toMatch(/^\d+:/);
