@@ -4,7 +4,7 @@
 import { ConcurrentUpdateError, type Stack } from "@pulumi/pulumi/automation";
 import { loadTenants } from "../lib/tenants/load";
 import { writeObservations, type Observation } from "../lib/tenants/observations";
-import { listProvisioning, type Provisioning } from "../lib/tenants/provisioning";
+import { getProvisioning, listProvisioning, type Provisioning } from "../lib/tenants/provisioning";
 import { recordRun, type RunRecord } from "../lib/tenants/runs";
 import type { Tenant } from "../lib/tenants/tenant";
 import { observeCapacity, type serverFleetOf } from "./capacity";
@@ -16,7 +16,7 @@ import { shardLabel, type Metrics } from "./metrics";
 import { allowEnv, RunQueue, type Change, type RunRequest } from "./queue";
 import { observeRollout } from "./rollout";
 import { planScope, readDeployed, slugOf, withSlugs, type Deployed, type Scope } from "./scope";
-import { splitForeign, tenantShards, type ShardedFleet, type TenantShard } from "./shard-routing";
+import { splitForeign, undeclaredNewTenants, tenantShards, type ShardedFleet, type TenantShard } from "./shard-routing";
 
 export interface RunSummary extends RunRecord {
   scope: string;
@@ -132,15 +132,18 @@ export function createLane(ctx: LaneContext, options: LaneOptions): Lane {
     return tenantShards(ctx.sharded, tenants, records.value);
   };
 
-  const observe = async (scope: Scope, outcome: EngineOutcome, tenants: Tenant[], all: Tenant[]): Promise<void> => {
+  /** Writes what the run left of the tenants in scope; returns the slugs its state holds and those that failed. */
+  const observe = async (scope: Scope, outcome: EngineOutcome, tenants: Tenant[], all: Tenant[], anywhere: string[] = []): Promise<{ declared: Set<string>; failed: Set<string> }> => {
     const desired = tenants.filter((t) => t.status !== "cancelled");
-    const inScope = scope.kind === "targeted" ? desired.filter((t) => scope.tenants.includes(t.slug)) : desired;
+    const targeted = scope.kind === "targeted" ? desired.filter((t) => scope.tenants.includes(t.slug)) : desired;
     // From the state rather than the stack outputs: a failed tenant can keep the program from registering outputs.
     // The up's own events carry what it recorded of the tenants it stepped; the state is exported only when they
     // leave a tenant in scope out (a full run's preview without changes, a failed step).
     const fromEvents = withSlugs(readDeployed({ resources: outcome.stepped ?? [] }), all).serviceStatus;
-    const covered = inScope.every((t) => fromEvents.has(t.slug) || outcome.failures.some((f) => f.tenant && slugOf(f.tenant, all) === t.slug));
+    const covered = targeted.every((t) => fromEvents.has(t.slug) || outcome.failures.some((f) => f.tenant && slugOf(f.tenant, all) === t.slug));
     const recorded = covered ? fromEvents : withSlugs(readDeployed((await stack.exportStack()).deployment), all).serviceStatus;
+    // A tenant sent to every shard is observed only by the shard that declared it: the others would write "unknown".
+    const inScope = targeted.filter((t) => !anywhere.includes(t.id) || recorded.has(t.slug) || outcome.failures.some((f) => f.tenant && slugOf(f.tenant, all) === t.slug));
     const failed = new Map(outcome.failures.filter((f) => f.tenant).map((f) => [slugOf(f.tenant, all), scrubSecrets(f.message, config.secrets)]));
     const now = new Date();
     const observations: Observation[] = inScope.map((t) => ({
@@ -164,6 +167,7 @@ export function createLane(ctx: LaneContext, options: LaneOptions): Lane {
         ctx.changedAt.delete(t.slug);
       }
     }
+    return { declared: new Set(recorded.keys()), failed: new Set(failed.keys()) };
   };
 
   async function execute(request: RunRequest): Promise<void> {
@@ -272,7 +276,8 @@ export function createLane(ctx: LaneContext, options: LaneOptions): Lane {
       if (ctx.sharded === undefined) tenants = all;
       else if (shardOf !== undefined) {
         // This lane's tenants: those of its shard, and those whose shard cannot be told (they make the run full).
-        tenants = all.filter((t) => [undefined, shard].includes(shardOf.get(t.id)?.shard));
+        // And those sent to every shard (request.anywhere): this shard's program may be the one that declares them.
+        tenants = all.filter((t) => [undefined, shard].includes(shardOf.get(t.id)?.shard) || request.anywhere?.includes(t.id));
         const split = splitForeign(request, shard!, all, shardOf);
         if (split.foreign) {
           say(`${[...split.foreign.changes.map((c) => `${c.collection}/${c.id}`), ...split.foreign.tenants].join(", ")} now belong(s) to another shard; routing there`);
@@ -340,7 +345,16 @@ export function createLane(ctx: LaneContext, options: LaneOptions): Lane {
     const result = outcome.result === "busy" ? "cancelled" : outcome.result;
     // Observed only when the engine ran: a run that stopped at its pending operations applied nothing.
     if (tenants !== undefined && all !== undefined && (result === "succeeded" || (result === "failed" && outcome.updated))) {
-      await observe(scope, outcome, tenants, all).catch((error: unknown) => say(`writing observations failed: ${String(error)}`));
+      const seen = await observe(scope, outcome, tenants, all, request.anywhere).catch((error: unknown) => void say(`writing observations failed: ${String(error)}`));
+      if (seen && scope.kind === "targeted" && ctx.sharded !== undefined && records.status === "fulfilled") {
+        const candidates = undeclaredNewTenants({ inScope: all.filter((t) => scope.tenants.includes(t.slug)), recordsBefore: records.value, ...seen, ...(request.anywhere ? { anywhere: request.anywhere } : {}) });
+        // One with a record now was written meanwhile (refused by this run as the home shard, or deployed elsewhere).
+        const ids = (await Promise.all(candidates.map(async (id) => ((await getProvisioning(config.pocketbase, id).catch(() => null)) === null ? [id] : [])))).flat();
+        if (ids.length > 0) {
+          say(`${ids.map((id) => slugOf(id, all!)).join(", ")}: new, routed here and not declared by this shard's program (placed on another shard's server, or refused); every shard runs it once`);
+          ctx.reroute({ triggers: request.triggers, full: false, changes: [], tenants: ids, anywhere: ids, placing: true });
+        }
+      }
     }
     const seconds = (from: number, to: number) => `${((to - from) / 1000).toFixed(1)} s`;
     const took = `reads ${seconds(started.getTime(), routed)}, engine ${seconds(routed, ran)}, observation ${seconds(ran, Date.now())}`;

@@ -45,6 +45,11 @@ export interface RunRequest {
   allow?: RunAllow;
   /** May place a new tenant (a change of a tenant without a record): runs under the fleet's placement lock (gate.ts). */
   placing?: boolean;
+  /**
+   * Record ids of new tenants the shard routing sent them to did not declare (the program placed them on another
+   * shard's server, or refused them): they run once in every shard, never split off or sent round again.
+   */
+  anywhere?: string[];
 }
 
 export function mergeRequests(a: RunRequest | undefined, b: RunRequest): RunRequest {
@@ -56,6 +61,7 @@ export function mergeRequests(a: RunRequest | undefined, b: RunRequest): RunRequ
     tenants: [...new Set([...a.tenants, ...b.tenants])],
     ...((a.allow ?? b.allow) ? { allow: a.allow ?? b.allow } : {}),
     ...(a.placing || b.placing ? { placing: true } : {}),
+    ...(a.anywhere || b.anywhere ? { anywhere: [...new Set([...(a.anywhere ?? []), ...(b.anywhere ?? [])])] } : {}),
   };
 }
 

@@ -84,7 +84,7 @@ function tenantIdsOfChange(change: Change, tenants: Tenant[]): string[] | undefi
  */
 export function routeRequest(request: RunRequest, shardNames: readonly string[], tenants: Tenant[] | undefined, shardOf: Map<string, TenantShard> | undefined): Map<string, RunRequest> {
   const everywhere = () => new Map(shardNames.map((name) => [name, { ...request, placing: true }] as const));
-  if (request.full || tenants === undefined || shardOf === undefined) return everywhere();
+  if (request.full || tenants === undefined || shardOf === undefined || (request.anywhere?.length ?? 0) > 0) return everywhere();
   const routed = new Map<string, RunRequest>();
   const add = (ids: string[] | undefined, part: Pick<RunRequest, "changes" | "tenants">) => {
     const targets = ids?.map((id) => shardOf.get(id));
@@ -111,6 +111,7 @@ export function routeRequest(request: RunRequest, shardNames: readonly string[],
  */
 export function splitForeign(request: RunRequest, shard: string, tenants: Tenant[], shardOf: Map<string, TenantShard>): { own: RunRequest; foreign?: RunRequest } {
   const elsewhere = (id: string | undefined) => {
+    if (id !== undefined && request.anywhere?.includes(id)) return false;
     const found = id === undefined ? undefined : shardOf.get(id)?.shard;
     return found !== undefined && found !== shard;
   };
@@ -121,4 +122,17 @@ export function splitForeign(request: RunRequest, shard: string, tenants: Tenant
     own: { ...request, changes: request.changes.filter((c) => !changes.includes(c)), tenants: request.tenants.filter((t) => !named.includes(t)) },
     foreign: { triggers: request.triggers, full: false, changes, tenants: named, ...(request.allow ? { allow: request.allow } : {}) },
   };
+}
+
+/**
+ * The new tenants (no write-back record when the run started) a targeted run of this shard had in scope and did not
+ * declare: its state holds nothing of them and the run reported no failure for them. Routing placed them here with
+ * estimated reservations and without knowing which servers the program's server check finds unusable; the program
+ * placed them on another shard's server, or refused them (the home shard writes that record). Those not already
+ * sent to every shard are to be: each shard runs them once, and the one whose program declares them deploys them.
+ */
+export function undeclaredNewTenants(input: { inScope: Tenant[]; recordsBefore: ReadonlyMap<string, unknown>; declared: ReadonlySet<string>; failed: ReadonlySet<string>; anywhere?: string[] }): string[] {
+  return input.inScope
+    .filter((t) => t.status !== "cancelled" && !input.recordsBefore.has(t.id) && !input.declared.has(t.slug) && !input.failed.has(t.slug) && !input.anywhere?.includes(t.id))
+    .map((t) => t.id);
 }
