@@ -6,8 +6,9 @@
 // the canary wave, the canary goes back to 1.2.0 and runs healthy, and no other container restarts; after the
 // operator's abort a good 1.4.0 reaches chirp and dove one wave per run, never faster than the soak, and fern never.
 // The good releases (1.2.0, 1.4.0) are 1.1.0 with its own health check probing every 2 s instead of every 60 s
-// (test/support/quick-release.ts), so an up waits seconds for a healthy bot, not a minute; the broken one is judged
-// at the end of the health timeout, so that is short too. The steps share one platform and run in order.
+// (test/support/quick-release.ts), so an up waits seconds for a healthy bot, not a minute; bolt runs a quick release
+// of openclaw (1.2.0, every 2 s instead of 15 s) from its first up on; the broken one is judged at the end of the
+// health timeout, so that is short too. The steps share one platform and run in order.
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,7 +34,7 @@ const skip = dockerEngineSkipReason();
 const UP_TIMEOUT = 600_000;
 const BOTS = ["chirp", "dove", "echo", "fern"];
 const ALL = [...BOTS, "bolt"];
-// An up's health wait: bolt (openclaw, 15 s probes) and the bots (2 s) are healthy well within it. The broken canary
+// An up's health wait: bolt and the bots (2 s probes) are healthy well within it. The broken canary
 // waits all of it, so its up runs with a shorter one: its check fails within seconds (2 s probes, 2 retries).
 const HEALTH_TIMEOUT_SECONDS = "45";
 const BROKEN_HEALTH_TIMEOUT_SECONDS = "20";
@@ -79,6 +80,7 @@ describe.skipIf(skip)(`a rollout on a real engine: a broken release halts after 
     platform = await startDockerPlatform({ healthTimeoutSeconds: HEALTH_TIMEOUT_SECONDS, rollout: JSON.stringify({ fraction: 0.5, soakMinutes: 30, maxFailures: 0 }) });
     (platform.program.stack.workspace as LocalWorkspace).envVars[LOCAL_RELEASES_VARIABLE] = releases;
     expect(writeQuickRelease(releases, "telegram-bot", "1.2.0")).toBe(BASE);
+    expect(writeQuickRelease(releases, "openclaw", "1.2.0")).toBe("openclaw@1.2.0");
     pb = await connect(platform.pocketbase);
     // acme's llm-stack is no part of this story and the slowest stack to start.
     await pb.collection("tenants").delete((await pb.collection("tenants").getFirstListItem('slug = "acme"')).id);
