@@ -39,7 +39,25 @@ function newestInToolCache(prefix: string, binary: string, env: NodeJS.ProcessEn
   return found.length > 0 ? join(dir, found[found.length - 1], "bin", binary) : undefined;
 }
 
+/**
+ * Env CLOUDFREEDOM_DOCKER_START_LOCK names a host-wide lock that a test host with several engines holds exclusively
+ * while a dockerd starts: a starting dockerd deletes and remakes the shared iptables chains, and a network or a
+ * published port made meanwhile on another engine fails ("Chain 'DOCKER' does not exist", "No chain/target/match").
+ * Commands that make either then run under flock(1) holding it shared. Unset (a real host): run as they are.
+ */
+const START_LOCK_VARIABLE = "CLOUDFREEDOM_DOCKER_START_LOCK";
+
+/** Whether `docker <args>` / `docker compose <args>` may make a network or publish a port. */
+export function makesNetworks(args: string[]): boolean {
+  const [first, second] = args;
+  if (first === "run" || first === "start" || first === "restart") return true;
+  if (first === "network") return second === "create" || second === "connect";
+  return args.some((a) => a === "up" || a === "start" || a === "restart" || a === "create");
+}
+
 function run(file: string, args: string[], host: string, options: { cwd?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+  const lock = process.env[START_LOCK_VARIABLE];
+  if (lock && makesNetworks(args)) [file, args] = ["flock", ["--shared", "--timeout", "600", lock, file, ...args]];
   return new Promise((resolve) => {
     execFile(file, args, {
       cwd: options.cwd, timeout: options.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024,

@@ -415,6 +415,8 @@ export async function startDockerEngine(options: EngineOptions = {}): Promise<Do
     }
     // One dockerd starts at a time on this host: two that start together trip over each other's chains ("Chain
     // already exists", "No chain/target/match"), and the flush below must not land between a start and its repair.
+    // The emulator's compose ups and docker runs in this process wait for starts too (emulator/deploy/docker-cli.ts).
+    process.env.CLOUDFREEDOM_DOCKER_START_LOCK = START_LOCK;
     const { pid, env } = await withHostLock(START_LOCK, 600, async () => {
       // Copy every running engine's bridges into our own chains first: the flush this dockerd is about to do then
       // cannot open them even for the moment until it is ready and Docker's rules are restored.
