@@ -12,6 +12,9 @@ import { createProgram, repoRoot, type TestProgram } from "./pulumi";
 
 export const AI_ROUTER_KEY = "sk-router-e2e-0123456789abcdef";
 
+/** Requests per minute the platform's emulator allows and its providers' throttle spaces for. */
+const UNTHROTTLED = 100_000;
+
 export interface Platform {
   pocketbase: PocketBaseInstance;
   coolify: CoolifyEmulator;
@@ -34,7 +37,11 @@ export interface PlatformOptions {
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const pocketbase = options.pocketbase ? await options.pocketbase() : await startPocketBase({ seed: true });
-  const coolify = await startCoolifyEmulator({ lifecycleDelayMs: 30, deleteDelayMs: 100 });
+  // The providers' throttle spaces their requests 60 s / 200 apart by default (Coolify's default limit): 0.3 s a
+  // request, most of an up here (124 requests, 38 s of a 20-tenant fleet's first up of 51 s). The emulator allows far
+  // more, and COOLIFY_RATE_LIMIT lets the providers use it. It counts only where config coolifyRateLimit is unset, so a
+  // test of that config (or of the reconciler's shares of it) still sees the config's value and the default of 200.
+  const coolify = await startCoolifyEmulator({ lifecycleDelayMs: 30, deleteDelayMs: 100, rateLimitPerMinute: UNTHROTTLED });
   const pocketbaseUrl = options.pocketbaseUrl ? await options.pocketbaseUrl(pocketbase) : pocketbase.url;
   const program = await createProgram({
     project: "cloudfreedom-agents",
@@ -55,6 +62,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       ...options.config,
     },
     secrets: { coolifyToken: coolify.token, pocketbasePassword: pocketbase.password, aiRouterKey: AI_ROUTER_KEY },
+    env: { COOLIFY_RATE_LIMIT: String(UNTHROTTLED) },
   });
   return {
     pocketbase,

@@ -31,6 +31,8 @@ export interface ProgramOptions {
    * (6-8 s under load) where tsx takes well under one: the engine tests run the program a few hundred times.
    */
   loader?: "ts-node" | "tsx";
+  /** Environment variables added to every CLI run of the stack (and so to the program and its providers). */
+  env?: Record<string, string>;
 }
 
 export interface TestProgram {
@@ -76,6 +78,7 @@ export async function createProgram(options: ProgramOptions): Promise<TestProgra
     PULUMI_CONFIG_PASSPHRASE: "test-passphrase",
     PULUMI_SKIP_CONFIRMATIONS: "true",
     CLOUDFREEDOM_ROOT: repoRoot,
+    ...options.env,
   };
   const pulumiCommand = await PulumiCommand.get();
   const stack = await LocalWorkspace.createOrSelectStack(
