@@ -10,7 +10,7 @@ import { startReconciler, type Reconciler } from "../../reconciler/reconciler";
 import { serviceStatus } from "../../emulator/model/status";
 import { ENGINE_TIMEOUT } from "../support/engine";
 import { startPlatform, updateTenant, type Platform } from "../support/platform";
-import { shardStacks } from "../support/shards";
+import { shardStacks, twoShardPlatform } from "../support/shards";
 import { envOf, planId, provisioningOf, routerKey, runRecords, TOKEN, waitFor } from "./helpers";
 
 const DELTA_BOT_TOKEN = "123456781:AAFakeDeltaTokenForShardedTest00001";
@@ -32,13 +32,8 @@ describe("the reconciler over shards", () => {
 
   beforeAll(async () => {
     platform = await startPlatform({ config: { teardownGraceDays: "0", reconcileDebounceSeconds: "1", healthTimeoutSeconds: "300" } });
-    const fleet = platform.program.stack;
-    servers = { a: platform.coolify.serverUuid, b: platform.coolify.store.addServer({ team: 0, name: "two", ip: "10.0.0.11" }).server.uuid };
-    await fleet.removeConfig("coolifyServerUuid");
-    await fleet.setConfig("coolifyServers", { value: JSON.stringify([{ uuid: servers.a, cpus: 4, memoryGb: 5 }, { uuid: servers.b, cpus: 2, memoryGb: 3 }]) });
-    await fleet.setConfig("shards", { value: JSON.stringify({ a: [servers.a], b: [servers.b] }) });
-    await fleet.setConfig("reconcilerToken", { value: TOKEN, secret: true });
-    await shardStacks(platform.program, ["a", "b"]);
+    servers = await twoShardPlatform(platform);
+    await platform.program.stack.setConfig("reconcilerToken", { value: TOKEN, secret: true });
     coolifyBefore = platform.coolify.requests.length;
     reconciler = await startReconciler({ stackName: "test", workDir: platform.program.workDir, port: 0, envVars: envOf(platform), log: (line) => logs.push(`${new Date().toISOString()} ${line}`) });
     pb = await platform.admin();

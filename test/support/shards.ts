@@ -4,6 +4,7 @@
 import { Stack, type PreviewOptions, type UpOptions } from "@pulumi/pulumi/automation";
 import { join } from "node:path";
 import { fleetConfigFile, shardStackName } from "../../lib/shards";
+import type { Platform } from "./platform";
 import type { TestProgram } from "./pulumi";
 
 export interface ShardStack {
@@ -29,4 +30,19 @@ export async function shardStacks(program: TestProgram, shards: string[]): Promi
     };
   }
   return result;
+}
+
+/**
+ * The demo platform as a fleet of two servers, one shard each, with both shard stacks made: `a` the platform's
+ * server (4 cpus, 5 GiB), `b` a second one (2 cpus, 3 GiB). The demo's tenants reserve acme 4095 MiB, bolt 2048 MiB
+ * and chirp 512 MiB, so placement puts acme and chirp on a and bolt on b. Returns the servers' uuids.
+ */
+export async function twoShardPlatform(platform: Platform): Promise<{ a: string; b: string }> {
+  const fleet = platform.program.stack;
+  const servers = { a: platform.coolify.serverUuid, b: platform.coolify.store.addServer({ team: 0, name: "two", ip: "10.0.0.11" }).server.uuid };
+  await fleet.removeConfig("coolifyServerUuid");
+  await fleet.setConfig("coolifyServers", { value: JSON.stringify([{ uuid: servers.a, cpus: 4, memoryGb: 5 }, { uuid: servers.b, cpus: 2, memoryGb: 3 }]) });
+  await fleet.setConfig("shards", { value: JSON.stringify({ a: [servers.a], b: [servers.b] }) });
+  await shardStacks(platform.program, ["a", "b"]);
+  return servers;
 }
