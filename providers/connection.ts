@@ -4,6 +4,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { requireSupportedVersion, type CoolifyConnection } from "../lib/coolify";
 import type { PocketBaseSource } from "../lib/tenants/connection";
+import { RATE_BUDGET_VARIABLES } from "../lib/coolify/rate-budget";
 
 /** Timing knobs of the providers; the defaults suit a real Coolify, tests shorten them. */
 export interface ProviderTimings {
@@ -45,7 +46,7 @@ export function coolifyConnection(): CoolifyConnection {
   // A reconciler running shards in parallel hands each run a shared budget (COOLIFY_RATE_BUDGET_*, which the client
   // reads itself, lib/coolify/rate-budget.ts) and its share of the one limit as the fallback should the budget fail
   // (reconciler/config.ts shardRunPlan); config would otherwise give every run the whole of it.
-  const rate = Number(process.env.COOLIFY_RUN_RATE_LIMIT || (setting("coolifyRateLimit", "COOLIFY_RATE_LIMIT") ?? ""));
+  const rate = Number(process.env[RATE_BUDGET_VARIABLES.share] || (setting("coolifyRateLimit", "COOLIFY_RATE_LIMIT") ?? ""));
   // Nothing is written to a Coolify outside the supported versions (lib/coolify/versions.ts) unless the run allows it.
   return { url, token, ...(rate > 0 ? { rateLimitPerMinute: rate } : {}), beforeWrite: (conn) => requireSupportedVersion(conn) };
 }

@@ -5,6 +5,7 @@ import { checkCollectionName, DEFAULT_TENANT_VIEW } from "../lib/tenants/collect
 import { DEFAULTS as COOLIFY_DEFAULTS } from "../lib/coolify/client";
 import type { PocketBaseSource } from "../lib/tenants/connection";
 import { tenantSourceCollections } from "../lib/tenants/sources";
+import { RATE_BUDGET_VARIABLES } from "../lib/coolify/rate-budget";
 
 /** The project name, which namespaces the stack config keys. */
 export const NAMESPACE = "cloudfreedom-agents";
@@ -166,7 +167,7 @@ export function shardRunPlan(limit: number, parallelShards: number, shardCount: 
  * The variable that gives one run its fallback share (shardRunPlan); providers/connection.ts prefers it to config
  * coolifyRateLimit, and a run's requests hold to it whenever the shared budget cannot serve them (lib/coolify/rate-budget.ts).
  */
-export const RUN_RATE_LIMIT_VARIABLE = "COOLIFY_RUN_RATE_LIMIT";
+export const RUN_RATE_LIMIT_VARIABLE = RATE_BUDGET_VARIABLES.share;
 
 /** Replaces every secret value in a text (plain and URL-encoded) with "[secret]". */
 export function scrubSecrets(text: string, secrets: string[]): string {

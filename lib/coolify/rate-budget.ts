@@ -36,11 +36,6 @@ export function rateBudgetFromEnv(env: Record<string, string | undefined> = proc
 const failed = new Set<string>();
 let agent: http.Agent | undefined;
 
-/** Whether this process still takes its slots from `budget`. */
-export function isBudgetUsable(budget: RateBudgetRef): boolean {
-  return !failed.has(budget.url);
-}
-
 /**
  * Waits for a slot of `budget`; true when granted, false when the budget failed (unreachable, refused, closed
  * under the request), from then on for the whole process: the caller throttles locally instead.
